@@ -1,0 +1,1 @@
+"""storymap: a Slack bot that runs User Story Mapping workshops in a team channel."""

@@ -1,0 +1,141 @@
+"""What people ask the workshop to do, as typed values.
+
+Listeners turn Slack payloads (slash command text, button clicks, modal submissions,
+thread replies, reactions) into one of these; ``bot.domain.machine.apply`` decides.
+Commands carry raw user text: trimming and limits are the machine's rules.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from bot.domain.model import Frozen
+
+
+class Start(Frozen):
+    kind: Literal["start"] = "start"
+    team_id: str
+    channel_id: str
+    title: str = ""
+
+
+class SetPersona(Frozen):
+    kind: Literal["set_persona"] = "set_persona"
+    text: str
+
+
+class AddActivity(Frozen):
+    kind: Literal["add_activity"] = "add_activity"
+    text: str
+
+
+class AddTask(Frozen):
+    kind: Literal["add_task"] = "add_task"
+    activity_id: str
+    text: str
+
+
+class AddStory(Frozen):
+    kind: Literal["add_story"] = "add_story"
+    task_id: str
+    text: str
+
+
+class Next(Frozen):
+    kind: Literal["next"] = "next"
+
+
+class Back(Frozen):
+    kind: Literal["back"] = "back"
+
+
+class CastVote(Frozen):
+    kind: Literal["cast_vote"] = "cast_vote"
+    story_id: str
+
+
+class WithdrawVote(Frozen):
+    kind: Literal["withdraw_vote"] = "withdraw_vote"
+    story_id: str
+
+
+class SetVoteBudget(Frozen):
+    kind: Literal["set_vote_budget"] = "set_vote_budget"
+    budget: int
+
+
+class OrderStories(Frozen):
+    """The facilitator's priority override: these stories first, in this order."""
+
+    kind: Literal["order_stories"] = "order_stories"
+    task_id: str
+    story_ids: tuple[str, ...]
+
+
+class DefineSlice(Frozen):
+    """Define, redefine (same name) or, with no stories, remove one release slice."""
+
+    kind: Literal["define_slice"] = "define_slice"
+    name: str
+    story_ids: tuple[str, ...]
+
+
+class SlicePlan(Frozen):
+    name: str
+    story_ids: tuple[str, ...]
+
+
+class SetSlices(Frozen):
+    """Replace every release slice at once (the slicing modal)."""
+
+    kind: Literal["set_slices"] = "set_slices"
+    slices: tuple[SlicePlan, ...]
+
+
+class Publish(Frozen):
+    kind: Literal["publish"] = "publish"
+
+
+class Cancel(Frozen):
+    kind: Literal["cancel"] = "cancel"
+
+
+Command = Annotated[
+    Start
+    | SetPersona
+    | AddActivity
+    | AddTask
+    | AddStory
+    | Next
+    | Back
+    | CastVote
+    | WithdrawVote
+    | SetVoteBudget
+    | OrderStories
+    | DefineSlice
+    | SetSlices
+    | Publish
+    | Cancel,
+    Field(discriminator="kind"),
+]
+
+#: Every command type, for the transition table's completeness checks.
+COMMAND_TYPES: tuple[type[Frozen], ...] = (
+    Start,
+    SetPersona,
+    AddActivity,
+    AddTask,
+    AddStory,
+    Next,
+    Back,
+    CastVote,
+    WithdrawVote,
+    SetVoteBudget,
+    OrderStories,
+    DefineSlice,
+    SetSlices,
+    Publish,
+    Cancel,
+)

@@ -1,0 +1,53 @@
+"""What should happen in Slack after a change, as data.
+
+The machine returns effects; the outbox stores them in the same atomic step as the
+state; the dispatcher turns them into Web API calls. Effects name *what* changed, not
+*how* to show it, so rendering stays in one place and repeated refreshes collapse.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from bot.domain.model import Frozen, Stage
+
+
+class RefreshBoard(Frozen):
+    """The board message should show the current state."""
+
+    kind: Literal["refresh_board"] = "refresh_board"
+
+
+class OpenStage(Frozen):
+    """A stage was entered: post its prompt(s) (and, for voting, the story cards)."""
+
+    kind: Literal["open_stage"] = "open_stage"
+    stage: Stage
+
+
+class RefreshCard(Frozen):
+    """A story card's vote count or text changed."""
+
+    kind: Literal["refresh_card"] = "refresh_card"
+    story_id: str
+
+
+class Announce(Frozen):
+    """A short line in the workshop thread, e.g. who moved the stage."""
+
+    kind: Literal["announce"] = "announce"
+    text: str
+
+
+class PostMap(Frozen):
+    """Post the final map in the channel and pin it."""
+
+    kind: Literal["post_map"] = "post_map"
+
+
+Effect = Annotated[
+    RefreshBoard | OpenStage | RefreshCard | Announce | PostMap,
+    Field(discriminator="kind"),
+]

@@ -1,0 +1,523 @@
+"""The workshop state machine: everything that decides what a command does lives here.
+
+``apply(state, command, actor, now)`` returns the new state, the effects to perform in
+Slack and a short reply for the actor, or raises ``Rejected`` with a message for the
+actor and changes nothing. No I/O, no clock: ``now`` is given.
+
+The transition table ``TRANSITIONS`` maps (stage, command kind) to a handler. A pair
+that is not in the table is refused with a message saying when the command applies
+(the style of h11's ``_state.py``). Rules kept here, from the seed:
+- the persona is a hard gate: no leaving the persona stage without one;
+- leaving activities needs an activity; leaving tasks needs a task under every
+  activity; leaving stories needs a story under every task (the message names the
+  empty ones);
+- only the facilitator moves stages, slices, publishes, cancels, reorders and sets the
+  vote budget; ``back`` reopens the previous stage and keeps everything;
+- text is trimmed, empty or over-long text refused, duplicates under the same parent
+  refused (case-insensitive);
+- dot voting: one vote per person per story, at most ``vote_budget`` per person, only
+  in the voting stage; taking a vote back frees it;
+- slices are ordered (first defined is Release 1), a story is in at most one slice,
+  publishing needs a slice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from bot.domain import commands as c
+from bot.domain.effects import Announce, Effect, OpenStage, PostMap, RefreshBoard, RefreshCard
+from bot.domain.errors import Rejected
+from bot.domain.model import (
+    MAX_VOTE_BUDGET,
+    STAGE_ORDER,
+    Activity,
+    Persona,
+    ReleaseSlice,
+    Stage,
+    Story,
+    Task,
+    Workshop,
+)
+from bot.domain.text import LIMITS, clean, normalise_id, same_text
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: Workshop
+    effects: tuple[Effect, ...]
+    #: What the actor is told (ephemeral in Slack, a line on the command line).
+    reply: str
+
+
+Handler = Callable[[Workshop, Any, str, datetime], Outcome]
+
+NO_WORKSHOP: Final = (
+    "No workshop is running in this channel. Start one with `/storymap start [title]`."
+)
+DEFAULT_TITLE: Final = "Story map"
+
+#: Commands only the facilitator may give, with how the refusal names the action.
+FACILITATOR_ONLY: Final[dict[str, str]] = {
+    "next": "move to the next stage",
+    "back": "go back a stage",
+    "set_vote_budget": "change the vote budget",
+    "order_stories": "reorder stories",
+    "define_slice": "draw release slices",
+    "set_slices": "draw release slices",
+    "publish": "publish the map",
+    "cancel": "cancel the workshop",
+}
+
+OPEN_STAGES: Final = STAGE_ORDER
+
+
+# ----- helpers ----------------------------------------------------------------------
+
+
+def _quote(text: str) -> str:
+    return f"“{text}”"
+
+
+def _contributed(w: Workshop, actor: str) -> tuple[str, ...]:
+    return w.participants if actor in w.participants else (*w.participants, actor)
+
+
+def _changed(w: Workshop, reply: str, *effects: Effect, **update: Any) -> Outcome:
+    return Outcome(w.model_copy(update=update), (*effects, RefreshBoard()), reply)
+
+
+def _require_id(raw: str, kind: str) -> str:
+    item_id = normalise_id(raw)
+    if item_id is None or item_id[0] != kind:
+        noun = {"A": "an activity", "T": "a task", "S": "a story"}[kind]
+        raise Rejected(f"{raw.strip() or 'That'} is not {noun} id; they look like {kind}1.")
+    return item_id
+
+
+def _existing_activity(w: Workshop, raw: str) -> Activity:
+    found = w.activity(_require_id(raw, "A"))
+    if found is None:
+        raise Rejected(f"{raw.strip().upper()} does not exist in this workshop.")
+    return found
+
+
+def _existing_task(w: Workshop, raw: str) -> Task:
+    found = w.task(_require_id(raw, "T"))
+    if found is None:
+        raise Rejected(f"{raw.strip().upper()} does not exist in this workshop.")
+    return found
+
+
+def _existing_story(w: Workshop, raw: str) -> Story:
+    found = w.story(_require_id(raw, "S"))
+    if found is None:
+        raise Rejected(f"{raw.strip().upper()} does not exist in this workshop.")
+    return found
+
+
+def _refuse_duplicate(text: str, siblings: Iterable[Activity | Task | Story], where: str) -> None:
+    for item in siblings:
+        if same_text(item.text, text):
+            raise Rejected(f"{_quote(text)} is already on the map {where} as {item.id}.")
+
+
+def _names(items: Iterable[Activity | Task]) -> str:
+    return ", ".join(f"{i.id} {_quote(i.text)}" for i in items)
+
+
+def _stories_exist(w: Workshop, raw_ids: Iterable[str]) -> tuple[str, ...]:
+    ids: list[str] = []
+    for raw in raw_ids:
+        story = _existing_story(w, raw)
+        if story.id in ids:
+            raise Rejected(f"{story.id} is listed twice.")
+        ids.append(story.id)
+    return tuple(ids)
+
+
+def _release_label(w: Workshop, index: int) -> str:
+    return f"Release {index + 1} {_quote(w.slices[index].name)}"
+
+
+# ----- start --------------------------------------------------------------------------
+
+
+def start(command: c.Start, actor: str, now: datetime) -> Outcome:
+    title = (
+        clean(command.title, "title", "`/storymap start Delivery tracking`")
+        if (command.title.strip())
+        else DEFAULT_TITLE
+    )
+    workshop = Workshop(
+        team_id=command.team_id,
+        channel_id=command.channel_id,
+        title=title,
+        facilitator=actor,
+        stage=Stage.PERSONA,
+        created_at=now,
+        updated_at=now,
+    )
+    return Outcome(
+        workshop,
+        (OpenStage(stage=Stage.PERSONA), RefreshBoard()),
+        f"Workshop {_quote(title)} started: you facilitate. First, who is the persona?",
+    )
+
+
+# ----- handlers -----------------------------------------------------------------------
+
+
+def _set_persona(w: Workshop, cmd: c.SetPersona, actor: str, now: datetime) -> Outcome:
+    if w.stage is not Stage.PERSONA and actor != w.facilitator:
+        raise Rejected(
+            f"Only <@{w.facilitator}> (facilitator) can replace the persona after the "
+            "persona stage."
+        )
+    text = clean(
+        cmd.text, "persona", "`/storymap persona Operations Manager at a logistics company`"
+    )
+    verb = "replaced" if w.persona else "set"
+    return _changed(
+        w,
+        f"Persona {verb}: {text}",
+        persona=Persona(text=text, author=actor, set_at=now),
+        participants=_contributed(w, actor),
+    )
+
+
+def _add_activity(w: Workshop, cmd: c.AddActivity, actor: str, now: datetime) -> Outcome:
+    text = clean(cmd.text, "activity", "`/storymap add Plan shipment`")
+    _refuse_duplicate(text, w.activities, "in the backbone")
+    number = w.counters.A + 1
+    activity = Activity(id=f"A{number}", text=text, author=actor, created_at=now)
+    return _changed(
+        w,
+        f"Added {activity.id} {_quote(text)} to the backbone.",
+        activities=(*w.activities, activity),
+        counters=w.counters.model_copy(update={"A": number}),
+        participants=_contributed(w, actor),
+    )
+
+
+def _add_task(w: Workshop, cmd: c.AddTask, actor: str, now: datetime) -> Outcome:
+    activity = _existing_activity(w, cmd.activity_id)
+    text = clean(cmd.text, "task", f"`/storymap add {activity.id} View real-time map`")
+    _refuse_duplicate(text, w.tasks_of(activity.id), f"under {activity.id}")
+    number = w.counters.T + 1
+    task = Task(id=f"T{number}", activity_id=activity.id, text=text, author=actor, created_at=now)
+    return _changed(
+        w,
+        f"Added {task.id} {_quote(text)} under {activity.id} {_quote(activity.text)}.",
+        tasks=(*w.tasks, task),
+        counters=w.counters.model_copy(update={"T": number}),
+        participants=_contributed(w, actor),
+    )
+
+
+def _add_story(w: Workshop, cmd: c.AddStory, actor: str, now: datetime) -> Outcome:
+    task = _existing_task(w, cmd.task_id)
+    text = clean(cmd.text, "story", f"`/storymap add {task.id} See the driver on a map`")
+    _refuse_duplicate(text, w.stories_of(task.id), f"under {task.id}")
+    number = w.counters.S + 1
+    story = Story(id=f"S{number}", task_id=task.id, text=text, author=actor, created_at=now)
+    return _changed(
+        w,
+        f"Added {story.id} {_quote(text)} under {task.id} {_quote(task.text)}.",
+        stories=(*w.stories, story),
+        counters=w.counters.model_copy(update={"S": number}),
+        participants=_contributed(w, actor),
+    )
+
+
+def _gate(w: Workshop) -> None:
+    """Refuse to leave the current stage while its work is missing."""
+    if w.stage is Stage.PERSONA and w.persona is None:
+        raise Rejected(
+            "Add a persona first: the seed's rule is no map without one, or people argue "
+            "about whose workflow comes first. Use `/storymap persona <who>`, e.g. "
+            "`/storymap persona Operations Manager at a logistics company`."
+        )
+    if w.stage is Stage.ACTIVITIES and not w.activities:
+        raise Rejected(
+            "Add at least one backbone activity first, e.g. `/storymap add Plan shipment`."
+        )
+    if w.stage is Stage.TASKS:
+        empty = [a for a in w.activities if not w.tasks_of(a.id)]
+        if empty:
+            raise Rejected(
+                f"Every activity needs a task before stories. Still empty: {_names(empty)}. "
+                f"Add one with `/storymap add {empty[0].id} <task>`."
+            )
+    if w.stage is Stage.STORIES:
+        empty_tasks = [t for t in w.tasks if not w.stories_of(t.id)]
+        if empty_tasks:
+            raise Rejected(
+                f"Every task needs a story before voting. Still empty: {_names(empty_tasks)}. "
+                f"Add one with `/storymap add {empty_tasks[0].id} <story>`."
+            )
+
+
+def _move(w: Workshop, to: Stage, actor: str) -> Outcome:
+    return _changed(
+        w,
+        f"The workshop is now at {to.label}.",
+        OpenStage(stage=to),
+        Announce(text=f"<@{actor}> moved the workshop to *{to.label}*."),
+        stage=to,
+    )
+
+
+def _next(w: Workshop, cmd: c.Next, actor: str, now: datetime) -> Outcome:
+    _gate(w)
+    return _move(w, STAGE_ORDER[STAGE_ORDER.index(w.stage) + 1], actor)
+
+
+def _back(w: Workshop, cmd: c.Back, actor: str, now: datetime) -> Outcome:
+    return _move(w, STAGE_ORDER[STAGE_ORDER.index(w.stage) - 1], actor)
+
+
+def _cast_vote(w: Workshop, cmd: c.CastVote, actor: str, now: datetime) -> Outcome:
+    story = _existing_story(w, cmd.story_id)
+    voters = w.votes.get(story.id, ())
+    if actor in voters:
+        raise Rejected(f"You already voted for {story.id}.")
+    budget = w.settings.vote_budget
+    if w.votes_used(actor) >= budget:
+        raise Rejected(
+            f"You have used your {budget} votes. Take one back (remove a reaction) "
+            f"to vote for {story.id}."
+        )
+    votes = {**w.votes, story.id: tuple(sorted((*voters, actor)))}
+    left = budget - w.votes_used(actor) - 1
+    return _changed(
+        w,
+        f"Vote counted for {story.id}; {left} of {budget} left.",
+        RefreshCard(story_id=story.id),
+        votes=votes,
+        participants=_contributed(w, actor),
+    )
+
+
+def _withdraw_vote(w: Workshop, cmd: c.WithdrawVote, actor: str, now: datetime) -> Outcome:
+    story = _existing_story(w, cmd.story_id)
+    voters = w.votes.get(story.id, ())
+    if actor not in voters:
+        raise Rejected(f"You have no vote on {story.id} to take back.")
+    remaining = tuple(v for v in voters if v != actor)
+    votes = {k: v for k, v in w.votes.items() if k != story.id}
+    if remaining:
+        votes[story.id] = remaining
+    return _changed(
+        w,
+        f"Vote on {story.id} taken back; {w.votes_left(actor) + 1} left.",
+        RefreshCard(story_id=story.id),
+        votes=votes,
+    )
+
+
+def _set_vote_budget(w: Workshop, cmd: c.SetVoteBudget, actor: str, now: datetime) -> Outcome:
+    if not 1 <= cmd.budget <= MAX_VOTE_BUDGET:
+        raise Rejected(f"The vote budget must be a whole number from 1 to {MAX_VOTE_BUDGET}.")
+    for voter in sorted({v for voters in w.votes.values() for v in voters}):
+        used = w.votes_used(voter)
+        if used > cmd.budget:
+            raise Rejected(f"<@{voter}> already has {used} votes; the budget cannot go below that.")
+    return _changed(
+        w,
+        f"Everyone now has {cmd.budget} votes.",
+        settings=w.settings.model_copy(update={"vote_budget": cmd.budget}),
+    )
+
+
+def _order_stories(w: Workshop, cmd: c.OrderStories, actor: str, now: datetime) -> Outcome:
+    task = _existing_task(w, cmd.task_id)
+    ids = _stories_exist(w, cmd.story_ids)
+    for sid in ids:
+        story = w.story(sid)
+        if story is not None and story.task_id != task.id:
+            raise Rejected(f"{sid} is not under {task.id}; it belongs to {story.task_id}.")
+    order = {k: v for k, v in w.story_order.items() if k != task.id}
+    if ids:
+        order[task.id] = ids
+    shown = " > ".join(
+        s.id for s in Workshop.prioritised(w.model_copy(update={"story_order": order}), task.id)
+    )
+    return _changed(w, f"Priority under {task.id}: {shown}.", story_order=order)
+
+
+def _define_slice(w: Workshop, cmd: c.DefineSlice, actor: str, now: datetime) -> Outcome:
+    name = clean(cmd.name, "release", "`/storymap slice View map + ETA = S1 S4`")
+    position = next((n for n, r in enumerate(w.slices) if same_text(r.name, name)), None)
+    ids = _stories_exist(w, cmd.story_ids)
+    if not ids:
+        if position is None:
+            raise Rejected(f"There is no release named {_quote(name)} to remove.")
+        return _changed(
+            w,
+            f"Removed {_release_label(w, position)}.",
+            slices=tuple(r for n, r in enumerate(w.slices) if n != position),
+        )
+    for sid in ids:
+        holder = w.slice_of(sid)
+        if holder is not None and holder != position:
+            raise Rejected(
+                f"{sid} is already in {_release_label(w, holder)}. Redefine that release "
+                "without it first."
+            )
+    release = ReleaseSlice(name=name, story_ids=ids)
+    if position is None:
+        slices = (*w.slices, release)
+        label = f"Release {len(slices)}"
+    else:
+        slices = tuple(release if n == position else r for n, r in enumerate(w.slices))
+        label = f"Release {position + 1}"
+    return _changed(w, f"{label} {_quote(name)}: {' '.join(ids)}.", slices=slices)
+
+
+def _set_slices(w: Workshop, cmd: c.SetSlices, actor: str, now: datetime) -> Outcome:
+    slices: list[ReleaseSlice] = []
+    seen: dict[str, str] = {}
+    for plan in cmd.slices:
+        name = clean(plan.name, "release", "View map + ETA")
+        if any(same_text(r.name, name) for r in slices):
+            raise Rejected(f"Two releases are named {_quote(name)}; give each its own name.")
+        ids = _stories_exist(w, plan.story_ids)
+        if not ids:
+            raise Rejected(f"Release {_quote(name)} has no stories; pick at least one.")
+        for sid in ids:
+            if sid in seen:
+                raise Rejected(
+                    f"{sid} is in both {_quote(seen[sid])} and {_quote(name)}; "
+                    "a story belongs to one release."
+                )
+            seen[sid] = name
+        slices.append(ReleaseSlice(name=name, story_ids=ids))
+    return _changed(w, f"{len(slices)} release slices saved.", slices=tuple(slices))
+
+
+def _publish(w: Workshop, cmd: c.Publish, actor: str, now: datetime) -> Outcome:
+    if not w.slices:
+        raise Rejected(
+            "Draw at least one release slice before publishing, e.g. "
+            "`/storymap slice View map + ETA = S1 S4`."
+        )
+    return _changed(
+        w,
+        "Published: the map is posted and pinned in the channel.",
+        PostMap(),
+        Announce(text=f"<@{actor}> published the map."),
+        stage=Stage.PUBLISHED,
+    )
+
+
+def _cancel(w: Workshop, cmd: c.Cancel, actor: str, now: datetime) -> Outcome:
+    return _changed(
+        w,
+        f"Workshop {_quote(w.title)} cancelled. Everything added stays in the history.",
+        Announce(text=f"<@{actor}> cancelled the workshop."),
+        stage=Stage.CANCELLED,
+    )
+
+
+# ----- the table ----------------------------------------------------------------------
+
+
+def _table() -> dict[tuple[Stage, str], Handler]:
+    table: dict[tuple[Stage, str], Handler] = {}
+
+    def allow(kind: str, handler: Handler, *stages: Stage) -> None:
+        for stage in stages:
+            table[(stage, kind)] = handler
+
+    allow("set_persona", _set_persona, *OPEN_STAGES)
+    allow("add_activity", _add_activity, Stage.ACTIVITIES)
+    allow("add_task", _add_task, Stage.TASKS)
+    allow("add_story", _add_story, Stage.STORIES)
+    allow("next", _next, *OPEN_STAGES[:-1])
+    allow("back", _back, *OPEN_STAGES[1:])
+    allow("cast_vote", _cast_vote, Stage.VOTING)
+    allow("withdraw_vote", _withdraw_vote, Stage.VOTING)
+    allow("set_vote_budget", _set_vote_budget, *OPEN_STAGES[: STAGE_ORDER.index(Stage.VOTING) + 1])
+    allow("order_stories", _order_stories, Stage.VOTING, Stage.SLICING)
+    allow("define_slice", _define_slice, Stage.SLICING)
+    allow("set_slices", _set_slices, Stage.SLICING)
+    allow("publish", _publish, Stage.SLICING)
+    allow("cancel", _cancel, *OPEN_STAGES)
+    return table
+
+
+TRANSITIONS: Final[dict[tuple[Stage, str], Handler]] = _table()
+
+#: For refusals: the stage where each stage-bound command applies.
+_HOME_STAGE: Final[dict[str, tuple[Stage, str]]] = {
+    "add_activity": (Stage.ACTIVITIES, "Backbone activities are added"),
+    "add_task": (Stage.TASKS, "Tasks are added"),
+    "add_story": (Stage.STORIES, "Story cards are added"),
+    "cast_vote": (Stage.VOTING, "Votes count only"),
+    "withdraw_vote": (Stage.VOTING, "Votes can be taken back only"),
+    "define_slice": (Stage.SLICING, "Release slices are drawn"),
+    "set_slices": (Stage.SLICING, "Release slices are drawn"),
+    "publish": (Stage.SLICING, "The map is published from"),
+}
+
+
+def not_now(w: Workshop, kind: str) -> str:
+    """Why ``kind`` is refused in ``w``'s stage: there is no table entry for the pair."""
+    stage = w.stage
+    if kind == "next":
+        return "This is the last stage: publish the map with `/storymap publish`."
+    if kind == "back":
+        return "This is the first stage; there is nothing to go back to."
+    if kind == "set_vote_budget":
+        return "The vote budget is fixed once voting is over."
+    if kind == "order_stories":
+        return f"Stories are reordered during voting or slicing; the workshop is at {stage.label}."
+    home, lead = _HOME_STAGE[kind]
+    where = f"{lead} in the {home.label} stage; the workshop is at {stage.label}."
+    if STAGE_ORDER.index(home) < STAGE_ORDER.index(stage):
+        return f"{where} The facilitator can reopen it with `/storymap back`."
+    return f"{where} The facilitator moves on with `/storymap next`."
+
+
+def apply(state: Workshop | None, command: c.Command, actor: str, now: datetime) -> Outcome:
+    """Decide ``command`` by ``actor`` at ``now``; raise ``Rejected`` to refuse it."""
+    if isinstance(command, c.Start):
+        if state is not None and state.stage.is_open:
+            raise Rejected(
+                f"A workshop is already running here: {_quote(state.title)}, facilitated by "
+                f"<@{state.facilitator}>. It must be published or cancelled before a new one."
+            )
+        return start(command, actor, now)
+    if state is None:
+        raise Rejected(NO_WORKSHOP)
+    if not state.stage.is_open:
+        raise Rejected(
+            f"This workshop has ended ({state.stage.value}). Start a new one with "
+            "`/storymap start [title]`."
+        )
+    if command.kind in FACILITATOR_ONLY and actor != state.facilitator:
+        raise Rejected(
+            f"Only <@{state.facilitator}> (facilitator) can {FACILITATOR_ONLY[command.kind]}."
+        )
+    handler = TRANSITIONS.get((state.stage, command.kind))
+    if handler is None:
+        raise Rejected(not_now(state, command.kind))
+    outcome = handler(state, command, actor, now)
+    return Outcome(
+        outcome.state.model_copy(update={"updated_at": now}), outcome.effects, outcome.reply
+    )
+
+
+__all__ = [
+    "FACILITATOR_ONLY",
+    "LIMITS",
+    "NO_WORKSHOP",
+    "TRANSITIONS",
+    "Outcome",
+    "apply",
+    "not_now",
+]

@@ -1,0 +1,215 @@
+"""The workshop as data: frozen pydantic models, persisted as JSON.
+
+Rules this module keeps:
+- every model is frozen; a change is a new value (``model_copy(update=...)``);
+- item ids are a letter and a number (``A1``, ``T3``, ``S12``) drawn from per-kind
+  counters that only grow, so an id is never reused within a workshop;
+- votes are a set per story (one vote per participant per story, as one emoji reaction
+  per person per message), stored as a sorted tuple so equal states serialise equally;
+- the priority of the stories under a task is total and deterministic: the
+  facilitator's explicit order first, then votes descending, then creation order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    """Base of every persisted model: immutable, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Stage(StrEnum):
+    PERSONA = "persona"
+    ACTIVITIES = "activities"
+    TASKS = "tasks"
+    STORIES = "stories"
+    VOTING = "voting"
+    SLICING = "slicing"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return STAGE_TITLES[self]
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (Stage.PUBLISHED, Stage.CANCELLED)
+
+
+#: The stages ``next`` and ``back`` walk through, in the seed's order.
+STAGE_ORDER: tuple[Stage, ...] = (
+    Stage.PERSONA,
+    Stage.ACTIVITIES,
+    Stage.TASKS,
+    Stage.STORIES,
+    Stage.VOTING,
+    Stage.SLICING,
+)
+
+STAGE_TITLES: dict[Stage, str] = {
+    Stage.PERSONA: "Persona",
+    Stage.ACTIVITIES: "Backbone activities",
+    Stage.TASKS: "Tasks",
+    Stage.STORIES: "Story cards",
+    Stage.VOTING: "Voting",
+    Stage.SLICING: "Release slices",
+    Stage.PUBLISHED: "Published",
+    Stage.CANCELLED: "Cancelled",
+}
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("timestamps must carry a time zone")
+    return value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+
+
+class Persona(Frozen):
+    text: str
+    author: str
+    set_at: UtcDatetime
+
+
+class Activity(Frozen):
+    id: str
+    text: str
+    author: str
+    created_at: UtcDatetime
+
+
+class Task(Frozen):
+    id: str
+    activity_id: str
+    text: str
+    author: str
+    created_at: UtcDatetime
+
+
+class Story(Frozen):
+    id: str
+    task_id: str
+    text: str
+    author: str
+    created_at: UtcDatetime
+
+
+Item = Activity | Task | Story
+
+
+class ReleaseSlice(Frozen):
+    """A slice line across the map. Its position in ``Workshop.slices`` is its release number."""
+
+    name: str
+    story_ids: tuple[str, ...]
+
+
+DEFAULT_VOTE_BUDGET = 3
+MAX_VOTE_BUDGET = 20
+
+
+class WorkshopSettings(Frozen):
+    vote_budget: int = Field(default=DEFAULT_VOTE_BUDGET, ge=1, le=MAX_VOTE_BUDGET)
+    #: Reaction name (without colons) that counts as a vote on a story card.
+    vote_emoji: str = "+1"
+
+
+class IdCounters(Frozen):
+    """Last number handed out per kind; ids are never reused, even if items go away."""
+
+    A: int = 0
+    T: int = 0
+    S: int = 0
+
+
+class Workshop(Frozen):
+    team_id: str
+    channel_id: str
+    title: str
+    facilitator: str
+    stage: Stage
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+    #: Bumped by the store on every saved change; the compare-and-set token.
+    version: int = 0
+    settings: WorkshopSettings = WorkshopSettings()
+    persona: Persona | None = None
+    activities: tuple[Activity, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    stories: tuple[Story, ...] = ()
+    #: story id -> voters (sorted); a story without votes has no entry.
+    votes: dict[str, tuple[str, ...]] = {}
+    #: task id -> story ids in the facilitator's chosen order (overrides votes).
+    story_order: dict[str, tuple[str, ...]] = {}
+    slices: tuple[ReleaseSlice, ...] = ()
+    counters: IdCounters = IdCounters()
+    #: Everyone who has added something or voted, in order of first contribution.
+    participants: tuple[str, ...] = ()
+
+    # ----- lookups -------------------------------------------------------------
+
+    def activity(self, activity_id: str) -> Activity | None:
+        return next((a for a in self.activities if a.id == activity_id), None)
+
+    def task(self, task_id: str) -> Task | None:
+        return next((t for t in self.tasks if t.id == task_id), None)
+
+    def story(self, story_id: str) -> Story | None:
+        return next((s for s in self.stories if s.id == story_id), None)
+
+    def tasks_of(self, activity_id: str) -> tuple[Task, ...]:
+        return tuple(t for t in self.tasks if t.activity_id == activity_id)
+
+    def stories_of(self, task_id: str) -> tuple[Story, ...]:
+        return tuple(s for s in self.stories if s.task_id == task_id)
+
+    # ----- votes ---------------------------------------------------------------
+
+    def vote_count(self, story_id: str) -> int:
+        return len(self.votes.get(story_id, ()))
+
+    def votes_used(self, user: str) -> int:
+        return sum(1 for voters in self.votes.values() if user in voters)
+
+    def votes_left(self, user: str) -> int:
+        return self.settings.vote_budget - self.votes_used(user)
+
+    @property
+    def total_votes(self) -> int:
+        return sum(len(voters) for voters in self.votes.values())
+
+    # ----- priority and slices -------------------------------------------------
+
+    def prioritised(self, task_id: str) -> tuple[Story, ...]:
+        """Stories under ``task_id``, highest priority first (total, deterministic)."""
+        stories = self.stories_of(task_id)
+        creation = {s.id: n for n, s in enumerate(self.stories)}
+        chosen = [sid for sid in self.story_order.get(task_id, ()) if sid in creation]
+        rank = {sid: n for n, sid in enumerate(chosen)}
+        return tuple(
+            sorted(
+                stories,
+                key=lambda s: (
+                    rank.get(s.id, len(rank)),
+                    -self.vote_count(s.id),
+                    creation[s.id],
+                ),
+            )
+        )
+
+    def slice_of(self, story_id: str) -> int | None:
+        """Index of the release slice holding ``story_id``, if any."""
+        for n, release in enumerate(self.slices):
+            if story_id in release.story_ids:
+                return n
+        return None

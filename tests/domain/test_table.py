@@ -1,0 +1,154 @@
+"""Every (stage, command) pair of the transition table, legal and illegal, message checked.
+
+The expectations below are written from the product rules, independently of the
+machine's own table, so a wrong table entry fails here.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bot.domain import commands as c
+from bot.domain.errors import Rejected
+from bot.domain.machine import TRANSITIONS, apply
+from bot.domain.model import STAGE_ORDER, Stage, Workshop
+from tests.builders import FACILITATOR, T0, workshop_at
+
+OPEN = set(STAGE_ORDER)
+PRE_VOTING_AND_VOTING = {Stage.PERSONA, Stage.ACTIVITIES, Stage.TASKS, Stage.STORIES, Stage.VOTING}
+
+COMMANDS: dict[str, c.Command] = {
+    "start": c.Start(team_id="T1", channel_id="C1", title="Another map"),
+    "set_persona": c.SetPersona(text="Dispatcher at a courier firm"),
+    "add_activity": c.AddActivity(text="Invoice customer"),
+    "add_task": c.AddTask(activity_id="A1", text="Choose a carrier"),
+    "add_story": c.AddStory(task_id="T1", text="Autocomplete addresses"),
+    "next": c.Next(),
+    "back": c.Back(),
+    "cast_vote": c.CastVote(story_id="S1"),
+    "withdraw_vote": c.WithdrawVote(story_id="S3"),
+    "set_vote_budget": c.SetVoteBudget(budget=5),
+    "order_stories": c.OrderStories(task_id="T3", story_ids=("S3",)),
+    "define_slice": c.DefineSlice(name="Delay alerts", story_ids=("S5",)),
+    "set_slices": c.SetSlices(
+        slices=(
+            c.SlicePlan(name="View map + ETA", story_ids=("S3", "S4")),
+            c.SlicePlan(name="Delay alerts", story_ids=("S5",)),
+        )
+    ),
+    "publish": c.Publish(),
+    "cancel": c.Cancel(),
+}
+
+#: kind -> stages where it is legal (from PRODUCT.md and the issue, not from the code).
+LEGAL: dict[str, set[Stage]] = {
+    "start": {Stage.PUBLISHED, Stage.CANCELLED},
+    "set_persona": OPEN,
+    "add_activity": {Stage.ACTIVITIES},
+    "add_task": {Stage.TASKS},
+    "add_story": {Stage.STORIES},
+    "next": OPEN - {Stage.SLICING},
+    "back": OPEN - {Stage.PERSONA},
+    "cast_vote": {Stage.VOTING},
+    "withdraw_vote": {Stage.VOTING},
+    "set_vote_budget": PRE_VOTING_AND_VOTING,
+    "order_stories": {Stage.VOTING, Stage.SLICING},
+    "define_slice": {Stage.SLICING},
+    "set_slices": {Stage.SLICING},
+    "publish": {Stage.SLICING},
+    "cancel": OPEN,
+}
+
+HOME = {
+    "add_activity": ("Backbone activities are added", "Backbone activities"),
+    "add_task": ("Tasks are added", "Tasks"),
+    "add_story": ("Story cards are added", "Story cards"),
+    "cast_vote": ("Votes count only", "Voting"),
+    "withdraw_vote": ("Votes can be taken back only", "Voting"),
+    "define_slice": ("Release slices are drawn", "Release slices"),
+    "set_slices": ("Release slices are drawn", "Release slices"),
+    "publish": ("The map is published from", "Release slices"),
+}
+STAGE_NAMES = {
+    Stage.PERSONA: "Persona",
+    Stage.ACTIVITIES: "Backbone activities",
+    Stage.TASKS: "Tasks",
+    Stage.STORIES: "Story cards",
+    Stage.VOTING: "Voting",
+    Stage.SLICING: "Release slices",
+}
+
+
+def expected_refusal(stage: Stage, kind: str) -> str:
+    if kind == "start":
+        return "A workshop is already running here: “Delivery tracking”, facilitated by <@UANA>."
+    if stage in (Stage.PUBLISHED, Stage.CANCELLED):
+        return f"This workshop has ended ({stage.value})."
+    if kind == "next":
+        return "This is the last stage: publish the map with `/storymap publish`."
+    if kind == "back":
+        return "This is the first stage; there is nothing to go back to."
+    if kind == "set_vote_budget":
+        return "The vote budget is fixed once voting is over."
+    if kind == "order_stories":
+        return (
+            "Stories are reordered during voting or slicing; "
+            f"the workshop is at {STAGE_NAMES[stage]}."
+        )
+    lead, home = HOME[kind]
+    text = f"{lead} in the {home} stage; the workshop is at {STAGE_NAMES[stage]}."
+    home_stage = next(s for s, n in STAGE_NAMES.items() if n == home)
+    if STAGE_ORDER.index(home_stage) < STAGE_ORDER.index(stage):
+        return text + " The facilitator can reopen it with `/storymap back`."
+    return text + " The facilitator moves on with `/storymap next`."
+
+
+def prepared(stage: Stage, kind: str) -> Workshop:
+    if kind == "next" and stage in LEGAL["next"]:
+        # The stage with its work done: the next stage's workshop, one step back.
+        following = STAGE_ORDER[STAGE_ORDER.index(stage) + 1]
+        return apply(workshop_at(following), c.Back(), FACILITATOR, T0).state
+    w = workshop_at(stage)
+    if kind == "withdraw_vote" and stage is Stage.VOTING:
+        w = apply(w, c.CastVote(story_id="S3"), FACILITATOR, T0).state
+    if kind == "publish" and stage is Stage.SLICING:
+        w = apply(w, COMMANDS["define_slice"], FACILITATOR, T0).state
+    return w
+
+
+PAIRS = list(itertools.product(list(Stage), list(COMMANDS)))
+
+
+def test_the_table_covers_exactly_the_legal_pairs() -> None:
+    legal = {(stage, kind) for kind, stages in LEGAL.items() for stage in stages if kind != "start"}
+    assert set(TRANSITIONS) == legal
+
+
+def test_every_command_kind_is_exercised() -> None:
+    assert {t.model_fields["kind"].default for t in c.COMMAND_TYPES} == set(COMMANDS)
+
+
+@pytest.mark.parametrize(("stage", "kind"), PAIRS, ids=[f"{s.value}-{k}" for s, k in PAIRS])
+def test_pair(stage: Stage, kind: str) -> None:
+    state = prepared(stage, kind)
+    command = COMMANDS[kind]
+    if stage in LEGAL[kind]:
+        outcome = apply(state, command, FACILITATOR, T0)
+        assert outcome.state != state
+        assert outcome.reply
+        assert outcome.effects, "every change tells Slack something"
+    else:
+        with pytest.raises(Rejected) as refused:
+            apply(state, command, FACILITATOR, T0)
+        assert refused.value.message.startswith(expected_refusal(stage, kind))
+
+
+@pytest.mark.parametrize("kind", sorted(COMMANDS))
+def test_without_a_workshop_only_start_is_possible(kind: str) -> None:
+    if kind == "start":
+        assert apply(None, COMMANDS[kind], FACILITATOR, T0).state.stage is Stage.PERSONA
+        return
+    with pytest.raises(Rejected, match="No workshop is running in this channel"):
+        apply(None, COMMANDS[kind], FACILITATOR, T0)
