@@ -1,0 +1,142 @@
+"""Invariants of the machine over random command sequences (hypothesis)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.domain import commands as c
+from bot.domain.errors import Rejected
+from bot.domain.machine import apply
+from bot.domain.model import Stage, Workshop
+from tests.builders import FACILITATOR, PARTICIPANTS, Clock, workshop_at
+
+ACTORS = (FACILITATOR, *PARTICIPANTS)
+words = st.sampled_from(["Plan", "plan", "Track", "Alert", "Share", "Map", " ETA ", "Log", ""])
+ids = st.builds(
+    lambda kind, n: f"{kind}{n}", st.sampled_from("ATS"), st.integers(min_value=1, max_value=9)
+)
+story_ids = st.builds(lambda n: f"S{n}", st.integers(min_value=1, max_value=12))
+
+commands: st.SearchStrategy[c.Command] = st.one_of(
+    st.builds(c.SetPersona, text=words),
+    st.builds(c.AddActivity, text=words),
+    st.builds(c.AddTask, activity_id=ids, text=words),
+    st.builds(c.AddStory, task_id=ids, text=words),
+    st.just(c.Next()),
+    st.just(c.Next()),
+    st.just(c.Back()),
+    st.builds(c.CastVote, story_id=story_ids),
+    st.builds(c.CastVote, story_id=story_ids),
+    st.builds(c.WithdrawVote, story_id=story_ids),
+    st.builds(c.SetVoteBudget, budget=st.integers(min_value=0, max_value=5)),
+    st.builds(
+        c.OrderStories,
+        task_id=ids,
+        story_ids=st.lists(story_ids, max_size=3).map(tuple),
+    ),
+    st.builds(
+        c.DefineSlice,
+        name=st.sampled_from(["R1", "r1", "R2", "R3"]),
+        story_ids=st.lists(story_ids, max_size=3).map(tuple),
+    ),
+    st.builds(
+        c.SetSlices,
+        slices=st.lists(
+            st.builds(
+                c.SlicePlan,
+                name=st.sampled_from(["R1", "R2"]),
+                story_ids=st.lists(story_ids, min_size=1, max_size=2).map(tuple),
+            ),
+            max_size=2,
+        ).map(tuple),
+    ),
+    st.just(c.Publish()),
+    st.just(c.Cancel()),
+)
+#: Where a sequence starts: a fresh workshop, or the seed's workshop walked to a stage,
+#: so that random sequences reach voting and slicing often.
+starts = st.sampled_from([Stage.PERSONA, Stage.TASKS, Stage.STORIES, Stage.VOTING, Stage.SLICING])
+steps = st.tuples(starts, st.lists(st.tuples(commands, st.sampled_from(ACTORS)), max_size=60))
+Steps = tuple[Stage, list[tuple[c.Command, str]]]
+
+
+def play(steps: Steps) -> list[Workshop]:
+    start, sequence = steps
+    clock = Clock()
+    w = workshop_at(start)
+    history = [w]
+    refusals: list[str] = []
+    for command, actor in sequence:
+        try:
+            w = apply(w, command, actor, clock()).state
+        except Rejected as refusal:
+            refusals.append(refusal.message)
+            continue
+        history.append(w)
+    assert all(refusals), "every refusal explains itself"
+    return history
+
+
+def item_ids(w: Workshop) -> list[str]:
+    return [*(a.id for a in w.activities), *(t.id for t in w.tasks), *(s.id for s in w.stories)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps)
+def test_ids_are_unique_and_never_reused(sequence: Steps) -> None:
+    handed_out: dict[str, str] = {}
+    for w in play(sequence):
+        assert len(item_ids(w)) == len(set(item_ids(w)))
+        texts = [*(a.text for a in w.activities), *(t.text for t in w.tasks)]
+        texts += [s.text for s in w.stories]
+        for item_id, text in zip(item_ids(w), texts, strict=True):
+            assert handed_out.setdefault(item_id, text) == text
+        counters = {"A": w.counters.A, "T": w.counters.T, "S": w.counters.S}
+        assert all(int(i[1:]) <= counters[i[0]] for i in item_ids(w))
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps)
+def test_nobody_is_ever_over_budget_and_votes_name_real_stories(
+    sequence: Steps,
+) -> None:
+    for w in play(sequence):
+        for actor in ACTORS:
+            assert 0 <= w.votes_used(actor) <= w.settings.vote_budget
+        for story_id, voters in w.votes.items():
+            assert w.story(story_id) is not None
+            assert voters
+            assert list(voters) == sorted(set(voters))
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps)
+def test_every_story_is_in_at_most_one_slice(sequence: Steps) -> None:
+    for w in play(sequence):
+        sliced = [sid for release in w.slices for sid in release.story_ids]
+        assert len(sliced) == len(set(sliced))
+        assert all(w.story(sid) is not None for sid in sliced)
+        assert all(release.story_ids for release in w.slices)
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps)
+def test_priority_is_total_and_stable(sequence: Steps) -> None:
+    for w in play(sequence):
+        for task in w.tasks:
+            ranked = w.prioritised(task.id)
+            assert sorted(s.id for s in ranked) == sorted(s.id for s in w.stories_of(task.id))
+            assert ranked == w.prioritised(task.id)
+            chosen = [sid for sid in w.story_order.get(task.id, ()) if w.story(sid)]
+            rest = [s for s in ranked if s.id not in chosen]
+            assert [s.id for s in ranked[: len(chosen)]] == chosen
+            counts = [w.vote_count(s.id) for s in rest]
+            assert counts == sorted(counts, reverse=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps)
+def test_state_round_trips_through_json(sequence: Steps) -> None:
+    for w in play(sequence):
+        assert Workshop.model_validate_json(w.model_dump_json()) == w
