@@ -143,6 +143,32 @@ def _release_label(w: Workshop, index: int) -> str:
     return f"Release {index + 1} {_quote(w.slices[index].name)}"
 
 
+# ----- vote messages (shared with the store's atomic vote path) --------------------
+
+
+def already_voted(story_id: str) -> str:
+    return f"You already voted for {story_id}."
+
+
+def over_budget(budget: int, story_id: str) -> str:
+    return (
+        f"You have used your {budget} votes. Take one back (remove a reaction) "
+        f"to vote for {story_id}."
+    )
+
+
+def nothing_to_take_back(story_id: str) -> str:
+    return f"You have no vote on {story_id} to take back."
+
+
+def vote_counted(story_id: str, used: int, budget: int) -> str:
+    return f"Vote counted for {story_id}; {budget - used} of {budget} left."
+
+
+def vote_taken_back(story_id: str, used: int, budget: int) -> str:
+    return f"Vote on {story_id} taken back; {budget - used} of {budget} left."
+
+
 # ----- start --------------------------------------------------------------------------
 
 
@@ -284,18 +310,14 @@ def _cast_vote(w: Workshop, cmd: c.CastVote, actor: str, now: datetime) -> Outco
     story = _existing_story(w, cmd.story_id)
     voters = w.votes.get(story.id, ())
     if actor in voters:
-        raise Rejected(f"You already voted for {story.id}.")
+        raise Rejected(already_voted(story.id))
     budget = w.settings.vote_budget
     if w.votes_used(actor) >= budget:
-        raise Rejected(
-            f"You have used your {budget} votes. Take one back (remove a reaction) "
-            f"to vote for {story.id}."
-        )
+        raise Rejected(over_budget(budget, story.id))
     votes = {**w.votes, story.id: tuple(sorted((*voters, actor)))}
-    left = budget - w.votes_used(actor) - 1
     return _changed(
         w,
-        f"Vote counted for {story.id}; {left} of {budget} left.",
+        vote_counted(story.id, w.votes_used(actor) + 1, budget),
         RefreshCard(story_id=story.id),
         votes=votes,
         participants=_contributed(w, actor),
@@ -306,14 +328,14 @@ def _withdraw_vote(w: Workshop, cmd: c.WithdrawVote, actor: str, now: datetime) 
     story = _existing_story(w, cmd.story_id)
     voters = w.votes.get(story.id, ())
     if actor not in voters:
-        raise Rejected(f"You have no vote on {story.id} to take back.")
+        raise Rejected(nothing_to_take_back(story.id))
     remaining = tuple(v for v in voters if v != actor)
     votes = {k: v for k, v in w.votes.items() if k != story.id}
     if remaining:
         votes[story.id] = remaining
     return _changed(
         w,
-        f"Vote on {story.id} taken back; {w.votes_left(actor) + 1} left.",
+        vote_taken_back(story.id, w.votes_used(actor) - 1, w.settings.vote_budget),
         RefreshCard(story_id=story.id),
         votes=votes,
     )

@@ -140,6 +140,8 @@ class Workshop(Frozen):
     stage: Stage
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    #: The channel's workshop number (1, 2, ...), given by the store when it is first saved.
+    number: int = 0
     #: Bumped by the store on every saved change; the compare-and-set token.
     version: int = 0
     settings: WorkshopSettings = WorkshopSettings()

@@ -1,0 +1,1 @@
+"""Storage: the workshop store on any Redis-protocol server, and the embedded default."""

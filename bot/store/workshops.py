@@ -1,0 +1,314 @@
+"""Workshops in Redis: one active workshop per channel, finished ones kept as history.
+
+Key scheme. Every key of a channel carries the hash tag ``{<team>:<channel>}`` so that
+transactions and Lua scripts touching several of them work on Redis Cluster:
+
+===========================================  ==============================================
+``storymap:{T:C}:seq``                       counter: the channel's last workshop number
+``storymap:{T:C}:active``                    JSON of the active workshop, without votes
+``storymap:{T:C}:meta``                      hash number/stage/budget/version of the active
+                                             workshop, read by the vote script
+``storymap:{T:C}:stories``                   set of the active workshop's story ids
+``storymap:{T:C}:ballots``                   set of ``<story>|<voter>``: the active votes
+``storymap:{T:C}:used``                      hash voter -> votes cast (the budget check)
+``storymap:{T:C}:archive``                   hash number -> JSON of a finished workshop,
+                                             votes included
+``storymap:{T:C}:seen:<delivery id>``        a Slack delivery already applied (TTL)
+``storymap:{T:C}:outbox``                    stream of effects, appended in the same step
+                                             as the change they come from
+``storymap:channels``                        set of ``T:C`` with an outbox (no hash tag:
+                                             written on its own, idempotently)
+===========================================  ==============================================
+
+Rules this module keeps:
+- the workshop document changes only by compare-and-set: WATCH the document and the
+  vote keys, decide on what was read, write in MULTI/EXEC, retry on conflict;
+- votes change only through the ``VOTE`` Lua script, which enforces the stage, the
+  story's existence and the voter's budget atomically; a concurrent budget change or
+  stage move is a WATCH conflict for the document writer, so the two never interleave;
+- a delivery id is marked seen in the same atomic step as its change, with a TTL of
+  ``SEEN_TTL_SECONDS``; a delivery seen before changes nothing;
+- effects are appended to the channel's outbox stream in that same step, so a change
+  is never saved without what Slack must be told about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import redis
+from pydantic import TypeAdapter
+
+from bot.domain.effects import Effect
+from bot.domain.errors import Rejected
+from bot.domain.machine import Outcome
+from bot.domain.model import Stage, Workshop
+from bot.store import scripts
+
+SEEN_TTL_SECONDS: Final = 15 * 60
+MAX_CAS_ATTEMPTS: Final = 200
+CHANNELS_KEY: Final = "storymap:channels"
+
+_effects_json = TypeAdapter(list[Effect])
+
+VoteCode = Literal[
+    "ok",
+    "duplicate",
+    "no_workshop",
+    "not_voting",
+    "no_story",
+    "already",
+    "over_budget",
+    "not_voted",
+]
+
+
+class StoreConflict(RuntimeError):
+    """Compare-and-set kept losing: the workshop changed under us too many times."""
+
+
+@dataclass(frozen=True)
+class Keys:
+    team_id: str
+    channel_id: str
+
+    @property
+    def tag(self) -> str:
+        return f"storymap:{{{self.team_id}:{self.channel_id}}}"
+
+    seq = property(lambda self: f"{self.tag}:seq")
+    active = property(lambda self: f"{self.tag}:active")
+    meta = property(lambda self: f"{self.tag}:meta")
+    stories = property(lambda self: f"{self.tag}:stories")
+    ballots = property(lambda self: f"{self.tag}:ballots")
+    used = property(lambda self: f"{self.tag}:used")
+    archive = property(lambda self: f"{self.tag}:archive")
+    outbox = property(lambda self: f"{self.tag}:outbox")
+
+    def seen(self, delivery_id: str) -> str:
+        return f"{self.tag}:seen:{delivery_id}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one atomic step did: the outcome, or nothing because the delivery was seen."""
+
+    outcome: Outcome | None
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    code: VoteCode
+    #: ok: the voter's votes used afterwards; not_voting: the stage; over_budget: budget.
+    detail: str
+
+
+def effects_from_json(raw: str | bytes) -> list[Effect]:
+    return _effects_json.validate_json(raw)
+
+
+def _text(value: bytes | str | None) -> str | None:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _votes(ballots: Iterable[bytes | str]) -> dict[str, tuple[str, ...]]:
+    votes: dict[str, list[str]] = {}
+    for ballot in ballots:
+        story_id, _, voter = (_text(ballot) or "").partition("|")
+        votes.setdefault(story_id, []).append(voter)
+    return {sid: tuple(sorted(voters)) for sid, voters in sorted(votes.items())}
+
+
+class WorkshopStore:
+    """Load, change (compare-and-set) and vote on a channel's workshop."""
+
+    def __init__(self, client: redis.Redis, *, seen_ttl: int = SEEN_TTL_SECONDS) -> None:
+        self._redis = client
+        self._seen_ttl = seen_ttl
+        self._vote = client.register_script(scripts.VOTE)
+        self._known_channels: set[str] = set()
+
+    def _register(self, team_id: str, channel_id: str) -> None:
+        """Make the channel's outbox known to dispatchers (once per process and channel)."""
+        channel = f"{team_id}:{channel_id}"
+        if channel not in self._known_channels:
+            self._redis.sadd(CHANNELS_KEY, channel)
+            self._known_channels.add(channel)
+
+    # ----- reading --------------------------------------------------------------------
+
+    def load(self, team_id: str, channel_id: str) -> Workshop | None:
+        """The channel's active workshop with its votes, read as one snapshot."""
+        keys = Keys(team_id, channel_id)
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.get(keys.active)
+            pipe.smembers(keys.ballots)
+            raw, ballots = pipe.execute()
+        return self._decode(raw, ballots)
+
+    def get(self, team_id: str, channel_id: str, number: int) -> Workshop | None:
+        """Workshop ``number`` of the channel, active or finished."""
+        active = self.load(team_id, channel_id)
+        if active is not None and active.number == number:
+            return active
+        raw = self._redis.hget(Keys(team_id, channel_id).archive, str(number))
+        return None if raw is None else Workshop.model_validate_json(raw)
+
+    def history(self, team_id: str, channel_id: str) -> list[Workshop]:
+        """Finished workshops of the channel, oldest first."""
+        raw = self._redis.hgetall(Keys(team_id, channel_id).archive)
+        finished = [Workshop.model_validate_json(doc) for doc in raw.values()]
+        return sorted(finished, key=lambda w: w.number)
+
+    @staticmethod
+    def _decode(raw: bytes | str | None, ballots: Iterable[bytes | str]) -> Workshop | None:
+        if raw is None:
+            return None
+        workshop = Workshop.model_validate_json(raw)
+        return workshop.model_copy(update={"votes": _votes(ballots)})
+
+    # ----- changing -------------------------------------------------------------------
+
+    def update(
+        self,
+        team_id: str,
+        channel_id: str,
+        decide: Callable[[Workshop | None], Outcome],
+        *,
+        delivery_id: str | None = None,
+    ) -> Step:
+        """Apply ``decide`` to the current workshop in one compare-and-set step.
+
+        ``decide`` may run several times (once per conflict) and must be pure. When it
+        raises ``Rejected`` nothing is written except the delivery's seen mark, so a
+        retried delivery is not refused twice.
+        """
+        keys = Keys(team_id, channel_id)
+        seen_key = keys.seen(delivery_id) if delivery_id else None
+        self._register(team_id, channel_id)
+        for _ in range(MAX_CAS_ATTEMPTS):
+            with self._redis.pipeline(transaction=True) as pipe:
+                try:
+                    watched = [keys.active, keys.ballots, keys.seq]
+                    pipe.watch(*watched, *([seen_key] if seen_key else []))  # type: ignore[no-untyped-call]
+                    if seen_key and pipe.exists(seen_key):
+                        return Step(outcome=None, duplicate=True)
+                    current = self._decode(pipe.get(keys.active), pipe.smembers(keys.ballots))
+                    try:
+                        outcome = decide(current)
+                    except Rejected:
+                        if seen_key:
+                            pipe.set(seen_key, "1", ex=self._seen_ttl, nx=True)
+                        raise
+                    number = current.number if current else int(pipe.get(keys.seq) or 0) + 1
+                    saved = self._stamp(outcome.state, current, number)
+                    pipe.multi()
+                    self._write(pipe, keys, current, saved, outcome.effects)
+                    if seen_key:
+                        pipe.set(seen_key, "1", ex=self._seen_ttl)
+                    pipe.execute()
+                    return Step(outcome=Outcome(saved, outcome.effects, outcome.reply))
+                except redis.WatchError:
+                    continue
+        raise StoreConflict(f"{team_id}:{channel_id} kept changing; gave up after retries")
+
+    @staticmethod
+    def _stamp(state: Workshop, current: Workshop | None, number: int) -> Workshop:
+        if current is not None and state.votes != current.votes:
+            raise ValueError("votes change only through WorkshopStore.vote")
+        version = (current.version if current else 0) + 1
+        return state.model_copy(update={"number": number, "version": version})
+
+    def _write(
+        self,
+        pipe: redis.client.Pipeline,
+        keys: Keys,
+        current: Workshop | None,
+        saved: Workshop,
+        effects: tuple[Effect, ...],
+    ) -> None:
+        if current is None or current.number != saved.number:
+            pipe.set(keys.seq, saved.number)
+            pipe.delete(keys.ballots, keys.used, keys.stories)
+        if saved.stage.is_open:
+            pipe.set(keys.active, saved.model_copy(update={"votes": {}}).model_dump_json())
+            pipe.hset(
+                keys.meta,
+                mapping={
+                    "number": saved.number,
+                    "stage": saved.stage.value,
+                    "budget": saved.settings.vote_budget,
+                    "version": saved.version,
+                },
+            )
+            if saved.stories:
+                pipe.sadd(keys.stories, *(s.id for s in saved.stories))
+        else:
+            pipe.hset(keys.archive, str(saved.number), saved.model_dump_json())
+            pipe.delete(keys.active, keys.meta, keys.stories, keys.ballots, keys.used)
+        if effects:
+            payload = _effects_json.dump_json(list(effects)).decode()
+            pipe.xadd(keys.outbox, {"number": saved.number, "effects": payload})
+
+    # ----- voting ---------------------------------------------------------------------
+
+    def vote(
+        self,
+        team_id: str,
+        channel_id: str,
+        number: int,
+        story_id: str,
+        voter: str,
+        *,
+        cast: bool,
+        delivery_id: str | None = None,
+        effects: tuple[Effect, ...] = (),
+    ) -> VoteResult:
+        """Cast or take back one vote atomically (budget, stage and story checked)."""
+        keys = Keys(team_id, channel_id)
+        self._register(team_id, channel_id)
+        code, detail = self._vote(
+            keys=[
+                keys.meta,
+                keys.stories,
+                keys.ballots,
+                keys.used,
+                keys.seen(delivery_id or "-"),
+                keys.outbox,
+            ],
+            args=[
+                number,
+                story_id,
+                voter,
+                "cast" if cast else "withdraw",
+                delivery_id or "",
+                self._seen_ttl,
+                _effects_json.dump_json(list(effects)).decode(),
+            ],
+        )
+        return VoteResult(code=_text(code), detail=_text(detail) or "")  # type: ignore[arg-type]
+
+    def stage(self, team_id: str, channel_id: str) -> Stage | None:
+        raw = self._redis.hget(Keys(team_id, channel_id).meta, "stage")
+        return None if raw is None else Stage(raw.decode() if isinstance(raw, bytes) else raw)
+
+
+def decode_entry(fields: Mapping[bytes | str, bytes | str]) -> tuple[int, list[Effect]]:
+    """An outbox entry (as read with or without ``decode_responses``): number and effects."""
+    decoded = {_text(k): v for k, v in fields.items()}
+    return int(decoded["number"]), effects_from_json(decoded["effects"])
+
+
+__all__ = [
+    "CHANNELS_KEY",
+    "SEEN_TTL_SECONDS",
+    "Keys",
+    "Step",
+    "StoreConflict",
+    "VoteResult",
+    "WorkshopStore",
+    "decode_entry",
+]

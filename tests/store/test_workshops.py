@@ -1,0 +1,194 @@
+"""The workshop store against a real Redis-protocol server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import redis
+
+from bot.domain import commands as c
+from bot.domain.effects import Effect, OpenStage, RefreshBoard, RefreshCard
+from bot.domain.errors import Rejected
+from bot.domain.machine import Outcome, apply
+from bot.domain.model import Stage, Workshop
+from bot.store.workshops import CHANNELS_KEY, Keys, WorkshopStore, decode_entry
+from tests.builders import FACILITATOR, PARTICIPANTS, T0, workshop_at
+
+pytestmark = pytest.mark.store
+CHANNEL = "CSTORE"
+
+
+def act(command: c.Command, actor: str = FACILITATOR) -> Callable[[Workshop | None], Outcome]:
+    return lambda state: apply(state, command, actor, T0)
+
+
+def start(store: WorkshopStore, team_id: str) -> Workshop:
+    step = store.update(team_id, CHANNEL, act(c.Start(team_id=team_id, channel_id=CHANNEL)))
+    assert step.outcome is not None
+    return step.outcome.state
+
+
+def seed_at(store: WorkshopStore, team_id: str, stage: Stage) -> Workshop:
+    """Save the seed workshop at ``stage`` (votes excluded: they go through the script)."""
+    target = workshop_at(stage).model_copy(
+        update={"team_id": team_id, "channel_id": CHANNEL, "votes": {}}
+    )
+    step = store.update(
+        team_id, CHANNEL, lambda _: Outcome(target, (OpenStage(stage=stage), RefreshBoard()), "")
+    )
+    assert step.outcome is not None
+    return step.outcome.state
+
+
+def outbox(client: redis.Redis, team_id: str) -> list[tuple[int, list[Effect]]]:
+    entries = client.xrange(Keys(team_id, CHANNEL).outbox) or []
+    return [decode_entry(fields or {}) for _, fields in entries]
+
+
+def test_a_change_is_saved_with_its_effects_and_a_new_version(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    store = WorkshopStore(redis_client)
+    assert store.load(team_id, CHANNEL) is None
+    first = start(store, team_id)
+    assert (first.number, first.version, first.stage) == (1, 1, Stage.PERSONA)
+    step = store.update(team_id, CHANNEL, act(c.SetPersona(text="Dispatcher")))
+    assert step.outcome is not None
+    loaded = store.load(team_id, CHANNEL)
+    assert loaded == step.outcome.state
+    assert loaded is not None
+    assert loaded.version == 2
+    assert loaded.persona is not None
+    assert loaded.persona.text == "Dispatcher"
+    assert outbox(redis_client, team_id) == [
+        (1, [OpenStage(stage=Stage.PERSONA), RefreshBoard()]),
+        (1, [RefreshBoard()]),
+    ]
+    assert redis_client.sismember(CHANNELS_KEY, f"{team_id}:{CHANNEL}")
+
+
+def test_a_refusal_writes_nothing(redis_client: redis.Redis, team_id: str) -> None:
+    store = WorkshopStore(redis_client)
+    before = start(store, team_id)
+    with pytest.raises(Rejected, match="Add a persona first"):
+        store.update(team_id, CHANNEL, act(c.Next()))
+    assert store.load(team_id, CHANNEL) == before
+    assert len(outbox(redis_client, team_id)) == 1
+
+
+def test_compare_and_set_conflict_is_retried_on_fresh_state(
+    redis_client: redis.Redis, redis_url: str, team_id: str
+) -> None:
+    store = WorkshopStore(redis_client)
+    start(store, team_id)
+    store.update(team_id, CHANNEL, act(c.SetPersona(text="Dispatcher")))
+    store.update(team_id, CHANNEL, act(c.Next()))
+    rival = WorkshopStore(redis.Redis.from_url(redis_url))
+    seen_by_decide: list[int] = []
+
+    def decide(state: Workshop | None) -> Outcome:
+        assert state is not None
+        seen_by_decide.append(len(state.activities))
+        if len(seen_by_decide) == 1:
+            # Another replica saves between our read and our write.
+            rival.update(team_id, CHANNEL, act(c.AddActivity(text="Plan shipment"), "UBEN"))
+        return apply(state, c.AddActivity(text="Track delivery"), "UCHLOE", T0)
+
+    step = store.update(team_id, CHANNEL, decide)
+    assert seen_by_decide == [0, 1]
+    assert step.outcome is not None
+    final = store.load(team_id, CHANNEL)
+    assert final is not None
+    assert [(a.id, a.text) for a in final.activities] == [
+        ("A1", "Plan shipment"),
+        ("A2", "Track delivery"),
+    ]
+    assert final.version == 5
+
+
+def test_the_same_delivery_twice_changes_nothing(redis_client: redis.Redis, team_id: str) -> None:
+    store = WorkshopStore(redis_client)
+    seed_at(store, team_id, Stage.ACTIVITIES)
+    add = act(c.AddActivity(text="Plan shipment"), "UBEN")
+    first = store.update(team_id, CHANNEL, add, delivery_id="Ev1")
+    again = store.update(team_id, CHANNEL, add, delivery_id="Ev1")
+    assert first.outcome is not None
+    assert (again.outcome, again.duplicate) == (None, True)
+    loaded = store.load(team_id, CHANNEL)
+    assert loaded == first.outcome.state
+    assert len(outbox(redis_client, team_id)) == 2
+    ttl = redis_client.ttl(Keys(team_id, CHANNEL).seen("Ev1"))
+    assert 600 <= ttl <= 15 * 60
+    # A refused delivery is marked too: its retry is not refused a second time.
+    with pytest.raises(Rejected):
+        store.update(
+            team_id, CHANNEL, act(c.AddTask(activity_id="A1", text="x")), delivery_id="Ev2"
+        )
+    assert store.update(team_id, CHANNEL, add, delivery_id="Ev2").duplicate
+
+
+def test_votes_follow_the_rules_atomically(redis_client: redis.Redis, team_id: str) -> None:
+    store = WorkshopStore(redis_client)
+    w = seed_at(store, team_id, Stage.VOTING)
+    ben = PARTICIPANTS[0]
+
+    def vote(story: str, cast: bool = True, voter: str = ben, delivery: str | None = None) -> str:
+        effects = (RefreshCard(story_id=story), RefreshBoard())
+        result = store.vote(
+            team_id,
+            CHANNEL,
+            w.number,
+            story,
+            voter,
+            cast=cast,
+            delivery_id=delivery,
+            effects=effects,
+        )
+        return f"{result.code}:{result.detail}"
+
+    assert [vote(s) for s in ("S1", "S2", "S3", "S4")] == ["ok:1", "ok:2", "ok:3", "over_budget:3"]
+    assert vote("S1") == "already:"
+    assert vote("S99") == "no_story:"
+    assert vote("S4", cast=False) == "not_voted:"
+    assert vote("S2", cast=False) == "ok:2"
+    assert vote("S4", delivery="Ev9") == "ok:3"
+    assert vote("S4", cast=False, delivery="Ev9") == "duplicate:"
+    loaded = store.load(team_id, CHANNEL)
+    assert loaded is not None
+    assert loaded.votes == {"S1": (ben,), "S3": (ben,), "S4": (ben,)}
+    assert loaded.votes_used(ben) == 3
+    # Only successful votes reach the outbox: 1 start + 5 changes.
+    assert len(outbox(redis_client, team_id)) == 6
+    assert store.vote(team_id, CHANNEL, w.number + 1, "S1", "UX", cast=True).code == "no_workshop"
+    store.update(team_id, CHANNEL, act(c.Next()))
+    assert vote("S5") == "not_voting:slicing"
+
+
+def test_votes_cannot_be_changed_by_a_document_write(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    store = WorkshopStore(redis_client)
+    seed_at(store, team_id, Stage.VOTING)
+    with pytest.raises(ValueError, match="votes change only through"):
+        store.update(team_id, CHANNEL, act(c.CastVote(story_id="S1"), "UBEN"))
+
+
+def test_a_finished_workshop_goes_to_history_and_the_channel_can_start_again(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    store = WorkshopStore(redis_client)
+    w = seed_at(store, team_id, Stage.VOTING)
+    assert store.vote(team_id, CHANNEL, w.number, "S3", "UBEN", cast=True).code == "ok"
+    store.update(team_id, CHANNEL, act(c.Next()))
+    store.update(team_id, CHANNEL, act(c.DefineSlice(name="View map + ETA", story_ids=("S3",))))
+    step = store.update(team_id, CHANNEL, act(c.Publish()))
+    assert step.outcome is not None
+    assert store.load(team_id, CHANNEL) is None
+    (finished,) = store.history(team_id, CHANNEL)
+    assert finished.stage is Stage.PUBLISHED
+    assert finished.votes == {"S3": ("UBEN",)}
+    assert store.get(team_id, CHANNEL, 1) == finished
+    second = start(store, team_id)
+    assert (second.number, second.votes, second.stories) == (2, {}, ())
+    assert store.get(team_id, CHANNEL, 2) == second
