@@ -1,0 +1,91 @@
+"""The ``storymap`` command: run the bot, run the demo, look at a workshop.
+
+Configuration problems end the command with one line on stderr naming the variable
+(exit status 2); nothing else is printed for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, StoreSettings, load
+from bot.store.connect import redis_client
+from bot.store.workshops import WorkshopStore
+
+EXIT_CONFIG = 2
+
+
+def _state(args: argparse.Namespace) -> int:
+    with redis_client(load(StoreSettings)) as client:
+        store = WorkshopStore(client)
+        if args.history:
+            for finished in store.history(args.team, args.channel):
+                print(finished.model_dump_json(indent=2))
+            return 0
+        workshop = (
+            store.get(args.team, args.channel, args.number)
+            if args.number
+            else store.load(args.team, args.channel)
+        )
+    if workshop is None:
+        which = f"workshop {args.number}" if args.number else "active workshop"
+        print(f"storymap: no {which} in {args.team}/{args.channel}", file=sys.stderr)
+        return 1
+    print(workshop.model_dump_json(indent=2))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.slack.main import run  # noqa: PLC0415 - keeps `state` free of Slack imports
+
+    return run()
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import main as demo  # noqa: PLC0415 - the simulator is only for the demo
+
+    return demo()
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="storymap",
+        description="A Slack bot that runs User Story Mapping workshops in a team channel.",
+    )
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="start the bot (Socket Mode if SLACK_APP_TOKEN is set, else HTTP on PORT)",
+        description=(
+            "Start the bot. Needs SLACK_BOT_TOKEN, and SLACK_APP_TOKEN (Socket Mode) or "
+            "SLACK_SIGNING_SECRET (HTTP mode on PORT, POST /slack/events). Storage: "
+            "REDIS_URL, or an embedded server with data in STORYMAP_DATA_DIR."
+        ),
+    )
+    run.set_defaults(handler=_run)
+    demo = commands.add_parser(
+        "demo", help="run a whole workshop against the built-in Slack simulator"
+    )
+    demo.set_defaults(handler=_demo)
+    state = commands.add_parser("state", help="print a channel's workshop as JSON (for operators)")
+    state.add_argument("team", help="Slack team id, e.g. T0123ABC")
+    state.add_argument("channel", help="Slack channel id, e.g. C0456DEF")
+    state.add_argument("--number", type=int, help="a finished workshop's number")
+    state.add_argument("--history", action="store_true", help="print every finished workshop")
+    state.set_defaults(handler=_state)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except ConfigError as problem:
+        print(f"storymap: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

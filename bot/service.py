@@ -1,0 +1,180 @@
+"""The one entry point listeners and the command line call: decide and save, atomically.
+
+``WorkshopService.handle`` takes a typed command from a person in a channel and returns
+a ``Reply`` to show them. Votes go through the store's Lua script; everything else
+through one compare-and-set step. Effects are appended to the outbox in that same step:
+nothing here talks to Slack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from bot.domain import commands as c
+from bot.domain.effects import Effect, RefreshBoard, RefreshCard
+from bot.domain.errors import Rejected
+from bot.domain.machine import (
+    NO_WORKSHOP,
+    Outcome,
+    already_voted,
+    apply,
+    not_now,
+    nothing_to_take_back,
+    over_budget,
+    vote_counted,
+    vote_taken_back,
+)
+from bot.domain.model import Workshop
+from bot.domain.text import normalise_id
+from bot.store.workshops import WorkshopStore
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the actor is told. ``ok`` is False for a refusal (nothing changed)."""
+
+    ok: bool
+    text: str
+    duplicate: bool = False
+    workshop: Workshop | None = None
+    #: For a batch of lines: the ones refused, with why (the rest were saved).
+    refused: tuple[tuple[str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Several commands from one message (one item per line), saved in one step."""
+
+    lines: Sequence[tuple[str, c.Command]]
+
+
+class WorkshopService:
+    def __init__(self, store: WorkshopStore, clock: Callable[[], datetime] = utc_now) -> None:
+        self.store = store
+        self._clock = clock
+
+    def handle(
+        self,
+        team_id: str,
+        channel_id: str,
+        actor: str,
+        command: c.Command,
+        *,
+        delivery_id: str | None = None,
+    ) -> Reply:
+        if isinstance(command, c.CastVote | c.WithdrawVote):
+            return self._vote(team_id, channel_id, actor, command, delivery_id)
+        now = self._clock()
+        try:
+            step = self.store.update(
+                team_id,
+                channel_id,
+                lambda state: apply(state, command, actor, now),
+                delivery_id=delivery_id,
+            )
+        except Rejected as refusal:
+            return Reply(ok=False, text=refusal.message)
+        if step.outcome is None:
+            return Reply(ok=True, text="Already done.", duplicate=True)
+        return Reply(ok=True, text=step.outcome.reply, workshop=step.outcome.state)
+
+    def handle_batch(
+        self,
+        team_id: str,
+        channel_id: str,
+        actor: str,
+        batch: Batch,
+        *,
+        delivery_id: str | None = None,
+    ) -> Reply:
+        """Apply each line's command in order; keep the accepted ones, explain the others."""
+        now = self._clock()
+        refused: list[tuple[str, str]] = []
+        replies: list[str] = []
+
+        def decide(state: Workshop | None) -> Outcome:
+            refused.clear()
+            replies.clear()
+            effects: list[Effect] = []
+            for line, command in batch.lines:
+                try:
+                    outcome = apply(state, command, actor, now)
+                except Rejected as refusal:
+                    refused.append((line, refusal.message))
+                    continue
+                state = outcome.state
+                replies.append(outcome.reply)
+                effects.extend(e for e in outcome.effects if e not in effects)
+            if not replies:
+                raise Rejected("Nothing was added.")
+            if state is None:  # only reachable if no line was accepted, handled above
+                raise Rejected(NO_WORKSHOP)
+            return Outcome(state, tuple(effects), "\n".join(replies))
+
+        try:
+            step = self.store.update(team_id, channel_id, decide, delivery_id=delivery_id)
+        except Rejected:
+            return Reply(ok=False, text=_refusals(refused), refused=tuple(refused))
+        if step.outcome is None:
+            return Reply(ok=True, text="Already done.", duplicate=True)
+        text = step.outcome.reply + (f"\n{_refusals(refused)}" if refused else "")
+        return Reply(ok=True, text=text, workshop=step.outcome.state, refused=tuple(refused))
+
+    def _vote(
+        self,
+        team_id: str,
+        channel_id: str,
+        actor: str,
+        command: c.CastVote | c.WithdrawVote,
+        delivery_id: str | None,
+    ) -> Reply:
+        workshop = self.store.load(team_id, channel_id)
+        if workshop is None:
+            return Reply(ok=False, text=NO_WORKSHOP)
+        story_id = normalise_id(command.story_id)
+        if story_id is None or not story_id.startswith("S"):
+            return Reply(ok=False, text=f"{command.story_id} is not a story id; they look like S1.")
+        # The script decides everything that can race or repeat: the delivery, the
+        # stage, the story, the budget.
+        cast = isinstance(command, c.CastVote)
+        result = self.store.vote(
+            team_id,
+            channel_id,
+            workshop.number,
+            story_id,
+            actor,
+            cast=cast,
+            delivery_id=delivery_id,
+            effects=(RefreshCard(story_id=story_id), RefreshBoard()),
+        )
+        budget = workshop.settings.vote_budget
+        match result.code:
+            case "ok":
+                used = int(result.detail)
+                made = vote_counted if cast else vote_taken_back
+                return Reply(ok=True, text=made(story_id, used, budget), workshop=workshop)
+            case "duplicate":
+                return Reply(ok=True, text="Already done.", duplicate=True)
+            case "over_budget":
+                return Reply(ok=False, text=over_budget(int(result.detail), story_id))
+            case "already":
+                return Reply(ok=False, text=already_voted(story_id))
+            case "not_voted":
+                return Reply(ok=False, text=nothing_to_take_back(story_id))
+            case "not_voting":
+                moved = self.store.load(team_id, channel_id) or workshop
+                return Reply(ok=False, text=not_now(moved, command.kind))
+            case "no_story":
+                return Reply(ok=False, text=f"{story_id} does not exist in this workshop.")
+            case _:
+                return Reply(ok=False, text=NO_WORKSHOP)
+
+
+def _refusals(refused: Sequence[tuple[str, str]]) -> str:
+    return "\n".join(f"Not added: “{line}”: {why}" for line, why in refused)
