@@ -1,0 +1,38 @@
+"""A local stand-in for Slack: Web API server, workspace state, and users who act.
+
+Tests and ``storymap demo`` use it. Start one with ``with SlackSimulator() as sim:``,
+point the bot's ``WebClient`` at ``sim.api_url`` and the simulator at the bot's
+``POST /slack/events`` URL with ``sim.set_bot_endpoint(url)``, then act as users
+(``sim.user("U_ANA").slash("#team", "/storymap", "start Tracking")``), wait for the bot
+(``sim.wait_for``, ``sim.settle``) and read the result (``sim.messages``,
+``sim.transcript``). Module docstrings state the Slack rules each part keeps.
+"""
+
+from bot.simulator.delivery import Delivery
+from bot.simulator.driver import Driver
+from bot.simulator.errors import BotUnreachable, ModalInputError, SimulatorError, WaitTimeout
+from bot.simulator.limits import SlackLimits
+from bot.simulator.ratelimit import Limit, RateLimits
+from bot.simulator.simulator import SlackSimulator
+from bot.simulator.state import ApiCall, Channel, Ephemeral, Message, OpenView, User
+from bot.simulator.user_driver import UserDriver
+
+__all__ = [
+    "ApiCall",
+    "BotUnreachable",
+    "Channel",
+    "Delivery",
+    "Driver",
+    "Ephemeral",
+    "Limit",
+    "Message",
+    "ModalInputError",
+    "OpenView",
+    "RateLimits",
+    "SimulatorError",
+    "SlackLimits",
+    "SlackSimulator",
+    "User",
+    "UserDriver",
+    "WaitTimeout",
+]

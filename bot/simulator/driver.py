@@ -1,0 +1,359 @@
+"""Acting as the workspace's users: every request goes to the bot exactly as Slack sends it.
+
+Rules kept:
+- a user can act only where a real user could: in channels they are a member of, on
+  messages that exist, on buttons that are displayed, in the modal that is open on top;
+  anything else raises :class:`SimulatorError` before a request is sent;
+- what the user does changes the workspace first (a thread reply is posted, a reaction
+  added), then the matching request is signed (``signing``) and POSTed to the bot's
+  endpoint: slash commands form-encoded, interactions as ``payload=<json>``, events as
+  JSON ``event_callback`` envelopes (``payloads``);
+- every slash command and interaction gets a fresh ``trigger_id`` the simulator will
+  accept for ``SlackLimits.trigger_ttl`` seconds, and message interactions and slash
+  commands a fresh ``response_url``;
+- the bot's answer is applied as Slack applies it (``acks``) and the whole exchange is
+  returned and kept as a :class:`Delivery`; ``retry`` resends a delivery's exact body with
+  ``X-Slack-Retry-Num``/``X-Slack-Retry-Reason``, signed afresh.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urlencode
+
+from bot.simulator import acks, payloads
+from bot.simulator.delivery import Delivery
+from bot.simulator.errors import SimulatorError
+from bot.simulator.finders import find_button
+from bot.simulator.modal_values import fill_state
+from bot.simulator.response_url import ResponseUrlEndpoint
+from bot.simulator.signing import signed_headers
+from bot.simulator.state import Channel, Ephemeral, Message, OpenView, Trigger, User
+from bot.simulator.transport import HttpResult, post
+from bot.simulator.user_driver import UserDriver
+from bot.simulator.webapi.context import ApiContext
+from bot.simulator.webapi.reactions import canonical_reaction
+from bot.simulator.webapi.shapes import message_json
+
+JsonDict = dict[str, Any]
+
+FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+
+
+class Driver:
+    """Sends users' actions to the bot's ``POST /slack/events`` endpoint."""
+
+    def __init__(
+        self,
+        ctx: ApiContext,
+        responses: ResponseUrlEndpoint,
+        signing_secret: str,
+        endpoint: Callable[[], str | None],
+        ack_timeout: float = 3.0,
+    ) -> None:
+        self._ctx = ctx
+        self._responses = responses
+        self.signing_secret = signing_secret
+        self._endpoint = endpoint
+        self.ack_timeout = ack_timeout
+        self._lock = threading.Lock()
+        self._deliveries: list[Delivery] = []
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        with self._lock:
+            return list(self._deliveries)
+
+    def issue_trigger(self, user: str) -> str:
+        """A fresh trigger id for ``user``, as an interaction would carry."""
+        with self._ctx.workspace.lock:
+            return self._trigger(self._ctx.workspace.user(user))
+
+    def user(self, user: str) -> UserDriver:
+        with self._ctx.workspace.lock:
+            return UserDriver(self, self._ctx.workspace.user(user).id)
+
+    # -- commands and interactions -------------------------------------------------------
+
+    def slash(self, user: str, channel: str, command: str, text: str = "") -> Delivery:
+        with self._ctx.workspace.lock:
+            who, where = self._member(user, channel)
+            trigger_id = self._trigger(who)
+        response_url = self._responses.issue(where.id, who.id)
+        form = payloads.slash_command(
+            self._ctx.workspace.identity,
+            who,
+            where,
+            command,
+            text,
+            response_url=response_url,
+            trigger_id=trigger_id,
+        )
+        delivery, result = self._send("slash_command", urlencode(form).encode(), FORM)
+        with self._ctx.workspace.lock:
+            shown, error = acks.apply_slash_ack(self._ctx, who, where, result)
+        return self._keep(replace(delivery, shown=copy.deepcopy(shown), ack_error=error))
+
+    def click(
+        self,
+        user: str,
+        channel: str | None = None,
+        message_ts: str | None = None,
+        *,
+        label: str,
+    ) -> Delivery:
+        """Click the button labelled ``label`` in a message, or in the user's open modal
+        when no channel is given."""
+        with self._ctx.workspace.lock:
+            if channel is None:
+                payload = self._modal_click(user, label)
+            else:
+                if message_ts is None:
+                    raise SimulatorError("click in a channel needs the message_ts")
+                payload = self._message_click(user, channel, message_ts, label)
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        delivery, result = self._send("block_actions", body, FORM)
+        return self._keep(replace(delivery, ack_error=acks.transport_error(result)))
+
+    def submit_modal(self, user: str, values: Mapping[str, object] | None = None) -> Delivery:
+        """Fill the top modal's inputs (by block_id or action_id) and press its submit button."""
+        workspace = self._ctx.workspace
+        with workspace.lock:
+            who = workspace.user(user)
+            top = self._top_view(who)
+            top.view["state"] = {"values": fill_state(top.view, values or {})}
+            top.errors = {}
+            payload = payloads.view_submission(
+                workspace.identity, who, copy.deepcopy(top.view), self._trigger(who)
+            )
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        delivery, result = self._send("view_submission", body, FORM)
+        with workspace.lock:
+            error = acks.apply_submission_ack(self._ctx, who, result)
+        return self._keep(replace(delivery, ack_error=error))
+
+    def close_modal(self, user: str) -> Delivery | None:
+        """Press the modal's close button; Slack tells the bot only if ``notify_on_close``."""
+        workspace = self._ctx.workspace
+        with workspace.lock:
+            who = workspace.user(user)
+            top = self._top_view(who)
+            cleared = bool(top.view.get("clear_on_close"))
+            stack = workspace.views[who.id]
+            if cleared:
+                stack.clear()
+            else:
+                stack.pop()
+            if not top.view.get("notify_on_close"):
+                return None
+            payload = payloads.view_closed(
+                workspace.identity, who, copy.deepcopy(top.view), is_cleared=cleared
+            )
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        delivery, result = self._send("view_closed", body, FORM)
+        return self._keep(replace(delivery, ack_error=acks.transport_error(result)))
+
+    # -- messages and reactions (events) ---------------------------------------------------
+
+    def reply(self, user: str, channel: str, thread_ts: str, text: str) -> Delivery:
+        """Post ``text`` in the thread of ``thread_ts`` and send the ``message`` event."""
+        workspace = self._ctx.workspace
+        with workspace.lock:
+            who, where = self._member(user, channel)
+            parent = self._message(where, thread_ts)
+            root = workspace.messages[where.id][parent.thread_ts or parent.ts]
+            message = Message(
+                channel=where.id,
+                ts=self._ctx.ids.ts(),
+                user=who.id,
+                text=text,
+                blocks=[],
+                thread_ts=root.ts,
+            )
+            workspace.add_message(message)
+            event = payloads.message_event(workspace.identity, where, message, root.user)
+        return self._event(event)
+
+    def post(self, user: str, channel: str, text: str) -> Delivery:
+        """Post a top-level message as ``user`` and send the ``message`` event."""
+        workspace = self._ctx.workspace
+        with workspace.lock:
+            who, where = self._member(user, channel)
+            message = Message(
+                channel=where.id, ts=self._ctx.ids.ts(), user=who.id, text=text, blocks=[]
+            )
+            workspace.add_message(message)
+            event = payloads.message_event(workspace.identity, where, message, None)
+        return self._event(event)
+
+    def react(self, user: str, channel: str, ts: str, name: str) -> Delivery:
+        return self._reaction(user, channel, ts, name, added=True)
+
+    def unreact(self, user: str, channel: str, ts: str, name: str) -> Delivery:
+        return self._reaction(user, channel, ts, name, added=False)
+
+    def url_verification(self, challenge: str = "sim-challenge") -> Delivery:
+        payload = payloads.url_verification(self._ctx.workspace.identity, challenge)
+        delivery, _ = self._send("url_verification", json.dumps(payload).encode(), JSON)
+        return self._keep(delivery)
+
+    def retry(
+        self, delivery: Delivery, retry_num: int = 1, reason: str = "http_timeout"
+    ) -> Delivery:
+        """Resend ``delivery`` as Slack's retry number ``retry_num``."""
+        content_type = delivery.request_headers.get("Content-Type", JSON)
+        redelivered, result = self._send(
+            delivery.kind,
+            delivery.request_body,
+            content_type,
+            retry_num=retry_num,
+            retry_reason=reason,
+        )
+        return self._keep(
+            replace(redelivered, event_id=delivery.event_id, ack_error=acks.transport_error(result))
+        )
+
+    # -- internals (callers hold the workspace lock where noted) ------------------------------
+
+    def _reaction(self, user: str, channel: str, ts: str, name: str, *, added: bool) -> Delivery:
+        workspace = self._ctx.workspace
+        reaction = canonical_reaction(name)
+        with workspace.lock:
+            who, where = self._member(user, channel)
+            message = self._message(where, ts)
+            users = message.reactions.get(reaction, [])
+            if added == (who.id in users):
+                state = "already reacted" if added else "has not reacted"
+                raise SimulatorError(f"{who.name} {state} with :{reaction}: on {ts}")
+            if added:
+                message.reactions.setdefault(reaction, []).append(who.id)
+            else:
+                users.remove(who.id)
+                if not users:
+                    del message.reactions[reaction]
+            kind = "reaction_added" if added else "reaction_removed"
+            event = payloads.reaction_event(
+                kind,
+                user=who,
+                reaction=reaction,
+                item_user=message.user,
+                channel=where,
+                ts=ts,
+                event_ts=self._ctx.ids.ts(),
+            )
+        return self._event(event)
+
+    def _event(self, event: JsonDict) -> Delivery:
+        event_id = self._ctx.ids.object_id("Ev")
+        envelope = payloads.event_callback(self._ctx.workspace.identity, event, event_id)
+        delivery, result = self._send("event_callback", json.dumps(envelope).encode(), JSON)
+        return self._keep(
+            replace(delivery, event_id=event_id, ack_error=acks.transport_error(result))
+        )
+
+    def _modal_click(self, user: str, label: str) -> JsonDict:
+        workspace = self._ctx.workspace
+        who = workspace.user(user)
+        top = self._top_view(who)
+        button = find_button(top.view["blocks"], label, f"{who.name}'s open modal")
+        return payloads.view_block_actions(
+            workspace.identity,
+            who,
+            copy.deepcopy(top.view),
+            payloads.button_action(button.element, button.block_id),
+            self._trigger(who),
+        )
+
+    def _message_click(self, user: str, channel: str, message_ts: str, label: str) -> JsonDict:
+        workspace = self._ctx.workspace
+        who, where = self._member(user, channel)
+        message = workspace.message(where.id, message_ts)
+        ephemeral = None if message is not None else self._ephemeral(who, where, message_ts)
+        blocks = message.blocks if message is not None else ephemeral.blocks if ephemeral else []
+        if message is None and ephemeral is None:
+            raise SimulatorError(f"{who.name} sees no message {message_ts} in #{where.name}")
+        button = find_button(blocks, label, f"message {message_ts} in #{where.name}")
+        response_url = self._responses.issue(
+            where.id, who.id, message_ts, message_is_ephemeral=message is None
+        )
+        return payloads.message_block_actions(
+            workspace.identity,
+            who,
+            where,
+            message_ts=message_ts,
+            message=message_json(workspace, message) if message is not None else None,
+            action=payloads.button_action(button.element, button.block_id),
+            trigger_id=self._trigger(who),
+            response_url=response_url,
+        )
+
+    def _member(self, user: str, channel: str) -> tuple[User, Channel]:
+        workspace = self._ctx.workspace
+        who, where = workspace.user(user), workspace.channel(channel)
+        if not workspace.is_member(where, who.id):
+            raise SimulatorError(f"{who.name} is not a member of #{where.name}")
+        return who, where
+
+    def _message(self, channel: Channel, ts: str) -> Message:
+        message = self._ctx.workspace.message(channel.id, ts)
+        if message is None:
+            raise SimulatorError(f"no message {ts} in #{channel.name}")
+        return message
+
+    def _ephemeral(self, user: User, channel: Channel, ts: str) -> Ephemeral | None:
+        for ephemeral in self._ctx.workspace.ephemerals:
+            matches = (ephemeral.ts, ephemeral.user, ephemeral.channel) == (ts, user.id, channel.id)
+            if matches and not ephemeral.deleted:
+                return ephemeral
+        return None
+
+    def _top_view(self, user: User) -> OpenView:
+        top = self._ctx.workspace.top_view(user.id)
+        if top is None:
+            raise SimulatorError(f"{user.name} has no modal open")
+        return top
+
+    def _trigger(self, user: User) -> str:
+        trigger_id = self._ctx.ids.trigger_id()
+        self._ctx.workspace.triggers[trigger_id] = Trigger(trigger_id, user.id, self._ctx.now())
+        return trigger_id
+
+    def _send(
+        self,
+        kind: str,
+        body: bytes,
+        content_type: str,
+        *,
+        retry_num: int | None = None,
+        retry_reason: str | None = None,
+    ) -> tuple[Delivery, HttpResult]:
+        url = self._endpoint()
+        if url is None:
+            raise SimulatorError("no bot endpoint: call set_bot_endpoint(url) first")
+        headers = signed_headers(
+            self.signing_secret, body, content_type, retry_num=retry_num, retry_reason=retry_reason
+        )
+        result = post(url, body, headers, self.ack_timeout)
+        delivery = Delivery(
+            kind=kind,
+            url=url,
+            request_body=body,
+            request_headers=headers,
+            status=result.status,
+            response_headers=result.headers,
+            response_body=result.body,
+            elapsed=result.elapsed,
+            timed_out=result.timed_out,
+        )
+        return delivery, result
+
+    def _keep(self, delivery: Delivery) -> Delivery:
+        with self._lock:
+            self._deliveries.append(delivery)
+        return delivery

@@ -1,0 +1,344 @@
+"""``SlackSimulator``: one local Slack workspace, its Web API server and its users.
+
+Rules kept:
+- the server binds 127.0.0.1 on a free port at construction; ``start()`` (or entering the
+  context manager) serves, ``close()`` (or leaving it) stops; ``api_url`` ends with ``/``
+  so ``WebClient(base_url=sim.api_url)`` works unchanged;
+- users and channels are set up by the test (``add_user``, ``add_channel``); the bot is
+  in a channel only when ``bot_member`` says so or ``invite_bot`` is called;
+- everything handed out for reading (messages, ephemerals, modals, the call log) is a
+  deep copy taken under the workspace lock: consistent, and never mutated behind the
+  test's back;
+- rate limits and content limits are set at construction; rate limits may be swapped
+  later (``rate_limits`` setter), which refills every bucket.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import time
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+from bot.simulator.answers import HttpAnswer
+from bot.simulator.driver import Driver
+from bot.simulator.errors import SimulatorError
+from bot.simulator.gateway import WebApiGateway
+from bot.simulator.ids import IdFactory
+from bot.simulator.limits import SlackLimits
+from bot.simulator.ratelimit import RateLimiter, RateLimits
+from bot.simulator.response_url import ResponseUrlEndpoint
+from bot.simulator.server import SimulatorServer
+from bot.simulator.state import (
+    ApiCall,
+    Channel,
+    Ephemeral,
+    Identity,
+    Message,
+    OpenView,
+    User,
+    Workspace,
+)
+from bot.simulator.transcript import channel_transcript, modal_transcript
+from bot.simulator.user_driver import UserDriver
+from bot.simulator.waiting import settle, wait_for
+from bot.simulator.webapi.context import ApiContext
+
+T = TypeVar("T")
+
+
+class SlackSimulator:
+    def __init__(
+        self,
+        *,
+        signing_secret: str = "sim-signing-secret",  # noqa: S107 (simulated, public)
+        bot_token: str = "xoxb-sim-bot-token",  # noqa: S107 (simulated, public)
+        team_id: str = "T0SIMTEAM1",
+        team_domain: str = "storymap-sim",
+        team_name: str = "Storymap Simulated Workspace",
+        bot_user_id: str = "U0SIMBOT01",
+        bot_id: str = "B0SIMBOT01",
+        app_id: str = "A0SIMAPP01",
+        bot_name: str = "storymap",
+        verification_token: str = "sim-verification-token",  # noqa: S107 (simulated, public)
+        rate_limits: RateLimits | None = None,
+        limits: SlackLimits | None = None,
+        ack_timeout: float = 3.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.identity = Identity(
+            team_id=team_id,
+            team_domain=team_domain,
+            team_name=team_name,
+            bot_user_id=bot_user_id,
+            bot_id=bot_id,
+            app_id=app_id,
+            bot_name=bot_name,
+            bot_token=bot_token,
+            verification_token=verification_token,
+        )
+        self.signing_secret = signing_secret
+        self.limits = limits or SlackLimits()
+        self.workspace = Workspace(self.identity)
+        self.workspace.users[bot_user_id] = User(
+            bot_user_id, bot_name, bot_name, bot_name, "UTC", 0, is_bot=True
+        )
+        self._ids = IdFactory()
+        self._limiter = RateLimiter(rate_limits if rate_limits is not None else RateLimits.slack())
+        self._server = SimulatorServer(host, port, self._route, self.workspace)
+        self.base_url = f"http://{host}:{self._server.port}/"
+        self._ctx = ApiContext(self.workspace, self.limits, self._ids, self.base_url)
+        self._gateway = WebApiGateway(self._ctx, self._limiter)
+        self._responses = ResponseUrlEndpoint(self._ctx)
+        self._bot_endpoint: str | None = None
+        self.driver = Driver(
+            self._ctx, self._responses, signing_secret, lambda: self._bot_endpoint, ack_timeout
+        )
+        self._started = False
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> SlackSimulator:
+        if not self._started:
+            self._server.start()
+            self._started = True
+        return self
+
+    def close(self) -> None:
+        self._server.stop()
+        self._started = False
+
+    def __enter__(self) -> SlackSimulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def api_url(self) -> str:
+        """The Web API base URL, for ``WebClient(base_url=...)`` and ``SLACK_API_URL``."""
+        return f"{self.base_url}api/"
+
+    @property
+    def rate_limits(self) -> RateLimits:
+        return self._limiter.limits
+
+    @rate_limits.setter
+    def rate_limits(self, limits: RateLimits) -> None:
+        self._limiter.reconfigure(limits)
+
+    def set_bot_endpoint(self, url: str) -> None:
+        """The bot's ``POST /slack/events`` URL; every driver request goes there."""
+        self._bot_endpoint = url
+
+    # -- setting up the workspace ----------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str | None = None,
+        *,
+        real_name: str | None = None,
+        display_name: str | None = None,
+        tz: str = "UTC",
+    ) -> User:
+        offset = dt.datetime.now(ZoneInfo(tz)).utcoffset() or dt.timedelta()
+        handle = name or user_id.lower()
+        user = User(
+            id=user_id,
+            name=handle,
+            real_name=real_name or handle.title(),
+            display_name=display_name if display_name is not None else handle,
+            tz=tz,
+            tz_offset=int(offset.total_seconds()),
+        )
+        with self.workspace.lock:
+            if user_id in self.workspace.users:
+                raise SimulatorError(f"user {user_id} exists already")
+            self.workspace.users[user_id] = user
+        return copy.deepcopy(user)
+
+    def add_channel(
+        self,
+        name: str,
+        members: Iterable[str] = (),
+        *,
+        bot_member: bool = True,
+        private: bool = False,
+        channel_id: str | None = None,
+    ) -> Channel:
+        workspace = self.workspace
+        with workspace.lock:
+            try:
+                member_ids = [workspace.user(ref).id for ref in members]
+            except KeyError as exc:
+                raise SimulatorError(f"add the user first: {exc}") from exc
+            channel = Channel(
+                id=channel_id or self._ids.object_id("G" if private else "C"),
+                name=name.removeprefix("#"),
+                members=member_ids,
+                bot_member=bot_member,
+                is_private=private,
+                created=int(time.time()),
+            )
+            if channel.id in workspace.channels or any(
+                c.name == channel.name for c in workspace.channels.values()
+            ):
+                raise SimulatorError(f"channel {channel.name} exists already")
+            workspace.channels[channel.id] = channel
+            workspace.messages[channel.id] = {}
+            return copy.deepcopy(channel)
+
+    def invite_bot(self, channel: str) -> None:
+        with self.workspace.lock:
+            self.workspace.channel(channel).bot_member = True
+
+    def remove_bot(self, channel: str) -> None:
+        with self.workspace.lock:
+            self.workspace.channel(channel).bot_member = False
+
+    def join(self, user: str, channel: str) -> None:
+        with self.workspace.lock:
+            user_id = self.workspace.user(user).id
+            members = self.workspace.channel(channel).members
+            if user_id not in members:
+                members.append(user_id)
+
+    # -- acting as users -----------------------------------------------------------------
+
+    def user(self, user: str) -> UserDriver:
+        return self.driver.user(user)
+
+    def issue_response_url(
+        self, channel: str, user: str, message_ts: str | None = None, ephemeral: bool = False
+    ) -> str:
+        """A response URL as a slash command (or a click on ``message_ts``) would carry."""
+        with self.workspace.lock:
+            channel_id = self.workspace.channel(channel).id
+            user_id = self.workspace.user(user).id
+        return self._responses.issue(channel_id, user_id, message_ts, ephemeral)
+
+    def issue_trigger(self, user: str) -> str:
+        """A trigger id as a slash command or click by ``user`` would carry."""
+        return self.driver.issue_trigger(user)
+
+    # -- reading state (deep copies) ---------------------------------------------------------
+
+    def channel(self, channel: str) -> Channel:
+        with self.workspace.lock:
+            return copy.deepcopy(self.workspace.channel(channel))
+
+    def messages(self, channel: str, *, include_replies: bool = False) -> list[Message]:
+        """Live messages in ``ts`` order: top-level only unless ``include_replies``."""
+        with self.workspace.lock:
+            channel_id = self.workspace.channel(channel).id
+            return [
+                copy.deepcopy(m)
+                for m in self.workspace.messages[channel_id].values()
+                if not m.deleted and (include_replies or m.thread_ts is None)
+            ]
+
+    def bot_messages(self, channel: str) -> list[Message]:
+        return [m for m in self.messages(channel) if m.is_bot]
+
+    def message(self, channel: str, ts: str) -> Message | None:
+        with self.workspace.lock:
+            found = self.workspace.message(self.workspace.channel(channel).id, ts)
+            return copy.deepcopy(found)
+
+    def replies(self, channel: str, thread_ts: str) -> list[Message]:
+        with self.workspace.lock:
+            channel_id = self.workspace.channel(channel).id
+            return copy.deepcopy(self.workspace.replies(channel_id, thread_ts))
+
+    def pinned(self, channel: str) -> list[Message]:
+        """Pinned messages in pin order."""
+        with self.workspace.lock:
+            channel_id = self.workspace.channel(channel).id
+            pins = self.workspace.pins.get(channel_id, {})
+            return [copy.deepcopy(self.workspace.messages[channel_id][ts]) for ts in pins]
+
+    def ephemerals(self, user: str, channel: str | None = None) -> list[Ephemeral]:
+        with self.workspace.lock:
+            user_id = self.workspace.user(user).id
+            channel_id = self.workspace.channel(channel).id if channel else None
+            return [
+                copy.deepcopy(e)
+                for e in self.workspace.ephemerals
+                if e.user == user_id and not e.deleted and channel_id in (None, e.channel)
+            ]
+
+    def modal(self, user: str) -> OpenView | None:
+        """The user's top modal, or ``None``."""
+        with self.workspace.lock:
+            return copy.deepcopy(self.workspace.top_view(self.workspace.user(user).id))
+
+    def modals(self, user: str) -> list[OpenView]:
+        with self.workspace.lock:
+            user_id = self.workspace.user(user).id
+            return copy.deepcopy(self.workspace.views.get(user_id, []))
+
+    @property
+    def calls(self) -> dict[str, int]:
+        """Web API calls received per method, refused ones included."""
+        with self.workspace.lock:
+            return dict(self.workspace.calls)
+
+    @property
+    def rate_limited(self) -> dict[str, int]:
+        """Calls refused with HTTP 429, per method."""
+        with self.workspace.lock:
+            return dict(self.workspace.rate_limited)
+
+    @property
+    def api_log(self) -> list[ApiCall]:
+        with self.workspace.lock:
+            return list(self.workspace.api_log)
+
+    @property
+    def server_errors(self) -> list[str]:
+        """Tracebacks of simulator bugs hit while serving (should stay empty)."""
+        with self.workspace.lock:
+            return list(self.workspace.server_errors)
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [c for c in self.api_log if c.method == method]
+
+    # -- waiting and showing ---------------------------------------------------------------
+
+    def wait_for(
+        self, predicate: Callable[[], T], timeout: float = 10.0, message: str | None = None
+    ) -> T:
+        return wait_for(predicate, timeout=timeout, message=message)
+
+    def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
+        settle(self.workspace, quiet=quiet, timeout=timeout)
+
+    def transcript(self, channel: str, *, ephemerals: bool | str | Iterable[str] = False) -> str:
+        with self.workspace.lock:
+            return channel_transcript(self.workspace, channel, ephemerals)
+
+    def render_modal(self, user: str) -> str:
+        with self.workspace.lock:
+            top = self.workspace.top_view(self.workspace.user(user).id)
+            return modal_transcript(top) if top is not None else ""
+
+    # -- routing ---------------------------------------------------------------------------
+
+    def _route(
+        self, verb: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> HttpAnswer:
+        if path.startswith("/api/"):
+            return self._gateway.handle(path.removeprefix("/api/"), headers, query, body)
+        if verb == "POST" and path.startswith("/response/"):
+            return self._responses.handle(path.removeprefix("/response/"), headers, body)
+        return HttpAnswer.text(404, "not_found")
