@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from pydantic import BaseModel
+
 from bot.domain import commands as c
 from bot.domain.effects import Effect, RefreshBoard, RefreshCard
 from bot.domain.errors import Rejected
@@ -67,7 +69,9 @@ class WorkshopService:
         command: c.Command,
         *,
         delivery_id: str | None = None,
+        extra_effects: Sequence[BaseModel] = (),
     ) -> Reply:
+        """Decide and save ``command``; ``extra_effects`` go to the outbox with the change."""
         if isinstance(command, c.CastVote | c.WithdrawVote):
             return self._vote(team_id, channel_id, actor, command, delivery_id)
         now = self._clock()
@@ -77,6 +81,7 @@ class WorkshopService:
                 channel_id,
                 lambda state: apply(state, command, actor, now),
                 delivery_id=delivery_id,
+                extra_effects=extra_effects,
             )
         except Rejected as refusal:
             return Reply(ok=False, text=refusal.message)
@@ -92,6 +97,7 @@ class WorkshopService:
         batch: Batch,
         *,
         delivery_id: str | None = None,
+        extra_effects: Sequence[BaseModel] = (),
     ) -> Reply:
         """Apply each line's command in order; keep the accepted ones, explain the others."""
         now = self._clock()
@@ -118,7 +124,9 @@ class WorkshopService:
             return Outcome(state, tuple(effects), "\n".join(replies))
 
         try:
-            step = self.store.update(team_id, channel_id, decide, delivery_id=delivery_id)
+            step = self.store.update(
+                team_id, channel_id, decide, delivery_id=delivery_id, extra_effects=extra_effects
+            )
         except Rejected:
             return Reply(ok=False, text=_refusals(refused), refused=tuple(refused))
         if step.outcome is None:

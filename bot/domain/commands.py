@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from bot.domain.model import Frozen
+from bot.domain.model import Frozen, Stage
 
 
 class Start(Frozen):
@@ -45,10 +45,14 @@ class AddStory(Frozen):
 
 class Next(Frozen):
     kind: Literal["next"] = "next"
+    #: The stage the person saw when they asked (a button on a board): guards against a
+    #: double click or a stale board skipping a stage.
+    seen_stage: Stage | None = None
 
 
 class Back(Frozen):
     kind: Literal["back"] = "back"
+    seen_stage: Stage | None = None
 
 
 class CastVote(Frozen):

@@ -297,12 +297,19 @@ def _move(w: Workshop, to: Stage, actor: str) -> Outcome:
     )
 
 
+def _moved_already(w: Workshop, seen: Stage | None) -> None:
+    if seen is not None and seen is not w.stage:
+        raise Rejected(f"The workshop has already moved on: it is at {w.stage.label} now.")
+
+
 def _next(w: Workshop, cmd: c.Next, actor: str, now: datetime) -> Outcome:
+    _moved_already(w, cmd.seen_stage)
     _gate(w)
     return _move(w, STAGE_ORDER[STAGE_ORDER.index(w.stage) + 1], actor)
 
 
 def _back(w: Workshop, cmd: c.Back, actor: str, now: datetime) -> Outcome:
+    _moved_already(w, cmd.seen_stage)
     return _move(w, STAGE_ORDER[STAGE_ORDER.index(w.stage) - 1], actor)
 
 

@@ -34,14 +34,14 @@ Rules this module keeps:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 import redis
-from pydantic import TypeAdapter
+from pydantic import BaseModel
 
-from bot.domain.effects import Effect
 from bot.domain.errors import Rejected
 from bot.domain.machine import Outcome
 from bot.domain.model import Stage, Workshop
@@ -51,7 +51,6 @@ SEEN_TTL_SECONDS: Final = 15 * 60
 MAX_CAS_ATTEMPTS: Final = 200
 CHANNELS_KEY: Final = "storymap:channels"
 
-_effects_json = TypeAdapter(list[Effect])
 
 VoteCode = Literal[
     "ok",
@@ -106,8 +105,9 @@ class VoteResult:
     detail: str
 
 
-def effects_from_json(raw: str | bytes) -> list[Effect]:
-    return _effects_json.validate_json(raw)
+def effects_json(effects: Sequence[BaseModel]) -> str:
+    """The outbox payload: a JSON list of effects, each with its ``kind``."""
+    return json.dumps([e.model_dump(mode="json") for e in effects])
 
 
 def _text(value: bytes | str | None) -> str | None:
@@ -179,6 +179,7 @@ class WorkshopStore:
         decide: Callable[[Workshop | None], Outcome],
         *,
         delivery_id: str | None = None,
+        extra_effects: Sequence[BaseModel] = (),
     ) -> Step:
         """Apply ``decide`` to the current workshop in one compare-and-set step.
 
@@ -206,7 +207,7 @@ class WorkshopStore:
                     number = current.number if current else int(pipe.get(keys.seq) or 0) + 1
                     saved = self._stamp(outcome.state, current, number)
                     pipe.multi()
-                    self._write(pipe, keys, current, saved, outcome.effects)
+                    self._write(pipe, keys, current, saved, [*outcome.effects, *extra_effects])
                     if seen_key:
                         pipe.set(seen_key, "1", ex=self._seen_ttl)
                     pipe.execute()
@@ -228,7 +229,7 @@ class WorkshopStore:
         keys: Keys,
         current: Workshop | None,
         saved: Workshop,
-        effects: tuple[Effect, ...],
+        effects: Sequence[BaseModel],
     ) -> None:
         if current is None or current.number != saved.number:
             pipe.set(keys.seq, saved.number)
@@ -250,8 +251,7 @@ class WorkshopStore:
             pipe.hset(keys.archive, str(saved.number), saved.model_dump_json())
             pipe.delete(keys.active, keys.meta, keys.stories, keys.ballots, keys.used)
         if effects:
-            payload = _effects_json.dump_json(list(effects)).decode()
-            pipe.xadd(keys.outbox, {"number": saved.number, "effects": payload})
+            pipe.xadd(keys.outbox, {"number": saved.number, "effects": effects_json(effects)})
 
     # ----- voting ---------------------------------------------------------------------
 
@@ -265,7 +265,7 @@ class WorkshopStore:
         *,
         cast: bool,
         delivery_id: str | None = None,
-        effects: tuple[Effect, ...] = (),
+        effects: Sequence[BaseModel] = (),
     ) -> VoteResult:
         """Cast or take back one vote atomically (budget, stage and story checked)."""
         keys = Keys(team_id, channel_id)
@@ -286,7 +286,7 @@ class WorkshopStore:
                 "cast" if cast else "withdraw",
                 delivery_id or "",
                 self._seen_ttl,
-                _effects_json.dump_json(list(effects)).decode(),
+                effects_json(effects),
             ],
         )
         return VoteResult(code=_text(code), detail=_text(detail) or "")  # type: ignore[arg-type]
@@ -295,11 +295,21 @@ class WorkshopStore:
         raw = self._redis.hget(Keys(team_id, channel_id).meta, "stage")
         return None if raw is None else Stage(raw.decode() if isinstance(raw, bytes) else raw)
 
+    def enqueue(
+        self, team_id: str, channel_id: str, number: int, effects: Sequence[BaseModel]
+    ) -> None:
+        """Append effects that change no state (a notice to one person, a modal to open)."""
+        self._register(team_id, channel_id)
+        self._redis.xadd(
+            Keys(team_id, channel_id).outbox, {"number": number, "effects": effects_json(effects)}
+        )
 
-def decode_entry(fields: Mapping[bytes | str, bytes | str]) -> tuple[int, list[Effect]]:
+
+def decode_entry(fields: Mapping[bytes | str, bytes | str]) -> tuple[int, list[dict[str, Any]]]:
     """An outbox entry (as read with or without ``decode_responses``): number and effects."""
     decoded = {_text(k): v for k, v in fields.items()}
-    return int(decoded["number"]), effects_from_json(decoded["effects"])
+    effects: list[dict[str, Any]] = json.loads(decoded["effects"])
+    return int(decoded["number"]), effects
 
 
 __all__ = [

@@ -276,3 +276,12 @@ def test_publishing_needs_a_slice_and_posts_the_map() -> None:
     published = apply(w, c.Publish(), FACILITATOR, T0)
     assert published.state.stage is Stage.PUBLISHED
     assert PostMap() in published.effects
+
+
+def test_a_stale_next_or_back_does_not_skip_a_stage() -> None:
+    w = workshop_at(Stage.TASKS)
+    assert refused(w, c.Next(seen_stage=Stage.ACTIVITIES)) == (
+        "The workshop has already moved on: it is at Tasks now."
+    )
+    assert refused(w, c.Back(seen_stage=Stage.STORIES)).startswith("The workshop has already")
+    assert apply(w, c.Back(seen_stage=Stage.TASKS), FACILITATOR, T0).state.stage is Stage.ACTIVITIES

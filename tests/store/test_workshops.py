@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 import redis
+from pydantic import TypeAdapter
 
 from bot.domain import commands as c
 from bot.domain.effects import Effect, OpenStage, RefreshBoard, RefreshCard
@@ -16,6 +17,7 @@ from bot.store.workshops import CHANNELS_KEY, Keys, WorkshopStore, decode_entry
 from tests.builders import FACILITATOR, PARTICIPANTS, T0, workshop_at
 
 pytestmark = pytest.mark.store
+EFFECTS = TypeAdapter(list[Effect])
 CHANNEL = "CSTORE"
 
 
@@ -43,7 +45,8 @@ def seed_at(store: WorkshopStore, team_id: str, stage: Stage) -> Workshop:
 
 def outbox(client: redis.Redis, team_id: str) -> list[tuple[int, list[Effect]]]:
     entries = client.xrange(Keys(team_id, CHANNEL).outbox) or []
-    return [decode_entry(fields or {}) for _, fields in entries]
+    decoded = [decode_entry(fields or {}) for _, fields in entries]
+    return [(number, EFFECTS.validate_python(effects)) for number, effects in decoded]
 
 
 def test_a_change_is_saved_with_its_effects_and_a_new_version(

@@ -1,0 +1,37 @@
+"""Story cards: during voting each story is its own message, and reactions on it are votes.
+
+Rules kept: a card names its story (``S12 · text``), where it sits on the map (task and
+activity), its current vote count and how to vote with the workshop's emoji; once voting
+is over the card says so instead of inviting votes. It never mentions voters (a card is
+refreshed on every vote; mentions would notify people each time).
+"""
+
+from __future__ import annotations
+
+from bot.domain.model import Stage, Workshop
+from bot.render.blocks import context, sections
+from bot.render.index import MapIndex, index
+from bot.render.message import Message, message
+from bot.render.text import TIMES, escape, plural, quoted
+
+
+def story_card(w: Workshop, story_id: str, ix: MapIndex | None = None) -> Message:
+    """``ix``, when given, saves a scan of the workshop per card (voting posts them all)."""
+    ix = ix or index(w)
+    story = ix.story_by_id.get(story_id)
+    if story is None:
+        raise ValueError(f"{story_id} is not a story of this workshop")
+    task = ix.task_by_id.get(story.task_id)
+    activity = ix.activity_by_id.get(task.activity_id) if task else None
+    where = " · ".join(
+        f"{item.id} {quoted(item.text)}" for item in (task, activity) if item is not None
+    )
+    emoji = f":{w.settings.vote_emoji}:"
+    votes = w.vote_count(story.id)
+    if w.stage is Stage.VOTING:
+        how = f"React with {emoji} to vote; remove your reaction to take the vote back."
+    else:
+        how = "Voting is closed."
+    body = sections(f"*{story.id}* · {escape(story.text)}")
+    blocks = [*body, context(f"Under {where}"), context(f"{emoji} {TIMES} {votes}  ·  {how}")]
+    return message(f"{story.id} · {escape(story.text)} ({plural(votes, 'vote')})", blocks)

@@ -1,0 +1,129 @@
+"""The published map, in the shape of the seed's *Correct* example.
+
+Rules kept:
+- order: "Workshop output — Persona: …"; the backbone ``[Plan shipment] → [Assign
+  driver] → …`` in narrative order; under each activity its tasks, each with its stories
+  in priority order (``Workshop.prioritised``'s order, computed once for all tasks by
+  ``bot.render.index``), with ids and votes; then ``*Release slices agreed:*`` and each
+  release as a slice line ``── Release 1: View map + ETA ──`` followed by its stories
+  (id, text, task), and the stories left out of every release;
+- each story appears exactly once in the body (activities → tasks → stories) and once
+  in the releases part;
+- nothing is ever truncated: a map larger than one message is split over several
+  (at most 50 blocks and about 11,000 characters of block text each, a bit under Slack's
+  12,000 for its container overhead); the first message carries the header and is the one
+  to pin; later ones start with "(continued, 2/3)";
+- all user text is escaped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Final
+
+from bot.domain.model import Workshop
+from bot.render.blocks import HEADER_CHARS, context, divider, header, section
+from bot.render.index import MapIndex, index
+from bot.render.message import Message, message
+from bot.render.pack import Pager
+from bot.render.text import TIMES, clip, escape, mention, plural, quoted
+
+#: Blocks and characters of block text packed per message, leaving room for the
+#: "(continued)" line added on top of each later message.
+PAGE_BLOCKS: Final = 49
+PAGE_CHARS: Final = 11_000
+SLICES_HEADING: Final = "*Release slices agreed:*"
+#: Slack keeps em spaces at the start of a line (it may fold plain ones): stories sit
+#: visibly under their task.
+INDENT: Final = "\N{EM SPACE}" * 2
+
+
+def published_map(w: Workshop) -> list[Message]:
+    ix = index(w)
+    pager = Pager(PAGE_BLOCKS, PAGE_CHARS)
+    title = clip(f"Story map: {w.title}", HEADER_CHARS)
+    pager.block(header(title), len(title))
+    persona = escape(w.persona.text) if w.persona else "_none_"
+    pager.paragraph([f"*Workshop output — Persona:* {persona}"])
+    summary = _summary(w)
+    pager.block(context(summary), len(summary))
+    backbone = " → ".join(f"[{escape(a.text)}]" for a in w.activities) or "_none_"
+    pager.paragraph(["*Backbone activities:*", backbone])
+    pager.block(divider(), 0)
+    for lines in _activities(w, ix):
+        pager.paragraph(lines)
+    pager.block(divider(), 0)
+    pager.paragraph([SLICES_HEADING])
+    for lines in _releases(w, ix):
+        pager.paragraph(lines)
+    return _messages(w, pager)
+
+
+def _summary(w: Workshop) -> str:
+    return " · ".join(
+        (
+            f"Facilitated by {mention(w.facilitator)}",
+            plural(len(w.activities), "activity", "activities"),
+            plural(len(w.tasks), "task"),
+            plural(len(w.stories), "story", "stories"),
+            plural(w.total_votes, "vote"),
+            plural(len(w.participants), "participant"),
+        )
+    )
+
+
+def _activities(w: Workshop, ix: MapIndex) -> Iterator[list[str]]:
+    """One paragraph per activity: its tasks, each with its stories by priority."""
+    emoji = f":{w.settings.vote_emoji}:"
+    for activity in w.activities:
+        lines = [f"*{activity.id} · {escape(activity.text)}*"]
+        tasks = ix.tasks_of.get(activity.id, [])
+        if not tasks:
+            lines.append("_no tasks_")
+        for task in tasks:
+            lines.append(f"▸ *{task.id} · {escape(task.text)}*")
+            stories = ix.stories_of.get(task.id, [])
+            if not stories:
+                lines.append(f"{INDENT}_no stories_")
+            for rank, story in enumerate(stories, 1):
+                votes = len(w.votes.get(story.id, ()))
+                tally = f" · {emoji} {TIMES} {votes}" if votes else ""
+                lines.append(f"{INDENT}{rank}. {story.id} · {escape(story.text)}{tally}")
+        yield lines
+
+
+def _releases(w: Workshop, ix: MapIndex) -> Iterator[list[str]]:
+    """One paragraph per release slice, then the stories in none."""
+    for n, release in enumerate(w.slices, 1):
+        lines = [f"── Release {n}: {escape(release.name)} ──"]
+        lines.extend(_story_line(ix, sid) for sid in release.story_ids)
+        yield lines
+    if not w.slices:
+        yield ["_No release slices were drawn._"]
+    left = [s.id for t in w.tasks for s in ix.stories_of.get(t.id, []) if s.id not in ix.release_of]
+    if left:
+        yield ["── Not in a release yet ──", *(_story_line(ix, sid) for sid in left)]
+
+
+def _story_line(ix: MapIndex, story_id: str) -> str:
+    story = ix.story_by_id.get(story_id)
+    if story is None:
+        return f"• {story_id}"
+    task = ix.task_by_id.get(story.task_id)
+    where = f" _({task.id} {quoted(task.text)})_" if task else ""
+    return f"• {story.id} · {escape(story.text)}{where}"
+
+
+def _messages(w: Workshop, pager: Pager) -> list[Message]:
+    pages = pager.pages()
+    total = len(pages)
+    name = f"Story map {quoted(w.title)}"
+    if total > 1:
+        more = plural(total - 1, "more message")
+        pages[0] = [*pages[0], section(f"_Continued in {more} below._")]
+    persona = escape(w.persona.text) if w.persona else "none"
+    out = [message(f"{name}, published. Persona: {persona}", pages[0])]
+    for n, page in enumerate(pages[1:], 2):
+        label = f"{name} (continued, {n}/{total})"
+        out.append(message(label, [context(f"*{label}*"), *page]))
+    return out

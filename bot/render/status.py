@@ -1,0 +1,85 @@
+"""Ephemeral answers: where the workshop stands for one person, and the usage text.
+
+Rules kept: ``status`` shows the stage and the progress line, the counts, the asking
+person's votes left (once voting has started), what the machine still wants before
+``next`` (or ``publish``), and who facilitates; ``help_message`` lists the whole text
+interface of PRODUCT.md, so every button has a typed equivalent people can discover.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from slack_sdk.models.blocks import Block
+
+from bot.domain.model import STAGE_ORDER, Stage, Workshop
+from bot.render.blocks import context, header, section
+from bot.render.board import counts
+from bot.render.guide import missing_for_next, progress_line
+from bot.render.index import index
+from bot.render.message import Message, message
+from bot.render.text import mention, quoted
+
+USAGE: Final = (
+    ("/storymap start [title]", "start a workshop in this channel; you facilitate"),
+    ("/storymap persona <text>", "set or replace the persona (who the map is for)"),
+    ("/storymap add <text>", "activities stage: add a backbone activity"),
+    ("/storymap add <A#> <text>", "tasks stage: add a task under activity A#"),
+    ("/storymap add <T#> <text>", "stories stage: add a story under task T#"),
+    ("/storymap next | back", "facilitator: move to the next / previous stage"),
+    ("/storymap budget <n>", "facilitator: votes per person (until voting ends)"),
+    ("/storymap order <T#> <S#> ...", "facilitator: set the priority of the stories under T#"),
+    (
+        "/storymap slice <name> = <S#> ...",
+        "facilitator: define or redefine a release slice; the first is Release 1; "
+        "no stories removes it",
+    ),
+    ("/storymap publish", "facilitator: publish and pin the final map"),
+    ("/storymap status", "where the workshop stands (only you see it)"),
+    ("/storymap cancel", "facilitator: end without publishing"),
+    ("/storymap help", "this message"),
+)
+
+
+def status(w: Workshop, user: str) -> Message:
+    ix = index(w)
+    lines = [
+        f"*{quoted(w.title)}* is at *{w.stage.label}*, facilitated by {mention(w.facilitator)}.",
+        progress_line(w.stage),
+        counts(w),
+    ]
+    if _voting_started(w.stage):
+        budget = w.settings.vote_budget
+        left = w.votes_left(user)
+        lines.append(f"Your votes: {left} of {budget} left ({budget - left} used).")
+    missing = missing_for_next(w, ix)
+    if missing:
+        lines.append(missing)
+    elif w.stage is Stage.SLICING:
+        lines.append("Ready to publish: the facilitator can `/storymap publish`.")
+    elif w.stage.is_open:
+        lines.append("Ready for the next stage: the facilitator can `/storymap next`.")
+    text = "\n".join(lines)
+    # The fallback text is the whole status: an ephemeral notice may carry text only.
+    return message(text, [section(text)])
+
+
+def _voting_started(stage: Stage) -> bool:
+    if stage is Stage.PUBLISHED:
+        return True
+    return stage in STAGE_ORDER and STAGE_ORDER.index(stage) >= STAGE_ORDER.index(Stage.VOTING)
+
+
+def help_message() -> Message:
+    usage = "\n".join(f"`{command}`  {what}" for command, what in USAGE)
+    blocks: list[Block] = [
+        header("Story mapping with /storymap"),
+        section(
+            "A workshop runs the seed's steps in order: persona → backbone activities → "
+            "tasks → story cards → voting → release slices → published map. Use the "
+            "buttons, reply in a prompt's thread (one item per line), or type:"
+        ),
+        section(usage),
+        context("Items get ids when created (A1, T3, S12): use them to say where things go."),
+    ]
+    return message("Story mapping with /storymap: usage", blocks)

@@ -1,0 +1,20 @@
+"""Bolt listeners, one module per kind (commands, actions, views, events).
+
+Each handler parses the payload into a typed command, makes one service call and acks
+with what it returns. No business rules and no Web API calls here: replies that cannot
+ride on the ack go to the outbox as effects.
+"""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.deps import Deps
+from bot.slack.listeners import actions, commands, events, views
+
+
+def register(app: App, deps: Deps) -> None:
+    commands.register(app, deps)
+    actions.register(app, deps)
+    views.register(app, deps)
+    events.register(app, deps)

@@ -1,0 +1,50 @@
+"""``/storymap ...``: the text interface."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.domain import commands as c
+from bot.domain.machine import NO_WORKSHOP
+from bot.render.status import help_message, status
+from bot.slack.deps import Deps
+from bot.slack.notices import Welcome
+from bot.slack.textcmd import Help, Status, Usage, parse
+
+NOT_A_CHANNEL = (
+    "Workshops run in a team channel, not in a direct message: type `/storymap start` "
+    "in the channel where your team works (and `/invite @storymap` there first)."
+)
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command("/storymap")
+    def storymap(ack: Ack, command: dict[str, Any]) -> None:
+        team_id, channel_id, user = command["team_id"], command["channel_id"], command["user_id"]
+        if channel_id.startswith("D") or command.get("channel_name") == "directmessage":
+            ack(text=NOT_A_CHANNEL)
+            return
+        request = parse(command.get("text", ""), team_id, channel_id)
+        match request:
+            case Help():
+                help_ = help_message()
+                ack(text=help_.text, blocks=help_.blocks)
+            case Status():
+                workshop = deps.service.store.load(team_id, channel_id)
+                if workshop is None:
+                    ack(text=NO_WORKSHOP)
+                    return
+                shown = status(workshop, user)
+                ack(text=shown.text, blocks=shown.blocks)
+            case Usage(message=message):
+                ack(text=message)
+            case _:
+                extra = (
+                    [Welcome(response_url=command["response_url"], user=user)]
+                    if isinstance(request, c.Start) and command.get("response_url")
+                    else []
+                )
+                reply = deps.service.handle(team_id, channel_id, user, request, extra_effects=extra)
+                ack(text=reply.text)

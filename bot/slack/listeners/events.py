@@ -1,0 +1,91 @@
+"""Thread replies to prompts (one item per line) and reactions on story cards (votes)."""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from slack_bolt import App
+
+from bot.domain import commands as c
+from bot.domain.model import Stage
+from bot.render.submissions import split_items
+from bot.service import Batch
+from bot.slack.deps import Deps
+from bot.slack.listeners.views import item_command
+from bot.slack.notices import React
+from bot.slack.refs import prompt_name
+
+ACCEPTED = "white_check_mark"
+_SKIN_TONE = re.compile(r"::skin-tone-\d$")
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.event("message")
+    def thread_reply(body: dict[str, Any], event: dict[str, Any]) -> None:
+        thread_ts = event.get("thread_ts")
+        if not thread_ts or event.get("subtype") or event.get("bot_id") or "user" not in event:
+            return
+        team_id, channel_id = body["team_id"], event["channel"]
+        workshop = deps.service.store.load(team_id, channel_id)
+        if workshop is None:
+            return
+        about = deps.refs(workshop).about(thread_ts)
+        if about is None or not about.startswith("prompt:"):
+            return
+        _, stage, anchor = about.split(":", 2)
+        lines = split_items(html.unescape(event.get("text", "")))
+        if not lines:
+            return
+        if stage == Stage.PERSONA.value:
+            batch = Batch(lines=[(" ".join(lines), c.SetPersona(text=" ".join(lines)))])
+        else:
+            parent = None if anchor == "-" else anchor
+            batch = Batch(lines=[(line, item_command(parent, line)) for line in lines])
+        user = event["user"]
+        reply = deps.service.handle_batch(
+            team_id,
+            channel_id,
+            user,
+            batch,
+            delivery_id=body.get("event_id"),
+            extra_effects=[React(ts=event["ts"], name=ACCEPTED)],
+        )
+        if not reply.duplicate and (reply.refused or not reply.ok):
+            deps.notify(workshop, user, reply.text, thread_ts=thread_ts)
+
+    def vote(body: dict[str, Any], event: dict[str, Any], cast: bool) -> None:
+        item = event.get("item", {})
+        if item.get("type") != "message":
+            return
+        team_id, channel_id = body["team_id"], item["channel"]
+        workshop = deps.service.store.load(team_id, channel_id)
+        if workshop is None:
+            return
+        if _SKIN_TONE.sub("", event.get("reaction", "")) != workshop.settings.vote_emoji:
+            return
+        about = deps.refs(workshop).about(item["ts"])
+        if about is None or not about.startswith("card:"):
+            return
+        story_id = about.removeprefix("card:")
+        command: c.Command = (
+            c.CastVote(story_id=story_id) if cast else c.WithdrawVote(story_id=story_id)
+        )
+        user = event["user"]
+        reply = deps.service.handle(
+            team_id, channel_id, user, command, delivery_id=body.get("event_id")
+        )
+        # Taking back a reaction that never counted (over budget, or before voting) is
+        # not worth a message; every refused *vote* is explained.
+        if not reply.ok and cast:
+            voting_thread = deps.refs(workshop).get(prompt_name(Stage.VOTING.value, None))
+            deps.notify(workshop, user, reply.text, thread_ts=voting_thread)
+
+    @app.event("reaction_added")
+    def reaction_added(body: dict[str, Any], event: dict[str, Any]) -> None:
+        vote(body, event, cast=True)
+
+    @app.event("reaction_removed")
+    def reaction_removed(body: dict[str, Any], event: dict[str, Any]) -> None:
+        vote(body, event, cast=False)

@@ -1,0 +1,126 @@
+"""``storymap run``: the bot, wired together, in Socket Mode or HTTP mode.
+
+``Bot`` composes the parts (store, service, Bolt app, dispatcher) so that tests, the demo
+and ``storymap run`` start exactly the same thing; ``run()`` reads the settings and
+serves until SIGTERM or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from types import FrameType
+
+import redis
+from waitress.server import create_server
+
+from bot.config import LogSettings, SlackSettings, StoreSettings, load
+from bot.service import WorkshopService
+from bot.slack.app import build_app
+from bot.slack.deps import Deps
+from bot.slack.dispatcher import Dispatcher
+from bot.slack.http import wsgi_app
+from bot.slack.performer import Performer
+from bot.store.connect import redis_client
+from bot.store.workshops import WorkshopStore
+
+log = logging.getLogger(__name__)
+
+
+class Bot:
+    """One bot replica: Bolt app + outbox dispatcher on one Redis client."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        token: str,
+        signing_secret: str,
+        api_url: str,
+        verify_token: bool = True,
+        dispatch: bool = True,
+        teams: frozenset[str] | None = None,
+    ) -> None:
+        self.redis = client
+        self.store = WorkshopStore(client)
+        self.service = WorkshopService(self.store)
+        self.app = build_app(
+            Deps(self.service, client),
+            token=token,
+            signing_secret=signing_secret,
+            api_url=api_url,
+            verify_token=verify_token,
+        )
+        self.dispatcher = Dispatcher(
+            client, self.store, Performer(self.app.client, self.service), teams=teams
+        )
+        self._dispatch = dispatch
+        self._server: object = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+
+    def start_http(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> str:
+        """Serve ``/slack/events`` and ``/healthz`` in a background thread; return the base URL."""
+        server = create_server(
+            wsgi_app(self.app, self.redis), host=host, port=port, threads=threads
+        )
+        self._server = server
+        self._thread = threading.Thread(target=server.run, name="http", daemon=True)
+        self._thread.start()
+        if self._dispatch:
+            self.dispatcher.start()
+        self.url = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
+        return self.url
+
+    def stop(self) -> None:
+        self.dispatcher.stop()
+        if self._server is not None:
+            self._server.close()  # type: ignore[attr-defined]
+        if self._thread is not None:
+            self._thread.join(5)
+
+
+def _stop_on_sigterm() -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def run() -> int:
+    logging.basicConfig(
+        level=load(LogSettings).log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    slack = load(SlackSettings)
+    _stop_on_sigterm()
+    with redis_client(load(StoreSettings)) as client:
+        secret = slack.signing_secret.get_secret_value() if slack.signing_secret else ""
+        bot = Bot(
+            client,
+            token=slack.bot_token.get_secret_value(),
+            signing_secret=secret,
+            api_url=slack.api_url,
+        )
+        bot.dispatcher.start()
+        try:
+            if slack.socket_mode and slack.app_token is not None:
+                from slack_bolt.adapter.socket_mode import SocketModeHandler  # noqa: PLC0415
+
+                health = create_server(wsgi_app(None, client), host="0.0.0.0", port=slack.port)  # noqa: S104
+                threading.Thread(target=health.run, name="healthz", daemon=True).start()
+                log.info("storymap: Socket Mode; /healthz on port %d", slack.port)
+                SocketModeHandler(bot.app, slack.app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
+            else:
+                everywhere = "0.0.0.0"  # noqa: S104 - a container's port must be reachable
+                server = create_server(
+                    wsgi_app(bot.app, client), host=everywhere, port=slack.port, threads=8
+                )
+                log.info("storymap: HTTP mode on port %d (POST /slack/events)", slack.port)
+                server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            bot.dispatcher.stop()
+    return 0

@@ -1,0 +1,60 @@
+"""A Slack workspace (the simulator) and the real bot behind its real HTTP server.
+
+Each test gets its own team id, so it shares the Redis server with other tests without
+sharing any key, and the bot's dispatcher serves only that team.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import redis
+
+from bot.simulator import RateLimits, SlackSimulator
+from bot.slack.main import Bot
+
+SECRET = "e2e-signing-secret"
+TOKEN = "xoxb-e2e-token"
+PEOPLE = {
+    "U_ANA": ("ana", "America/Los_Angeles"),
+    "U_BEN": ("ben", "Europe/Berlin"),
+    "U_CHLOE": ("chloe", "Asia/Kolkata"),
+    "U_DEV": ("dev", "Pacific/Auckland"),
+    "U_EMI": ("emi", "Europe/Berlin"),
+}
+
+
+@dataclass
+class Workspace:
+    sim: SlackSimulator
+    bot: Bot
+    channel: str
+    team_id: str
+
+
+@pytest.fixture
+def workspace(redis_url: str) -> Iterator[Workspace]:
+    team_id = f"T{uuid.uuid4().hex[:10].upper()}"
+    with SlackSimulator(
+        signing_secret=SECRET, bot_token=TOKEN, team_id=team_id, rate_limits=RateLimits.slack()
+    ) as sim:
+        for user_id, (name, tz) in PEOPLE.items():
+            sim.add_user(user_id, name, tz=tz)
+        channel = sim.add_channel("#delivery", members=list(PEOPLE)).id
+        client = redis.Redis.from_url(redis_url)
+        bot = Bot(
+            client,
+            token=TOKEN,
+            signing_secret=SECRET,
+            api_url=sim.api_url,
+            teams=frozenset({team_id}),
+        )
+        sim.set_bot_endpoint(bot.start_http() + "/slack/events")
+        try:
+            yield Workspace(sim=sim, bot=bot, channel=channel, team_id=team_id)
+        finally:
+            bot.stop()
+            client.close()
