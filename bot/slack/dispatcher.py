@@ -47,14 +47,18 @@ class Dispatcher:
         consumer: str | None = None,
         block_ms: int = 200,
         teams: frozenset[str] | None = None,
+        lane: str = "outbox",
     ) -> None:
-        """``teams``: only these workspaces' channels (None: all of them)."""
+        """``teams``: only these workspaces' channels (None: all of them). ``lane``: the
+        stream to serve, ``outbox`` or ``urgent`` (each lane has its own thread, so a
+        modal never waits behind a stage's postings)."""
         self._redis = client
         self._store = store
         self._performer = performer
         self.consumer = consumer or f"{socket.gethostname()}-{id(self):x}"
         self._block_ms = block_ms
         self._teams = teams
+        self._lane = lane
         self._groups: set[str] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -62,7 +66,9 @@ class Dispatcher:
     # ----- lifecycle --------------------------------------------------------------
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run_forever, name="dispatcher", daemon=True)
+        self._thread = threading.Thread(
+            target=self.run_forever, name=f"dispatcher-{self._lane}", daemon=True
+        )
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -75,7 +81,13 @@ class Dispatcher:
             try:
                 self.run_once()
             except redis.RedisError as failure:
+                if self._stop.is_set():
+                    return
                 log.warning("dispatcher: storage unavailable (%s); retrying", failure)
+                self._stop.wait(1.0)
+            except Exception:
+                # A bug in one batch must not stop every later effect of every channel.
+                log.exception("dispatcher: unexpected failure; carrying on")
                 self._stop.wait(1.0)
 
     # ----- one round --------------------------------------------------------------
@@ -86,7 +98,7 @@ class Dispatcher:
             team_id, _, channel_id = _text(raw).partition(":")
             if self._teams is not None and team_id not in self._teams:
                 continue
-            stream = Keys(team_id, channel_id).outbox
+            stream = getattr(Keys(team_id, channel_id), self._lane)
             if stream not in self._groups:
                 try:
                     self._redis.xgroup_create(stream, GROUP, id="0", mkstream=True)

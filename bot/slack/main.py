@@ -52,9 +52,11 @@ class Bot:
             api_url=api_url,
             verify_token=verify_token,
         )
-        self.dispatcher = Dispatcher(
-            client, self.store, Performer(self.app.client, self.service), teams=teams
-        )
+        performer = Performer(self.app.client, self.service)
+        self.dispatchers = [
+            Dispatcher(client, self.store, performer, teams=teams, lane=lane)
+            for lane in ("urgent", "outbox")
+        ]
         self._dispatch = dispatch
         self._server: object = None
         self._thread: threading.Thread | None = None
@@ -69,12 +71,20 @@ class Bot:
         self._thread = threading.Thread(target=server.run, name="http", daemon=True)
         self._thread.start()
         if self._dispatch:
-            self.dispatcher.start()
+            self.start_dispatchers()
         self.url = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
         return self.url
 
+    def start_dispatchers(self) -> None:
+        for dispatcher in self.dispatchers:
+            dispatcher.start()
+
+    def stop_dispatchers(self) -> None:
+        for dispatcher in self.dispatchers:
+            dispatcher.stop()
+
     def stop(self) -> None:
-        self.dispatcher.stop()
+        self.stop_dispatchers()
         if self._server is not None:
             self._server.close()  # type: ignore[attr-defined]
         if self._thread is not None:
@@ -103,7 +113,7 @@ def run() -> int:
             signing_secret=secret,
             api_url=slack.api_url,
         )
-        bot.dispatcher.start()
+        bot.start_dispatchers()
         try:
             if slack.socket_mode and slack.app_token is not None:
                 from slack_bolt.adapter.socket_mode import SocketModeHandler  # noqa: PLC0415
@@ -122,5 +132,5 @@ def run() -> int:
         except KeyboardInterrupt:
             pass
         finally:
-            bot.dispatcher.stop()
+            bot.stop_dispatchers()
     return 0

@@ -34,6 +34,19 @@ log = logging.getLogger(__name__)
 
 #: Errors meaning the bot cannot post in the channel at all.
 CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+#: Errors that a retry cannot fix: the effect is dropped with a log line.
+PERMANENT = frozenset(
+    {
+        "already_reacted",
+        "already_pinned",
+        "expired_trigger_id",
+        "exchanged_trigger_id",
+        "invalid_trigger_id",
+        "message_not_found",
+        "cant_update_message",
+        "user_not_in_channel",
+    }
+)
 
 
 class CannotPost(Exception):
@@ -109,7 +122,8 @@ class Performer:
             error = str(failure.response.get("error", ""))
             if error in CANNOT_POST:
                 raise CannotPost(error) from failure
-            if error in ("already_reacted", "already_pinned"):
+            if error in PERMANENT:
+                log.info("slack: %s failed for good (%s); skipped", method, error)
                 return {}
             raise
         data: dict[str, object] = response.data if isinstance(response.data, dict) else {}

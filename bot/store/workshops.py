@@ -16,6 +16,8 @@ transactions and Lua scripts touching several of them work on Redis Cluster:
 ``storymap:{T:C}:seen:<delivery id>``        a Slack delivery already applied (TTL)
 ``storymap:{T:C}:outbox``                    stream of effects, appended in the same step
                                              as the change they come from
+``storymap:{T:C}:urgent``                    stream of effects that change no state and
+                                             cannot wait (modals to open, notices)
 ``storymap:channels``                        set of ``T:C`` with an outbox (no hash tag:
                                              written on its own, idempotently)
 ===========================================  ==============================================
@@ -85,6 +87,9 @@ class Keys:
     used = property(lambda self: f"{self.tag}:used")
     archive = property(lambda self: f"{self.tag}:archive")
     outbox = property(lambda self: f"{self.tag}:outbox")
+    #: Effects that cannot wait behind a stage's postings: modals (their trigger expires
+    #: in 3 s) and notices to one person.
+    urgent = property(lambda self: f"{self.tag}:urgent")
 
     def seen(self, delivery_id: str) -> str:
         return f"{self.tag}:seen:{delivery_id}"
@@ -298,10 +303,10 @@ class WorkshopStore:
     def enqueue(
         self, team_id: str, channel_id: str, number: int, effects: Sequence[BaseModel]
     ) -> None:
-        """Append effects that change no state (a notice to one person, a modal to open)."""
+        """Queue effects that change no state (a notice, a modal) on the urgent stream."""
         self._register(team_id, channel_id)
         self._redis.xadd(
-            Keys(team_id, channel_id).outbox, {"number": number, "effects": effects_json(effects)}
+            Keys(team_id, channel_id).urgent, {"number": number, "effects": effects_json(effects)}
         )
 
 
