@@ -12,17 +12,14 @@ import logging
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.slack.deps import Deps
 from bot.slack.listeners import register
 
 
 def web_client(token: str, api_url: str) -> WebClient:
-    """A Web API client that waits out 429s (Retry-After) instead of failing."""
-    client = WebClient(token=token, base_url=api_url)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=5))
-    return client
+    """A Web API client; 429s are handled by the performer (shared pause, then retry)."""
+    return WebClient(token=token, base_url=api_url)
 
 
 def build_app(

@@ -1,13 +1,18 @@
-"""The outbox dispatcher: read each channel's effect stream, perform, acknowledge.
+"""The outbox dispatcher: perform each channel's effects, one replica per channel at a time.
 
-Runs in a background thread of every bot process (a consumer group shares the work).
+Runs in background threads of every bot process (and alone in ``storymap worker``).
 Rules this module keeps:
-- an entry is acknowledged only after its effects were performed, or after it failed
-  ``MAX_ATTEMPTS`` times (then it is logged as dead; nothing is retried forever);
+- a channel's stream is served by one dispatcher at a time: the one holding the
+  channel's lease (``SET NX PX``, renewed while it works); a dead replica's lease runs
+  out and another takes the channel over, with the dead one's pending entries;
+- an entry is acknowledged only after its effects were performed. A failed entry stays
+  pending and is retried when it has been idle ``retry_after_ms`` (the backoff); after
+  ``MAX_ATTEMPTS`` deliveries it is parked in the channel's dead-letter stream with the
+  error, logged, and the facilitator is told when the map could not be published;
 - entries read together for one channel are performed together, so a burst of votes
-  becomes one board edit;
-- the dispatcher never changes workshop state itself, except cancelling a workshop the
-  bot cannot post for (through the service, like a person would).
+  marks the board dirty once; ``Performer.flush`` then edits it at most once a second;
+- each channel's stream is read on its own (no multi-key command), so this works on a
+  Redis Cluster too.
 """
 
 from __future__ import annotations
@@ -15,14 +20,13 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import time
 from collections import defaultdict
 from typing import Any, Final, cast
 
 import redis
-from slack_sdk.errors import SlackApiError
 
-from bot.slack.notices import OUTBOX_EFFECTS, OutboxEffect
+from bot.domain.effects import PostMap
+from bot.slack.notices import OUTBOX_EFFECTS, Notify, OutboxEffect
 from bot.slack.performer import Performer
 from bot.slack.refs import Refs
 from bot.store.workshops import CHANNELS_KEY, Keys, WorkshopStore, decode_entry
@@ -31,6 +35,17 @@ log = logging.getLogger(__name__)
 
 GROUP: Final = "dispatch"
 MAX_ATTEMPTS: Final = 5
+
+# Take the lease if free, or renew it if it is ours.
+# KEYS[1] lease   ARGV[1] our consumer name   ARGV[2] lease in ms   Returns 1 if ours.
+_LEASE: Final = """
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+  return 1
+end
+return 0
+"""
 
 
 def _text(value: bytes | str) -> str:
@@ -45,20 +60,25 @@ class Dispatcher:
         performer: Performer,
         *,
         consumer: str | None = None,
-        block_ms: int = 200,
         teams: frozenset[str] | None = None,
         lane: str = "outbox",
+        idle_sleep: float = 0.02,
+        lease_ms: int = 5_000,
+        retry_after_ms: int = 2_000,
     ) -> None:
-        """``teams``: only these workspaces' channels (None: all of them). ``lane``: the
-        stream to serve, ``outbox`` or ``urgent`` (each lane has its own thread, so a
-        modal never waits behind a stage's postings)."""
+        """``teams``: only these workspaces (None: all). ``lane``: ``outbox`` (effects of
+        changes, and the coalesced refreshes) or ``urgent`` (modals and notices, which
+        must never wait behind a stage's postings)."""
         self._redis = client
         self._store = store
         self._performer = performer
-        self.consumer = consumer or f"{socket.gethostname()}-{id(self):x}"
-        self._block_ms = block_ms
+        self.consumer = consumer or f"{socket.gethostname()}-{id(self):x}-{lane}"
         self._teams = teams
         self._lane = lane
+        self._idle_sleep = idle_sleep
+        self._lease_ms = lease_ms
+        self._retry_after_ms = retry_after_ms
+        self._lease = client.register_script(_LEASE)
         self._groups: set[str] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -71,7 +91,7 @@ class Dispatcher:
         )
         self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -79,7 +99,8 @@ class Dispatcher:
     def run_forever(self) -> None:
         while not self._stop.is_set():
             try:
-                self.run_once()
+                if self.run_once() == 0:
+                    self._stop.wait(self._idle_sleep)
             except redis.RedisError as failure:
                 if self._stop.is_set():
                     return
@@ -92,43 +113,46 @@ class Dispatcher:
 
     # ----- one round --------------------------------------------------------------
 
-    def _streams(self) -> dict[str, str]:
-        streams: dict[str, str] = {}
+    def channels(self) -> list[tuple[str, str]]:
+        found = []
         for raw in self._redis.smembers(CHANNELS_KEY):
             team_id, _, channel_id = _text(raw).partition(":")
-            if self._teams is not None and team_id not in self._teams:
-                continue
-            stream = getattr(Keys(team_id, channel_id), self._lane)
-            if stream not in self._groups:
-                try:
-                    self._redis.xgroup_create(stream, GROUP, id="0", mkstream=True)
-                except redis.ResponseError as exists:
-                    if "BUSYGROUP" not in str(exists):
-                        raise
-                self._groups.add(stream)
-            streams[stream] = ">"
-        return streams
+            if self._teams is None or team_id in self._teams:
+                found.append((team_id, channel_id))
+        return sorted(found)
 
     def run_once(self) -> int:
-        """Perform what is waiting (blocking up to ``block_ms``); return entries handled."""
-        streams = self._streams()
-        if not streams:
-            self._stop.wait(self._block_ms / 1000)
-            return 0
-        replies = cast(
-            "list[tuple[bytes, list[Any]]] | None",
-            self._redis.xreadgroup(
-                GROUP, self.consumer, cast("Any", streams), count=500, block=self._block_ms
-            ),
-        )
-        handled = 0
-        for stream, entries in replies or []:
-            handled += self._handle_stream(_text(stream), entries)
-        return handled
+        """Serve every channel whose lease we can hold; return the work done."""
+        done = 0
+        for team_id, channel_id in self.channels():
+            if self._stop.is_set():
+                break
+            keys = Keys(team_id, channel_id)
+            lease = f"{keys.tag}:lease:{self._lane}"
+            if not self._lease(keys=[lease], args=[self.consumer, self._lease_ms]):
+                continue
+            done += self._serve(team_id, channel_id, getattr(keys, self._lane))
+            if self._lane == "outbox":
+                done += self._performer.flush(team_id, channel_id)
+        return done
 
-    def _handle_stream(self, stream: str, entries: list[Any]) -> int:
-        tag = stream[stream.index("{") + 1 : stream.index("}")]
-        team_id, _, channel_id = tag.partition(":")
+    def _serve(self, team_id: str, channel_id: str, stream: str) -> int:
+        if stream not in self._groups:
+            try:
+                self._redis.xgroup_create(stream, GROUP, id="0", mkstream=True)
+            except redis.ResponseError as exists:
+                if "BUSYGROUP" not in str(exists):
+                    raise
+            self._groups.add(stream)
+        entries = self._retries(team_id, channel_id, stream)
+        fresh = cast(
+            "list[tuple[bytes, list[Any]]] | None",
+            self._redis.xreadgroup(GROUP, self.consumer, {stream: ">"}, count=200),
+        )
+        for _, new in fresh or []:
+            entries.extend(new)
+        if not entries:
+            return 0
         batches: dict[int, list[OutboxEffect]] = defaultdict(list)
         ids: dict[int, list[bytes]] = defaultdict(list)
         for entry_id, fields in entries:
@@ -136,29 +160,86 @@ class Dispatcher:
             batches[number].extend(OUTBOX_EFFECTS.validate_python(raw))
             ids[number].append(entry_id)
         for number, effects in batches.items():
-            self._perform(team_id, channel_id, number, effects)
-            self._redis.xack(stream, GROUP, *ids[number])
+            if self._perform(team_id, channel_id, number, effects):
+                self._redis.xack(stream, GROUP, *ids[number])
         return len(entries)
+
+    def _retries(self, team_id: str, channel_id: str, stream: str) -> list[Any]:
+        """Pending entries idle long enough: a failed attempt's, or a dead replica's."""
+        pending = cast(
+            "list[dict[str, Any]]",
+            self._redis.xpending_range(
+                stream, GROUP, min="-", max="+", count=100, idle=self._retry_after_ms
+            ),
+        )
+        if not pending:
+            return []
+        parked = [p["message_id"] for p in pending if p["times_delivered"] >= MAX_ATTEMPTS]
+        if parked:
+            self._park(team_id, channel_id, stream, parked)
+        again = [p["message_id"] for p in pending if p["times_delivered"] < MAX_ATTEMPTS]
+        if not again:
+            return []
+        claimed = cast(
+            "list[Any]",
+            self._redis.xclaim(stream, GROUP, self.consumer, self._retry_after_ms, again),
+        )
+        return [entry for entry in claimed if entry[1]]
 
     def _perform(
         self, team_id: str, channel_id: str, number: int, effects: list[OutboxEffect]
-    ) -> None:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+    ) -> bool:
+        workshop = self._store.get(team_id, channel_id, number)
+        if workshop is None:
+            log.warning("dispatcher: workshop %s of %s:%s is gone", number, team_id, channel_id)
+            return True
+        try:
+            self._performer.perform(
+                workshop, Refs(self._redis, team_id, channel_id, number), effects
+            )
+        except redis.RedisError:
+            raise
+        except Exception as failure:
+            log.warning(
+                "dispatcher: effects for %s:%s failed (%s); will retry",
+                team_id,
+                channel_id,
+                failure,
+            )
+            return False
+        return True
+
+    def _park(self, team_id: str, channel_id: str, stream: str, entry_ids: list[Any]) -> None:
+        keys = Keys(team_id, channel_id)
+        stored = cast("list[Any]", self._redis.xrange(stream, entry_ids[0], entry_ids[-1]))
+        for entry_id, fields in stored:
+            if entry_id not in entry_ids:
+                continue
+            self._redis.xadd(f"{keys.tag}:dead", fields)
+            number, raw = decode_entry(fields)
+            effects = OUTBOX_EFFECTS.validate_python(raw)
+            log.error(
+                "dispatcher: parked %d effects of %s:%s after %d attempts",
+                len(effects),
+                team_id,
+                channel_id,
+                MAX_ATTEMPTS,
+            )
             workshop = self._store.get(team_id, channel_id, number)
-            if workshop is None:
-                log.warning("dispatcher: workshop %s of %s:%s is gone", number, team_id, channel_id)
-                return
-            try:
-                self._performer.perform(
-                    workshop, Refs(self._redis, team_id, channel_id, number), effects
+            if workshop is not None and any(isinstance(e, PostMap) for e in effects):
+                self._store.enqueue(
+                    team_id,
+                    channel_id,
+                    number,
+                    [
+                        Notify(
+                            user=workshop.facilitator,
+                            text=(
+                                "I could not post the final map in this channel after several "
+                                "tries. The workshop is saved; an operator can see why in the "
+                                "bot's logs."
+                            ),
+                        )
+                    ],
                 )
-                return
-            except SlackApiError as failure:
-                log.warning(
-                    "dispatcher: %s (attempt %d of %d)",
-                    failure.response.get("error"),
-                    attempt,
-                    MAX_ATTEMPTS,
-                )
-                time.sleep(min(2.0, 0.1 * 2**attempt))
-        log.error("dispatcher: gave up on %d effects for %s:%s", len(effects), team_id, channel_id)
+        self._redis.xack(stream, GROUP, *entry_ids)

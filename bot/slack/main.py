@@ -18,6 +18,7 @@ from waitress.server import create_server
 from bot.config import LogSettings, SlackSettings, StoreSettings, load
 from bot.service import WorkshopService
 from bot.slack.app import build_app
+from bot.slack.budget import SlackBudget
 from bot.slack.deps import Deps
 from bot.slack.dispatcher import Dispatcher
 from bot.slack.http import wsgi_app
@@ -41,6 +42,8 @@ class Bot:
         verify_token: bool = True,
         dispatch: bool = True,
         teams: frozenset[str] | None = None,
+        edit_interval: float = 1.0,
+        budget: SlackBudget | None = None,
     ) -> None:
         self.redis = client
         self.store = WorkshopStore(client)
@@ -52,7 +55,13 @@ class Bot:
             api_url=api_url,
             verify_token=verify_token,
         )
-        performer = Performer(self.app.client, self.service)
+        performer = Performer(
+            self.app.client,
+            self.service,
+            client,
+            budget or SlackBudget(client),
+            edit_interval=edit_interval,
+        )
         self.dispatchers = [
             Dispatcher(client, self.store, performer, teams=teams, lane=lane)
             for lane in ("urgent", "outbox")

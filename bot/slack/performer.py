@@ -2,8 +2,13 @@
 
 Rules this module keeps:
 - rendering always uses the workshop as it is now, so however many refreshes were
-  queued, the board converges on the current state with one edit;
-- in one batch, "refresh the board" and "refresh card S" collapse to one call each;
+  queued, a message converges on the current state with one edit;
+- a refresh only marks the message dirty (a sorted set per channel, scored by when it
+  may next be edited); ``flush`` edits each dirty message at most once per
+  ``edit_interval`` however many votes arrive, the board before the cards, and within
+  the method's shared budget (``SlackBudget``), keeping a reserve for the board;
+- every call takes its token from the shared budget first; a 429 pauses the method for
+  every replica and the call is retried after ``Retry-After``;
 - the board is posted before anything else the first time, so prompts and cards follow
   it in the channel; what was posted is recorded in ``Refs`` and never posted twice;
 - story cards are posted in the thread of the voting prompt, each its own message, so
@@ -13,8 +18,11 @@ Rules this module keeps:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
+from typing import Final, cast
 
+import redis
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -27,8 +35,10 @@ from bot.render.cards import story_card
 from bot.render.map import published_map
 from bot.render.prompts import prompts_for
 from bot.service import WorkshopService
+from bot.slack.budget import SlackBudget
 from bot.slack.notices import Notify, OpenModal, OutboxEffect, React, Welcome
 from bot.slack.refs import Refs, prompt_name
+from bot.store.workshops import Keys
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +59,97 @@ PERMANENT = frozenset(
 )
 
 
+def dirty_key(team_id: str, channel_id: str) -> str:
+    return f"{Keys(team_id, channel_id).tag}:dirty"
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class CannotPost(Exception):
     """The bot is not in the channel (or it is gone): nothing can be shown there."""
 
 
+#: Tokens of the chat.update bucket that card edits leave for the board.
+BOARD_RESERVE: Final = 5
+MAX_429_RETRIES: Final = 5
+
+
 class Performer:
-    def __init__(self, client: WebClient, service: WorkshopService) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        service: WorkshopService,
+        store: redis.Redis,
+        budget: SlackBudget,
+        *,
+        edit_interval: float = 1.0,
+    ) -> None:
         self._client = client
         self._service = service
+        self._redis = store
+        self._budget = budget
+        self.edit_interval = edit_interval
+
+    # ----- coalesced refreshes ---------------------------------------------------------
+
+    def _dirty(self, w: Workshop, name: str) -> None:
+        """Mark a message for a refresh; the earliest due time wins (``ZADD NX``)."""
+        key = dirty_key(w.team_id, w.channel_id)
+        self._redis.zadd(key, {f"{w.number}|{name}": time.time()}, nx=True)
+
+    def flush(self, team_id: str, channel_id: str, *, board_now: bool = False) -> int:
+        """Edit the dirty messages that are due; return how many were edited.
+
+        ``board_now``: the board is edited in this call even if it was edited less than
+        ``edit_interval`` ago (waiting out the rest of the interval, never skipping it).
+        """
+        key = dirty_key(team_id, channel_id)
+        now = time.time()
+        due = [_text(m) for m in cast("list[bytes]", self._redis.zrangebyscore(key, "-inf", now))]
+        # The board first: it is what everyone looks at, and it has a budget reserve.
+        due.sort(key=lambda member: not member.endswith("|board"))
+        edited = 0
+        for member in due:
+            number, _, name = member.partition("|")
+            guard = f"{key}:edited:{member}"
+            wait = self._redis.pttl(guard)
+            if board_now and name == "board" and isinstance(wait, int) and wait > 0:
+                time.sleep(wait / 1000)
+                wait = 0
+            if isinstance(wait, int) and wait > 0:
+                self._redis.zadd(key, {member: now + wait / 1000}, xx=True)
+                continue
+            reserve = 0 if name == "board" else BOARD_RESERVE
+            budget_wait = self._budget.try_take("chat.update", channel_id, reserve)
+            if budget_wait > 0:
+                self._redis.zadd(key, {member: now + budget_wait}, xx=True)
+                continue
+            self._redis.zrem(key, member)
+            self._redis.set(guard, "1", px=max(1, int(self.edit_interval * 1000)))
+            workshop = self._service.store.get(team_id, channel_id, int(number))
+            if workshop is not None:
+                self._edit(workshop, Refs(self._redis, team_id, channel_id, int(number)), name)
+                edited += 1
+        return edited
+
+    def _edit(self, w: Workshop, refs: Refs, name: str) -> None:
+        ts = refs.get(name)
+        if ts is None:
+            return
+        if name == "board":
+            message = board(w)
+        elif name.startswith("card:") and w.story(name.removeprefix("card:")) is not None:
+            message = story_card(w, name.removeprefix("card:"))
+        else:
+            return
+        try:
+            self._send(
+                "chat_update", channel=w.channel_id, ts=ts, text=message.text, blocks=message.blocks
+            )
+        except CannotPost:
+            log.warning("cannot edit %s in %s: the bot is not in the channel", name, w.channel_id)
 
     def perform(self, w: Workshop, refs: Refs, effects: Sequence[OutboxEffect]) -> None:
         try:
@@ -70,21 +163,17 @@ class Performer:
         if refs.get("board") is None:
             self._post_board(w, refs)
         elif any(isinstance(e, RefreshBoard) for e in effects):
-            message = board(w)
-            self._call(
-                "chat_update",
-                channel=w.channel_id,
-                ts=refs.get("board"),
-                text=message.text,
-                blocks=message.blocks,
-            )
-        cards: list[str] = []
+            self._dirty(w, "board")
+            if any(isinstance(e, OpenStage | PostMap) for e in effects):
+                # A stage change shows on the board before its prompts and cards are
+                # posted, which takes a while at Slack's pace.
+                self.flush(w.team_id, w.channel_id, board_now=True)
         for effect in effects:
             match effect:
                 case OpenStage(stage=stage):
                     self._open_stage(w, refs, stage)
-                case RefreshCard(story_id=story_id) if story_id not in cards:
-                    cards.append(story_id)
+                case RefreshCard(story_id=story_id):
+                    self._dirty(w, f"card:{story_id}")
                 case Announce(text=text):
                     self._post(w.channel_id, refs.get("board"), text)
                 case PostMap():
@@ -101,33 +190,44 @@ class Performer:
                     self._call("reactions_add", channel=w.channel_id, timestamp=ts, name=name)
                 case OpenModal(trigger_id=trigger_id, view=view):
                     self._call("views_open", trigger_id=trigger_id, view=view)
-        for story_id in cards:
-            card_ts = refs.get(f"card:{story_id}")
-            if card_ts is not None and w.story(story_id) is not None:
-                message = story_card(w, story_id)
-                self._call(
-                    "chat_update",
-                    channel=w.channel_id,
-                    ts=card_ts,
-                    text=message.text,
-                    blocks=message.blocks,
-                )
 
     # ----- pieces -----------------------------------------------------------------
 
     def _call(self, method: str, **args: object) -> dict[str, object]:
-        try:
-            response = getattr(self._client, method)(**args)
-        except SlackApiError as failure:
-            error = str(failure.response.get("error", ""))
-            if error in CANNOT_POST:
-                raise CannotPost(error) from failure
-            if error in PERMANENT:
-                log.info("slack: %s failed for good (%s); skipped", method, error)
-                return {}
-            raise
-        data: dict[str, object] = response.data if isinstance(response.data, dict) else {}
-        return data
+        """Take the call's token from the shared budget (waiting if need be), then send."""
+        channel = args.get("channel")
+        self._budget.take(
+            method.replace("_", ".", 1), channel if isinstance(channel, str) else None
+        )
+        return self._send(method, **args)
+
+    def _send(self, method: str, **args: object) -> dict[str, object]:
+        slack_method = method.replace("_", ".", 1)
+        for attempt in range(MAX_429_RETRIES):
+            if attempt:
+                self._budget.take(slack_method, None)
+            try:
+                response = getattr(self._client, method)(**args)
+            except SlackApiError as failure:
+                if failure.response.status_code != 429:
+                    return self._failed(method, failure)
+                retry_after = float(failure.response.headers.get("Retry-After", "1"))
+                log.warning("slack: %s answered 429; pausing %.1f s", slack_method, retry_after)
+                self._budget.pause(slack_method, retry_after)
+                continue
+            data: dict[str, object] = response.data if isinstance(response.data, dict) else {}
+            return data
+        raise RuntimeError(f"{slack_method} kept answering 429")
+
+    @staticmethod
+    def _failed(method: str, failure: SlackApiError) -> dict[str, object]:
+        error = str(failure.response.get("error", ""))
+        if error in CANNOT_POST:
+            raise CannotPost(error) from failure
+        if error in PERMANENT:
+            log.info("slack: %s failed for good (%s); skipped", method, error)
+            return {}
+        raise failure
 
     def _post(
         self,

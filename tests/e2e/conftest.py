@@ -14,6 +14,7 @@ import pytest
 import redis
 
 from bot.simulator import RateLimits, SlackSimulator
+from bot.slack.budget import SlackBudget
 from bot.slack.main import Bot
 
 SECRET = "e2e-signing-secret"
@@ -36,10 +37,15 @@ class Workspace:
 
 
 @pytest.fixture
-def workspace(redis_url: str) -> Iterator[Workspace]:
+def workspace(redis_url: str, request: pytest.FixtureRequest) -> Iterator[Workspace]:
+    """``indirect`` parameter ``{"unlimited": True}``: no Slack rate limits on either side."""
+    unlimited = bool(getattr(request, "param", {}).get("unlimited"))
     team_id = f"T{uuid.uuid4().hex[:10].upper()}"
     with SlackSimulator(
-        signing_secret=SECRET, bot_token=TOKEN, team_id=team_id, rate_limits=RateLimits.slack()
+        signing_secret=SECRET,
+        bot_token=TOKEN,
+        team_id=team_id,
+        rate_limits=RateLimits.disabled() if unlimited else RateLimits.slack(),
     ) as sim:
         for user_id, (name, tz) in PEOPLE.items():
             sim.add_user(user_id, name, tz=tz)
@@ -51,6 +57,7 @@ def workspace(redis_url: str) -> Iterator[Workspace]:
             signing_secret=SECRET,
             api_url=sim.api_url,
             teams=frozenset({team_id}),
+            budget=SlackBudget.unlimited(client) if unlimited else None,
         )
         sim.set_bot_endpoint(bot.start_http() + "/slack/events")
         try:

@@ -1,0 +1,114 @@
+"""Slack's rate limits, shared by every replica through Redis.
+
+Rules this module keeps:
+- every Web API call first takes a token from its method's bucket (and, for posting,
+  from the channel's bucket: Slack allows about one message per second per channel);
+  buckets live in Redis, so N replicas together stay inside one workspace's limits;
+- buckets are a little smaller than Slack's allowances, so we wait rather than get 429;
+- a 429 pauses that method for its ``Retry-After`` for every replica;
+- ``reserve`` keeps the last tokens of a bucket for the calls that matter most (the
+  board's refresh), so a flood of card edits never starves it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Final
+
+import redis
+
+# Take one token if the bucket holds more than ARGV[4] after refilling.
+# KEYS[1] bucket hash {tokens, at}   ARGV[1] capacity   ARGV[2] refill per second
+# ARGV[3] now (seconds, float)       ARGV[4] tokens to keep in reserve
+# Returns 0 when a token was taken, else the seconds to wait (as a string).
+_TAKE: Final = """
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local reserve = tonumber(ARGV[4])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or capacity
+local at = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
+if tokens - reserve >= 1 then
+  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - 1), 'at', tostring(now))
+  redis.call('EXPIRE', KEYS[1], 3600)
+  return 0
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], 3600)
+return tostring((1 + reserve - tokens) / rate)
+"""
+
+
+@dataclass(frozen=True)
+class Allowance:
+    capacity: float
+    per_second: float
+
+
+def _per_minute(n: float, burst: float | None = None) -> Allowance:
+    return Allowance(capacity=burst if burst is not None else n * 0.8, per_second=n * 0.9 / 60)
+
+
+#: Slack's published tiers (Tier 2 ~20/min, Tier 3 ~50/min, Tier 4 ~100/min), a bit under.
+SLACK_ALLOWANCES: Final[dict[str, Allowance]] = {
+    "chat.update": _per_minute(50),
+    "chat.postEphemeral": _per_minute(100),
+    "reactions.add": _per_minute(50),
+    "pins.add": _per_minute(20),
+    "views.open": _per_minute(100),
+    "users.info": _per_minute(100),
+    "conversations.info": _per_minute(50),
+}
+#: chat.postMessage: about one per second per channel, short bursts allowed.
+POST_PER_CHANNEL: Final = Allowance(capacity=4, per_second=0.95)
+NO_LIMIT: Final = Allowance(capacity=1e9, per_second=1e9)
+
+
+class SlackBudget:
+    def __init__(
+        self,
+        client: redis.Redis,
+        allowances: dict[str, Allowance] | None = None,
+        per_channel_post: Allowance = POST_PER_CHANNEL,
+    ) -> None:
+        self._redis = client
+        self._take = client.register_script(_TAKE)
+        self._allowances = SLACK_ALLOWANCES if allowances is None else allowances
+        self._per_channel_post = per_channel_post
+
+    @classmethod
+    def unlimited(cls, client: redis.Redis) -> SlackBudget:
+        """No limits (tests that measure something else against a loosened simulator)."""
+        return cls(client, allowances={}, per_channel_post=NO_LIMIT)
+
+    def try_take(self, method: str, channel: str | None = None, reserve: float = 0) -> float:
+        """0 if the call may go now (a token was taken), else the seconds to wait."""
+        paused = self._redis.pttl(f"storymap:pause:{method}")
+        if isinstance(paused, int) and paused > 0:
+            return paused / 1000
+        if method == "chat.postMessage" and channel is not None:
+            # No hash tag: a channel's post bucket is global to the workspace, not a workshop.
+            return self._bucket(f"storymap:rate:post:{channel}", self._per_channel_post, reserve)
+        allowance = self._allowances.get(method)
+        if allowance is None:
+            return 0
+        return self._bucket(f"storymap:rate:{method}", allowance, reserve)
+
+    def take(self, method: str, channel: str | None = None, reserve: float = 0) -> None:
+        """Wait until the call may go, then take its token."""
+        while (wait := self.try_take(method, channel, reserve)) > 0:
+            time.sleep(min(wait, 2.0))
+
+    def pause(self, method: str, seconds: float) -> None:
+        """Slack answered 429: every replica holds off ``method`` for ``seconds``."""
+        self._redis.set(f"storymap:pause:{method}", "1", px=max(1, int(seconds * 1000)))
+
+    def _bucket(self, key: str, allowance: Allowance, reserve: float) -> float:
+        answer = self._take(
+            keys=[key],
+            args=[allowance.capacity, allowance.per_second, f"{time.time():.6f}", reserve],
+        )
+        return float(answer)
