@@ -13,6 +13,7 @@ import logging
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.slack import errors
 from bot.slack.deps import Deps
 from bot.slack.listeners import register
 
@@ -33,4 +34,5 @@ def build_app(
         logger=logging.getLogger("bot.slack.bolt"),
     )
     register(app, deps)
+    errors.register(app)
     return app
