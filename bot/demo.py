@@ -84,9 +84,15 @@ class Scenario:
     """Drives the seed workshop in ``channel``; ``narrate`` hears each stage as it ends."""
 
     def __init__(
-        self, sim: SlackSimulator, channel: str, narrate: Callable[[str], None] = lambda _: None
+        self,
+        sim: SlackSimulator,
+        channel: str,
+        narrate: Callable[[str], None] = lambda _: None,
+        on_vote: Callable[[int], None] = lambda _: None,
     ) -> None:
+        """``on_vote`` is called after each reaction vote with how many were cast so far."""
         self.sim = sim
+        self.on_vote = on_vote
         self.channel = channel
         self.narrate = narrate
         self.ana = sim.user(FACILITATOR)
@@ -195,9 +201,12 @@ class Scenario:
             message=f"{total} story cards",
         )
         self.cards = {self._card_text(m): m.ts for m in self.sim.replies(self.channel, voting.ts)}
+        cast = 0
         for voter, stories in VOTES.items():
             for story in stories:
                 self.sim.user(voter).react(self.channel, self.cards[story], "+1")
+                cast += 1
+                self.on_vote(cast)
         self._wait_board(f"{sum(len(v) for v in VOTES.values())} votes")
         return "voting"
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import itertools
 import time
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
@@ -94,9 +95,10 @@ class SlackSimulator:
         self._ctx = ApiContext(self.workspace, self.limits, self._ids, self.base_url)
         self._gateway = WebApiGateway(self._ctx, self._limiter)
         self._responses = ResponseUrlEndpoint(self._ctx)
-        self._bot_endpoint: str | None = None
+        self._bot_endpoints: list[str] = []
+        self._next_endpoint = itertools.count()
         self.driver = Driver(
-            self._ctx, self._responses, signing_secret, lambda: self._bot_endpoint, ack_timeout
+            self._ctx, self._responses, signing_secret, self._endpoint, ack_timeout
         )
         self._started = False
 
@@ -138,7 +140,16 @@ class SlackSimulator:
 
     def set_bot_endpoint(self, url: str) -> None:
         """The bot's ``POST /slack/events`` URL; every driver request goes there."""
-        self._bot_endpoint = url
+        self._bot_endpoints = [url]
+
+    def set_bot_endpoints(self, urls: Iterable[str]) -> None:
+        """Several replicas behind a load balancer: requests go round-robin."""
+        self._bot_endpoints = list(urls)
+
+    def _endpoint(self) -> str | None:
+        if not self._bot_endpoints:
+            return None
+        return self._bot_endpoints[next(self._next_endpoint) % len(self._bot_endpoints)]
 
     # -- setting up the workspace ----------------------------------------------------------
 

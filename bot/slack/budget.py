@@ -1,6 +1,7 @@
 """Slack's rate limits, shared by every replica through Redis.
 
 Rules this module keeps:
+- buckets are per workspace (Slack's limits are), keyed by team id;
 - every Web API call first takes a token from its method's bucket (and, for posting,
   from the channel's bucket: Slack allows about one message per second per channel);
   buckets live in Redis, so N replicas together stay inside one workspace's limits;
@@ -73,8 +74,12 @@ class SlackBudget:
         client: redis.Redis,
         allowances: dict[str, Allowance] | None = None,
         per_channel_post: Allowance = POST_PER_CHANNEL,
+        *,
+        team: str = "",
     ) -> None:
+        """``team``: Slack's limits are per workspace, so are the buckets."""
         self._redis = client
+        self._prefix = f"storymap:{team}" if team else "storymap"
         self._take = client.register_script(_TAKE)
         self._allowances = SLACK_ALLOWANCES if allowances is None else allowances
         self._per_channel_post = per_channel_post
@@ -86,16 +91,18 @@ class SlackBudget:
 
     def try_take(self, method: str, channel: str | None = None, reserve: float = 0) -> float:
         """0 if the call may go now (a token was taken), else the seconds to wait."""
-        paused = self._redis.pttl(f"storymap:pause:{method}")
+        paused = self._redis.pttl(f"{self._prefix}:pause:{method}")
         if isinstance(paused, int) and paused > 0:
             return paused / 1000
         if method == "chat.postMessage" and channel is not None:
             # No hash tag: a channel's post bucket is global to the workspace, not a workshop.
-            return self._bucket(f"storymap:rate:post:{channel}", self._per_channel_post, reserve)
+            return self._bucket(
+                f"{self._prefix}:rate:post:{channel}", self._per_channel_post, reserve
+            )
         allowance = self._allowances.get(method)
         if allowance is None:
             return 0
-        return self._bucket(f"storymap:rate:{method}", allowance, reserve)
+        return self._bucket(f"{self._prefix}:rate:{method}", allowance, reserve)
 
     def take(self, method: str, channel: str | None = None, reserve: float = 0) -> None:
         """Wait until the call may go, then take its token."""
@@ -104,7 +111,7 @@ class SlackBudget:
 
     def pause(self, method: str, seconds: float) -> None:
         """Slack answered 429: every replica holds off ``method`` for ``seconds``."""
-        self._redis.set(f"storymap:pause:{method}", "1", px=max(1, int(seconds * 1000)))
+        self._redis.set(f"{self._prefix}:pause:{method}", "1", px=max(1, int(seconds * 1000)))
 
     def _bucket(self, key: str, allowance: Allowance, reserve: float) -> float:
         answer = self._take(

@@ -21,6 +21,7 @@ import logging
 import socket
 import threading
 from collections import defaultdict
+from functools import partial
 from typing import Any, Final, cast
 
 import redis
@@ -48,6 +49,10 @@ return 0
 """
 
 
+class LeaseLost(Exception):
+    """Another dispatcher took the channel over while this one was stalled."""
+
+
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
@@ -63,7 +68,7 @@ class Dispatcher:
         teams: frozenset[str] | None = None,
         lane: str = "outbox",
         idle_sleep: float = 0.02,
-        lease_ms: int = 5_000,
+        lease_ms: int = 10_000,
         retry_after_ms: int = 2_000,
     ) -> None:
         """``teams``: only these workspaces (None: all). ``lane``: ``outbox`` (effects of
@@ -101,6 +106,8 @@ class Dispatcher:
             try:
                 if self.run_once() == 0:
                     self._stop.wait(self._idle_sleep)
+            except LeaseLost as lost:
+                log.warning("dispatcher: lost %s to another replica; moving on", lost)
             except redis.RedisError as failure:
                 if self._stop.is_set():
                     return
@@ -128,13 +135,25 @@ class Dispatcher:
             if self._stop.is_set():
                 break
             keys = Keys(team_id, channel_id)
-            lease = f"{keys.tag}:lease:{self._lane}"
-            if not self._lease(keys=[lease], args=[self.consumer, self._lease_ms]):
-                continue
+            if self._lane == "outbox":
+                # Order matters here (the board before prompts, prompts before cards),
+                # so one dispatcher at a time serves a channel's outbox.
+                lease = f"{keys.tag}:lease:{self._lane}"
+                if not self._lease(keys=[lease], args=[self.consumer, self._lease_ms]):
+                    continue
+                self._performer.heartbeat = partial(self._renew, lease)
+            # The urgent lane (modals, notices) needs no order: any replica takes any
+            # entry, so a modal never waits for a dead replica's lease to run out.
             done += self._serve(team_id, channel_id, getattr(keys, self._lane))
             if self._lane == "outbox":
                 done += self._performer.flush(team_id, channel_id)
         return done
+
+    def _renew(self, lease: str) -> None:
+        if not self._lease(keys=[lease], args=[self.consumer, self._lease_ms]):
+            # Someone else holds the channel now (we were stalled past the lease): stop
+            # here rather than act on it twice; our pending entries go to the new holder.
+            raise LeaseLost(lease)
 
     def _serve(self, team_id: str, channel_id: str, stream: str) -> int:
         if stream not in self._groups:
@@ -197,7 +216,7 @@ class Dispatcher:
             self._performer.perform(
                 workshop, Refs(self._redis, team_id, channel_id, number), effects
             )
-        except redis.RedisError:
+        except (redis.RedisError, LeaseLost):
             raise
         except Exception as failure:
             log.warning(

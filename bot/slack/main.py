@@ -55,15 +55,21 @@ class Bot:
             api_url=api_url,
             verify_token=verify_token,
         )
-        performer = Performer(
-            self.app.client,
-            self.service,
-            client,
-            budget or SlackBudget(client),
-            edit_interval=edit_interval,
-        )
+        if teams is None and verify_token:
+            # A bot token belongs to one workspace: serve only its channels' outboxes.
+            teams = frozenset({str(self.app.client.auth_test()["team_id"])})
+        team = next(iter(teams)) if teams and len(teams) == 1 else ""
+        shared = budget or SlackBudget(client, team=team)
         self.dispatchers = [
-            Dispatcher(client, self.store, performer, teams=teams, lane=lane)
+            Dispatcher(
+                client,
+                self.store,
+                Performer(
+                    self.app.client, self.service, client, shared, edit_interval=edit_interval
+                ),
+                teams=teams,
+                lane=lane,
+            )
             for lane in ("urgent", "outbox")
         ]
         self._dispatch = dispatch

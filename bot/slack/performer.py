@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final, cast
 
 import redis
@@ -91,6 +91,9 @@ class Performer:
         self._redis = store
         self._budget = budget
         self.edit_interval = edit_interval
+        #: Called before every Web API call: the dispatcher renews its channel lease, so a
+        #: long stage opening (cards at one a second) is never taken over halfway.
+        self.heartbeat: Callable[[], object] = lambda: None
 
     # ----- coalesced refreshes ---------------------------------------------------------
 

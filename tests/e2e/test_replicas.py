@@ -1,0 +1,140 @@
+"""Three replicas of ``storymap run`` on one Redis; one is killed with SIGKILL mid-voting.
+
+The simulator spreads Slack's requests over the replicas round-robin, as a load balancer
+would, and stops sending to the killed one (its health check fails). Nothing is lost: every
+vote is counted, every card and the board converge, the map is published and pinned.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import partial
+
+import pytest
+import redis
+
+from bot.demo import PEOPLE, VOTES, Scenario
+from bot.render.text import TIMES
+from bot.simulator import RateLimits, SlackSimulator
+from bot.store.workshops import WorkshopStore
+
+pytestmark = [pytest.mark.store, pytest.mark.slow]
+REPLICAS = 3
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Replicas:
+    urls: list[str] = field(default_factory=list)
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def start(self, env: dict[str, str]) -> None:
+        port = free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"],
+            env={**env, "PORT": str(port)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=1):  # noqa: S310
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+        self.urls.append(f"{base}/slack/events")
+        self.processes.append(process)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            process.wait(timeout=15)
+
+
+@pytest.fixture
+def replicas(redis_url: str) -> Iterator[tuple[SlackSimulator, Replicas, str]]:
+    team_id = f"TREP{uuid.uuid4().hex[:8].upper()}"
+    with SlackSimulator(team_id=team_id, rate_limits=RateLimits.slack()) as sim:
+        for user_id, (name, tz) in PEOPLE.items():
+            sim.add_user(user_id, name, tz=tz)
+        sim.add_channel("#delivery", members=list(PEOPLE))
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": sim.identity.bot_token,
+            "SLACK_SIGNING_SECRET": sim.driver.signing_secret,
+            "SLACK_API_URL": sim.api_url,
+            "REDIS_URL": redis_url,
+        }
+        env.pop("SLACK_APP_TOKEN", None)
+        group = Replicas()
+        try:
+            for _ in range(REPLICAS):
+                group.start(env)
+            sim.set_bot_endpoints(group.urls)
+            yield sim, group, team_id
+        finally:
+            group.stop()
+
+
+def test_the_seed_workshop_survives_a_replica_killed_mid_voting(
+    replicas: tuple[SlackSimulator, Replicas, str], redis_url: str
+) -> None:
+    sim, group, team_id = replicas
+    channel = sim.channel("#delivery").id
+    killed: list[int] = []
+
+    def kill_one(cast: int) -> None:
+        if cast == 6 and not killed:
+            victim = cast % REPLICAS
+            group.processes[victim].send_signal(signal.SIGKILL)
+            group.processes[victim].wait(timeout=10)
+            killed.append(victim)
+            # The load balancer's health check drops the dead replica.
+            sim.set_bot_endpoints(u for n, u in enumerate(group.urls) if n != victim)
+
+    Scenario(sim, channel, on_vote=kill_one).run()
+    assert killed, "a replica was killed during voting"
+
+    store = WorkshopStore(redis.Redis.from_url(redis_url))
+    (finished,) = store.history(team_id, channel)
+    expected: dict[str, set[str]] = {}
+    for voter, stories in VOTES.items():
+        for text in stories:
+            story = next(s for s in finished.stories if s.text == text)
+            expected.setdefault(story.id, set()).add(voter)
+    assert {sid: set(voters) for sid, voters in finished.votes.items()} == expected
+
+    # Every card converged on its count: no refresh was lost with the dead replica.
+    cards = [m for m in sim.messages(channel, include_replies=True) if m.is_bot and " · " in m.text]
+
+    def shows(ts: str, votes: int) -> bool:
+        return f"{TIMES} {votes}" in str(sim.message(channel, ts))
+
+    for story_id, voters in expected.items():
+        card = next(m for m in cards if m.text.startswith(f"{story_id} · "))
+        sim.wait_for(
+            partial(shows, card.ts, len(voters)),
+            timeout=30,
+            message=f"card {story_id} showing {len(voters)} votes",
+        )
+    assert len(sim.pinned(channel)) == 1
+    assert sim.rate_limited.get("chat.update", 0) == 0
