@@ -7,6 +7,7 @@ Commands carry raw user text: trimming and limits are the machine's rules.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -98,6 +99,25 @@ class SetSlices(Frozen):
     slices: tuple[SlicePlan, ...]
 
 
+class SetDeadline(Frozen):
+    """The current stage's deadline, already read in the facilitator's time zone."""
+
+    kind: Literal["set_deadline"] = "set_deadline"
+    at: datetime
+    auto: bool = False
+
+
+class ClearDeadline(Frozen):
+    kind: Literal["clear_deadline"] = "clear_deadline"
+
+
+class Mute(Frozen):
+    """No more reminders for me in this workshop (``on=False``: reminders again)."""
+
+    kind: Literal["mute"] = "mute"
+    on: bool = True
+
+
 class Publish(Frozen):
     kind: Literal["publish"] = "publish"
 
@@ -120,6 +140,9 @@ Command = Annotated[
     | OrderStories
     | DefineSlice
     | SetSlices
+    | SetDeadline
+    | ClearDeadline
+    | Mute
     | Publish
     | Cancel,
     Field(discriminator="kind"),
@@ -140,6 +163,9 @@ COMMAND_TYPES: tuple[type[Frozen], ...] = (
     OrderStories,
     DefineSlice,
     SetSlices,
+    SetDeadline,
+    ClearDeadline,
+    Mute,
     Publish,
     Cancel,
 )

@@ -7,6 +7,7 @@ state; the dispatcher turns them into Web API calls. Effects name *what* changed
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -41,6 +42,14 @@ class Announce(Frozen):
     text: str
 
 
+class DeadlineSet(Frozen):
+    """Schedule the reminders and the time's-up notice of the current stage's deadline."""
+
+    kind: Literal["deadline_set"] = "deadline_set"
+    stage: Stage
+    at: datetime
+
+
 class PostMap(Frozen):
     """Post the final map in the channel and pin it."""
 
@@ -48,6 +57,6 @@ class PostMap(Frozen):
 
 
 Effect = Annotated[
-    RefreshBoard | OpenStage | RefreshCard | Announce | PostMap,
+    RefreshBoard | OpenStage | RefreshCard | Announce | PostMap | DeadlineSet,
     Field(discriminator="kind"),
 ]

@@ -25,16 +25,25 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from bot.domain import commands as c
-from bot.domain.effects import Announce, Effect, OpenStage, PostMap, RefreshBoard, RefreshCard
+from bot.domain.effects import (
+    Announce,
+    DeadlineSet,
+    Effect,
+    OpenStage,
+    PostMap,
+    RefreshBoard,
+    RefreshCard,
+)
 from bot.domain.errors import Rejected
 from bot.domain.model import (
     MAX_VOTE_BUDGET,
     STAGE_ORDER,
     Activity,
+    Deadline,
     Persona,
     ReleaseSlice,
     Stage,
@@ -70,6 +79,8 @@ FACILITATOR_ONLY: Final[dict[str, str]] = {
     "set_slices": "draw release slices",
     "publish": "publish the map",
     "cancel": "cancel the workshop",
+    "set_deadline": "set deadlines",
+    "clear_deadline": "clear deadlines",
 }
 
 OPEN_STAGES: Final = STAGE_ORDER
@@ -84,6 +95,17 @@ def _quote(text: str) -> str:
 
 def _contributed(w: Workshop, actor: str) -> tuple[str, ...]:
     return w.participants if actor in w.participants else (*w.participants, actor)
+
+
+def _credit(w: Workshop, actor: str) -> dict[str, Any]:
+    """The updates that record ``actor`` as a contributor, overall and to this stage."""
+    stage_list = w.contributors.get(w.stage, ())
+    if actor not in stage_list:
+        stage_list = (*stage_list, actor)
+    return {
+        "participants": _contributed(w, actor),
+        "contributors": {**w.contributors, w.stage: stage_list},
+    }
 
 
 def _changed(w: Workshop, reply: str, *effects: Effect, **update: Any) -> Outcome:
@@ -211,7 +233,7 @@ def _set_persona(w: Workshop, cmd: c.SetPersona, actor: str, now: datetime) -> O
         w,
         f"Persona {verb}: {text}",
         persona=Persona(text=text, author=actor, set_at=now),
-        participants=_contributed(w, actor),
+        **_credit(w, actor),
     )
 
 
@@ -225,7 +247,7 @@ def _add_activity(w: Workshop, cmd: c.AddActivity, actor: str, now: datetime) ->
         f"Added {activity.id} {_quote(text)} to the backbone.",
         activities=(*w.activities, activity),
         counters=w.counters.model_copy(update={"A": number}),
-        participants=_contributed(w, actor),
+        **_credit(w, actor),
     )
 
 
@@ -240,7 +262,7 @@ def _add_task(w: Workshop, cmd: c.AddTask, actor: str, now: datetime) -> Outcome
         f"Added {task.id} {_quote(text)} under {activity.id} {_quote(activity.text)}.",
         tasks=(*w.tasks, task),
         counters=w.counters.model_copy(update={"T": number}),
-        participants=_contributed(w, actor),
+        **_credit(w, actor),
     )
 
 
@@ -255,7 +277,7 @@ def _add_story(w: Workshop, cmd: c.AddStory, actor: str, now: datetime) -> Outco
         f"Added {story.id} {_quote(text)} under {task.id} {_quote(task.text)}.",
         stories=(*w.stories, story),
         counters=w.counters.model_copy(update={"S": number}),
-        participants=_contributed(w, actor),
+        **_credit(w, actor),
     )
 
 
@@ -294,6 +316,7 @@ def _move(w: Workshop, to: Stage, actor: str) -> Outcome:
         OpenStage(stage=to),
         Announce(text=f"<@{actor}> moved the workshop to *{to.label}*."),
         stage=to,
+        deadline=None,
     )
 
 
@@ -440,6 +463,7 @@ def _publish(w: Workshop, cmd: c.Publish, actor: str, now: datetime) -> Outcome:
         PostMap(),
         Announce(text=f"<@{actor}> published the map."),
         stage=Stage.PUBLISHED,
+        deadline=None,
     )
 
 
@@ -449,7 +473,42 @@ def _cancel(w: Workshop, cmd: c.Cancel, actor: str, now: datetime) -> Outcome:
         f"Workshop {_quote(w.title)} cancelled. Everything added stays in the history.",
         Announce(text=f"<@{actor}> cancelled the workshop."),
         stage=Stage.CANCELLED,
+        deadline=None,
     )
+
+
+MAX_DEADLINE_DAYS: Final = 90
+
+
+def _set_deadline(w: Workshop, cmd: c.SetDeadline, actor: str, now: datetime) -> Outcome:
+    if cmd.at <= now:
+        raise Rejected("That deadline is already past; pick a time ahead, e.g. `tomorrow 17:00`.")
+    if cmd.at > now + timedelta(days=MAX_DEADLINE_DAYS):
+        raise Rejected(f"A deadline can be at most {MAX_DEADLINE_DAYS} days ahead.")
+    deadline = Deadline(stage=w.stage, at=cmd.at, auto=cmd.auto, set_by=actor)
+    then = "the workshop moves on by itself if it can" if cmd.auto else "you get a reminder"
+    return _changed(
+        w,
+        f"Deadline set for {w.stage.label}: at that time {then}.",
+        DeadlineSet(stage=w.stage, at=cmd.at),
+        deadline=deadline,
+    )
+
+
+def _clear_deadline(w: Workshop, cmd: c.ClearDeadline, actor: str, now: datetime) -> Outcome:
+    if w.deadline is None:
+        raise Rejected(f"{w.stage.label} has no deadline to clear.")
+    return _changed(w, f"Deadline for {w.stage.label} cleared.", deadline=None)
+
+
+def _mute(w: Workshop, cmd: c.Mute, actor: str, now: datetime) -> Outcome:
+    if cmd.on:
+        muted = w.muted if actor in w.muted else (*w.muted, actor)
+        reply = "No more reminders for you in this workshop. `/storymap unmute` to undo."
+    else:
+        muted = tuple(u for u in w.muted if u != actor)
+        reply = "Reminders are back on for you in this workshop."
+    return Outcome(w.model_copy(update={"muted": muted}), (), reply)
 
 
 # ----- the table ----------------------------------------------------------------------
@@ -475,6 +534,9 @@ def _table() -> dict[tuple[Stage, str], Handler]:
     allow("define_slice", _define_slice, Stage.SLICING)
     allow("set_slices", _set_slices, Stage.SLICING)
     allow("publish", _publish, Stage.SLICING)
+    allow("set_deadline", _set_deadline, *OPEN_STAGES)
+    allow("clear_deadline", _clear_deadline, *OPEN_STAGES)
+    allow("mute", _mute, *OPEN_STAGES)
     allow("cancel", _cancel, *OPEN_STAGES)
     return table
 

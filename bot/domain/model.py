@@ -124,6 +124,15 @@ class WorkshopSettings(Frozen):
     vote_emoji: str = "+1"
 
 
+class Deadline(Frozen):
+    """When the current stage should be done; ``auto``: advance by itself if it can."""
+
+    stage: Stage
+    at: UtcDatetime
+    auto: bool = False
+    set_by: str
+
+
 class IdCounters(Frozen):
     """Last number handed out per kind; ids are never reused, even if items go away."""
 
@@ -157,6 +166,12 @@ class Workshop(Frozen):
     counters: IdCounters = IdCounters()
     #: Everyone who has added something or voted, in order of first contribution.
     participants: tuple[str, ...] = ()
+    #: stage -> who added something in it (votes are counted from ``votes``).
+    contributors: dict[Stage, tuple[str, ...]] = {}
+    #: The current stage's deadline, if the facilitator set one (cleared on a move).
+    deadline: Deadline | None = None
+    #: People who asked for no reminders (``/storymap mute``).
+    muted: tuple[str, ...] = ()
 
     # ----- lookups -------------------------------------------------------------
 
@@ -174,6 +189,12 @@ class Workshop(Frozen):
 
     def stories_of(self, task_id: str) -> tuple[Story, ...]:
         return tuple(s for s in self.stories if s.task_id == task_id)
+
+    def contributed(self, stage: Stage) -> tuple[str, ...]:
+        """Who has contributed to ``stage``: added something, or voted in the voting stage."""
+        if stage is Stage.VOTING:
+            return tuple(sorted({v for voters in self.votes.values() for v in voters}))
+        return self.contributors.get(stage, ())
 
     # ----- votes ---------------------------------------------------------------
 

@@ -199,14 +199,34 @@ class Workspace:
     # -- lookups (callers hold the lock) ------------------------------------------------
 
     def channel(self, ref: str) -> Channel:
-        """A channel by id, ``name`` or ``#name``; ``KeyError`` when there is none."""
+        """A channel by id, ``name`` or ``#name``; ``KeyError`` when there is none.
+
+        A user id names the bot's direct-message channel with that user, opened on first
+        use, as ``chat.postMessage`` with ``channel=<user id>`` does in Slack.
+        """
         if ref in self.channels:
             return self.channels[ref]
         name = ref.removeprefix("#")
         for channel in self.channels.values():
             if channel.name == name:
                 return channel
+        if ref in self.users:
+            return self._direct_messages(ref)
         raise KeyError(f"no channel {ref!r}")
+
+    def _direct_messages(self, user_id: str) -> Channel:
+        channel_id = f"D{user_id.removeprefix('U')}"
+        if channel_id not in self.channels:
+            self.channels[channel_id] = Channel(
+                id=channel_id,
+                name=f"dm-{user_id.lower()}",
+                members=[user_id],
+                bot_member=True,
+                is_private=True,
+                created=int(time.time()),
+            )
+            self.messages[channel_id] = {}
+        return self.channels[channel_id]
 
     def user(self, ref: str) -> User:
         """A user by id or name; ``KeyError`` when there is none."""

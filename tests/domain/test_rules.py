@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import commands as c
-from bot.domain.effects import OpenStage, PostMap, RefreshBoard, RefreshCard
+from bot.domain.effects import DeadlineSet, OpenStage, PostMap, RefreshBoard, RefreshCard
 from bot.domain.errors import Rejected
 from bot.domain.machine import apply
 from bot.domain.model import Stage
@@ -285,3 +285,35 @@ def test_a_stale_next_or_back_does_not_skip_a_stage() -> None:
     )
     assert refused(w, c.Back(seen_stage=Stage.STORIES)).startswith("The workshop has already")
     assert apply(w, c.Back(seen_stage=Stage.TASKS), FACILITATOR, T0).state.stage is Stage.ACTIVITIES
+
+
+def test_deadlines_belong_to_a_stage_and_only_the_facilitator_sets_them() -> None:
+    from datetime import timedelta  # noqa: PLC0415
+
+    w = workshop_at(Stage.ACTIVITIES)
+    at = T0 + timedelta(hours=30)
+    assert refused(w, c.SetDeadline(at=at), BEN) == "Only <@UANA> (facilitator) can set deadlines."
+    assert refused(w, c.SetDeadline(at=T0 - timedelta(minutes=1))).startswith("That deadline is")
+    assert "at most 90 days" in refused(w, c.SetDeadline(at=T0 + timedelta(days=91)))
+    outcome = apply(w, c.SetDeadline(at=at, auto=True), FACILITATOR, T0)
+    assert outcome.state.deadline is not None
+    assert (outcome.state.deadline.stage, outcome.state.deadline.auto) == (Stage.ACTIVITIES, True)
+    assert DeadlineSet(stage=Stage.ACTIVITIES, at=at) in outcome.effects
+    w = apply(outcome.state, c.AddActivity(text="Plan shipment"), BEN, T0).state
+    moved = apply(w, c.Next(), FACILITATOR, T0).state
+    assert moved.deadline is None
+    assert refused(moved, c.ClearDeadline()) == "Tasks has no deadline to clear."
+
+
+def test_contributions_are_counted_per_stage_and_mute_is_personal() -> None:
+    w = workshop_at(Stage.STORIES)
+    assert w.contributed(Stage.ACTIVITIES) == (BEN,)
+    assert w.contributed(Stage.TASKS) == (CHLOE,)
+    assert w.contributed(Stage.STORIES) == ()
+    w = apply(w, c.AddStory(task_id="T1", text="Autocomplete"), EMI, T0).state
+    assert w.contributed(Stage.STORIES) == (EMI,)
+    voting = workshop_at(Stage.SLICING)
+    assert voting.contributed(Stage.VOTING) == (DEV,)
+    muted = apply(w, c.Mute(), DEV, T0).state
+    assert muted.muted == (DEV,)
+    assert apply(muted, c.Mute(on=False), DEV, T0).state.muted == ()
