@@ -17,7 +17,8 @@ from typing import Final
 
 from slack_sdk.models.blocks import Block
 
-from bot.domain.model import Workshop
+from bot.domain.model import Stage, Workshop
+from bot.domain.when import slack_date
 from bot.render.blocks import HEADER_CHARS, context, header, section
 from bot.render.controls import board_controls
 from bot.render.guide import progress_line, what_now
@@ -56,8 +57,20 @@ def board(w: Workshop) -> Message:
         )
         blocks.append(section("*Release slices:*\n" + capped_join(lines, "\n", SLICES_BUDGET)))
     blocks.append(context(counts(w)))
+    if w.stage.is_open:
+        blocks.append(context(*deadline_lines(w)))
     blocks.extend(board_controls(w, ix))
     return message(f"Story map {quoted(w.title)}: {w.stage.label}", blocks)
+
+
+def deadline_lines(w: Workshop) -> list[str]:
+    """Who has contributed to this stage, and its deadline in each reader's own time."""
+    people = len(w.contributed(w.stage))
+    lines = [f"{plural(people, 'person has', 'people have')} contributed to this stage"]
+    if w.deadline is not None:
+        then = "moves on by itself" if w.deadline.auto else "the facilitator moves on"
+        lines.append(f"Deadline: {slack_date(w.deadline.at)} ({then})")
+    return lines
 
 
 def counts(w: Workshop) -> str:
@@ -67,6 +80,6 @@ def counts(w: Workshop) -> str:
             plural(len(w.tasks), "task"),
             plural(len(w.stories), "story", "stories"),
             plural(w.total_votes, "vote") + " cast",
-            plural(len(w.participants), "participant"),
+            plural(len({*w.participants, *w.contributed(Stage.VOTING)}), "participant"),
         )
     )

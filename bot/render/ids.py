@@ -37,6 +37,7 @@ class ActionId(StrEnum):
     PUBLISH = "storymap.publish"
     CANCEL = "storymap.cancel"
     SHOW_STATUS = "storymap.show_status"
+    MUTE = "storymap.mute"
 
 
 class CallbackId(StrEnum):

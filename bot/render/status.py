@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import Block
 
 from bot.domain.model import STAGE_ORDER, Stage, Workshop
 from bot.render.blocks import context, header, section
-from bot.render.board import counts
+from bot.render.board import counts, deadline_lines
 from bot.render.guide import missing_for_next, progress_line
 from bot.render.index import index
 from bot.render.message import Message, message
@@ -29,6 +29,12 @@ USAGE: Final = (
     ("/storymap next | back", "facilitator: move to the next / previous stage"),
     ("/storymap budget <n>", "facilitator: votes per person (until voting ends)"),
     ("/storymap order <T#> <S#> ...", "facilitator: set the priority of the stories under T#"),
+    (
+        "/storymap deadline <when> [auto]",
+        "facilitator: the stage's deadline in your time (`tomorrow 17:00`, `friday 12:00`, "
+        "`in 2 days`); auto: move on by itself; `deadline clear` removes it",
+    ),
+    ("/storymap mute | unmute", "stop (or restart) reminders for you in this workshop"),
     (
         "/storymap slice <name> = <S#> ...",
         "facilitator: define or redefine a release slice; the first is Release 1; "
@@ -47,6 +53,7 @@ def status(w: Workshop, user: str) -> Message:
         f"*{quoted(w.title)}* is at *{w.stage.label}*, facilitated by {mention(w.facilitator)}.",
         progress_line(w.stage),
         counts(w),
+        *deadline_lines(w),
     ]
     if _voting_started(w.stage):
         budget = w.settings.vote_budget

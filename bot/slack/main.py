@@ -10,19 +10,22 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from types import FrameType
 
 import redis
 from waitress.server import create_server
 
 from bot.config import LogSettings, SlackSettings, StoreSettings, load
-from bot.service import WorkshopService
+from bot.service import WorkshopService, utc_now
 from bot.slack.app import build_app
 from bot.slack.budget import SlackBudget
 from bot.slack.deps import Deps
 from bot.slack.dispatcher import Dispatcher
 from bot.slack.http import wsgi_app
 from bot.slack.performer import Performer
+from bot.slack.scheduler import Scheduler
 from bot.store.connect import redis_client
 from bot.store.workshops import WorkshopStore
 
@@ -44,10 +47,12 @@ class Bot:
         teams: frozenset[str] | None = None,
         edit_interval: float = 1.0,
         budget: SlackBudget | None = None,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
+        """``clock``: the time every part reads (tests pass a fake one and never sleep)."""
         self.redis = client
         self.store = WorkshopStore(client)
-        self.service = WorkshopService(self.store)
+        self.service = WorkshopService(self.store, clock)
         self.app = build_app(
             Deps(self.service, client),
             token=token,
@@ -60,12 +65,19 @@ class Bot:
             teams = frozenset({str(self.app.client.auth_test()["team_id"])})
         team = next(iter(teams)) if teams and len(teams) == 1 else ""
         shared = budget or SlackBudget(client, team=team)
+        self.scheduler = Scheduler(client, clock, teams=teams)
         self.dispatchers = [
             Dispatcher(
                 client,
                 self.store,
                 Performer(
-                    self.app.client, self.service, client, shared, edit_interval=edit_interval
+                    self.app.client,
+                    self.service,
+                    client,
+                    shared,
+                    self.scheduler,
+                    edit_interval=edit_interval,
+                    clock=clock,
                 ),
                 teams=teams,
                 lane=lane,
@@ -74,6 +86,7 @@ class Bot:
         ]
         self._dispatch = dispatch
         self._server: object = None
+        self._stopping = False
         self._thread: threading.Thread | None = None
         self.url = ""
 
@@ -83,22 +96,34 @@ class Bot:
             wsgi_app(self.app, self.redis), host=host, port=port, threads=threads
         )
         self._server = server
-        self._thread = threading.Thread(target=server.run, name="http", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="http", daemon=True)
         self._thread.start()
         if self._dispatch:
             self.start_dispatchers()
         self.url = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
         return self.url
 
+    def _serve(self) -> None:
+        try:
+            self._server.run()  # type: ignore[attr-defined]
+        except OSError:
+            # Closing waitress from another thread can break its select loop with EBADF.
+            if not self._stopping:
+                raise
+
     def start_dispatchers(self) -> None:
+        """The background work: the outbox lanes and the job scheduler."""
         for dispatcher in self.dispatchers:
             dispatcher.start()
+        self.scheduler.start()
 
     def stop_dispatchers(self) -> None:
+        self.scheduler.stop()
         for dispatcher in self.dispatchers:
             dispatcher.stop()
 
     def stop(self) -> None:
+        self._stopping = True
         self.stop_dispatchers()
         if self._server is not None:
             self._server.close()  # type: ignore[attr-defined]

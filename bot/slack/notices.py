@@ -11,8 +11,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
-from bot.domain.effects import Announce, OpenStage, PostMap, RefreshBoard, RefreshCard
+from bot.domain.effects import (
+    Announce,
+    DeadlineSet,
+    OpenStage,
+    PostMap,
+    RefreshBoard,
+    RefreshCard,
+)
 from bot.domain.model import Frozen
+from bot.slack.scheduler import Job
 
 
 class Notify(Frozen):
@@ -46,6 +54,22 @@ class Welcome(Frozen):
     user: str
 
 
+class ResolveDeadline(Frozen):
+    """Read a deadline typed by the facilitator in their time zone, then set it."""
+
+    kind: Literal["resolve_deadline"] = "resolve_deadline"
+    user: str
+    text: str
+    auto: bool = False
+
+
+class RunJob(Frozen):
+    """A due job claimed by the scheduler (reminders, time's up, digest)."""
+
+    kind: Literal["run_job"] = "run_job"
+    job: Job
+
+
 OutboxEffect = Annotated[
     RefreshBoard
     | OpenStage
@@ -55,7 +79,10 @@ OutboxEffect = Annotated[
     | Notify
     | React
     | OpenModal
-    | Welcome,
+    | Welcome
+    | DeadlineSet
+    | ResolveDeadline
+    | RunJob,
     Field(discriminator="kind"),
 ]
 

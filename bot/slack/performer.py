@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Final, cast
 
 import redis
@@ -28,16 +29,35 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.domain import commands as c
-from bot.domain.effects import Announce, OpenStage, PostMap, RefreshBoard, RefreshCard
+from bot.domain.effects import (
+    Announce,
+    DeadlineSet,
+    OpenStage,
+    PostMap,
+    RefreshBoard,
+    RefreshCard,
+)
+from bot.domain.errors import Rejected
 from bot.domain.model import Stage, Workshop
+from bot.domain.when import parse_when, slack_date
 from bot.render.board import board
 from bot.render.cards import story_card
 from bot.render.map import published_map
 from bot.render.prompts import prompts_for
-from bot.service import WorkshopService
+from bot.service import WorkshopService, utc_now
 from bot.slack.budget import SlackBudget
-from bot.slack.notices import Notify, OpenModal, OutboxEffect, React, Welcome
+from bot.slack.jobs import JobRunner
+from bot.slack.notices import (
+    Notify,
+    OpenModal,
+    OutboxEffect,
+    React,
+    ResolveDeadline,
+    RunJob,
+    Welcome,
+)
 from bot.slack.refs import Refs, prompt_name
+from bot.slack.scheduler import Scheduler
 from bot.store.workshops import Keys
 
 log = logging.getLogger(__name__)
@@ -57,6 +77,10 @@ PERMANENT = frozenset(
         "user_not_in_channel",
     }
 )
+
+
+#: Effects of the urgent lane (see ``WorkshopStore.enqueue``).
+URGENT: Final = (Notify, OpenModal, ResolveDeadline)
 
 
 def dirty_key(team_id: str, channel_id: str) -> str:
@@ -83,8 +107,10 @@ class Performer:
         service: WorkshopService,
         store: redis.Redis,
         budget: SlackBudget,
+        scheduler: Scheduler,
         *,
         edit_interval: float = 1.0,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._client = client
         self._service = service
@@ -94,6 +120,8 @@ class Performer:
         #: Called before every Web API call: the dispatcher renews its channel lease, so a
         #: long stage opening (cards at one a second) is never taken over halfway.
         self.heartbeat: Callable[[], object] = lambda: None
+        self._clock = clock
+        self.jobs = JobRunner(store, service, scheduler, self._call, clock=clock)
 
     # ----- coalesced refreshes ---------------------------------------------------------
 
@@ -161,10 +189,17 @@ class Performer:
             self._cannot_post(w, effects)
 
     def _perform(self, w: Workshop, refs: Refs, effects: Sequence[OutboxEffect]) -> None:
+        if all(isinstance(e, URGENT) for e in effects):
+            # The urgent lane: one person's notice or modal; the board is not its job.
+            for effect in effects:
+                self._one(w, refs, effect)
+            return
         # The board first: people see the new stage at once, even while a stage's
         # prompts and cards are still being posted at Slack's pace.
         if refs.get("board") is None:
             self._post_board(w, refs)
+            if w.stage.is_open:
+                self.jobs.workshop_started(w)
         elif any(isinstance(e, RefreshBoard) for e in effects):
             self._dirty(w, "board")
             if any(isinstance(e, OpenStage | PostMap) for e in effects):
@@ -172,27 +207,42 @@ class Performer:
                 # posted, which takes a while at Slack's pace.
                 self.flush(w.team_id, w.channel_id, board_now=True)
         for effect in effects:
-            match effect:
-                case OpenStage(stage=stage):
-                    self._open_stage(w, refs, stage)
-                case RefreshCard(story_id=story_id):
-                    self._dirty(w, f"card:{story_id}")
-                case Announce(text=text):
-                    self._post(w.channel_id, refs.get("board"), text)
-                case PostMap():
-                    self._post_map(w, refs)
-                case Notify(user=user, text=text, thread_ts=thread_ts):
-                    self._call(
-                        "chat_postEphemeral",
-                        channel=w.channel_id,
-                        user=user,
-                        text=text,
-                        thread_ts=thread_ts,
-                    )
-                case React(ts=ts, name=name):
-                    self._call("reactions_add", channel=w.channel_id, timestamp=ts, name=name)
-                case OpenModal(trigger_id=trigger_id, view=view):
-                    self._call("views_open", trigger_id=trigger_id, view=view)
+            self._one(w, refs, effect)
+
+    def _one(self, w: Workshop, refs: Refs, effect: OutboxEffect) -> None:
+        """One effect; board refreshes were handled for the whole batch."""
+        match effect:
+            case OpenStage(stage=stage):
+                self._open_stage(w, refs, stage)
+            case RefreshCard(story_id=story_id):
+                self._dirty(w, f"card:{story_id}")
+            case Announce(text=text):
+                self._post(w.channel_id, refs.get("board"), text)
+            case PostMap():
+                self._post_map(w, refs)
+            case Notify(user=user, text=text, thread_ts=thread_ts):
+                self._call(
+                    "chat_postEphemeral",
+                    channel=w.channel_id,
+                    user=user,
+                    text=text,
+                    thread_ts=thread_ts,
+                )
+            case React(ts=ts, name=name):
+                self._call("reactions_add", channel=w.channel_id, timestamp=ts, name=name)
+            case OpenModal(trigger_id=trigger_id, view=view):
+                self._call("views_open", trigger_id=trigger_id, view=view)
+            case DeadlineSet(stage=stage, at=at):
+                self.jobs.deadline_set(w, stage, at)
+                self._post(
+                    w.channel_id,
+                    refs.get("board"),
+                    f"Deadline for *{stage.label}*: {slack_date(at)}.",
+                )
+            case ResolveDeadline(user=user, text=text, auto=auto):
+                self._resolve_deadline(w, user, text, auto)
+            case RunJob(job=job):
+                self.jobs.run(w, refs, job)
 
     # ----- pieces -----------------------------------------------------------------
 
@@ -243,6 +293,18 @@ class Performer:
             "chat_postMessage", channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
         )
         return str(data["ts"])
+
+    def _resolve_deadline(self, w: Workshop, user: str, text: str, auto: bool) -> None:
+        try:
+            at = parse_when(text, self.jobs.tz(w.team_id, user), self._clock())
+        except Rejected as refusal:
+            reply = refusal.message
+        else:
+            outcome = self._service.handle(
+                w.team_id, w.channel_id, user, c.SetDeadline(at=at, auto=auto)
+            )
+            reply = f"{outcome.text} ({slack_date(at)})" if outcome.ok else outcome.text
+        self._call("chat_postEphemeral", channel=w.channel_id, user=user, text=reply)
 
     def _post_board(self, w: Workshop, refs: Refs) -> None:
         message = board(w)

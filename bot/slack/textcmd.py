@@ -33,7 +33,15 @@ class Usage:
     message: str
 
 
-Request = c.Command | Help | Status | Usage
+@dataclass(frozen=True)
+class DeadlineRequest:
+    """A deadline as typed: read later in the facilitator's own time zone."""
+
+    text: str
+    auto: bool
+
+
+Request = c.Command | Help | Status | Usage | DeadlineRequest
 
 _WORD = re.compile(r"\s*(\S+)\s*(.*)", re.DOTALL)
 _SIMPLE: dict[str, c.Command] = {
@@ -89,6 +97,21 @@ def _budget(rest: str) -> Request:
     return c.SetVoteBudget(budget=int(rest))
 
 
+def _deadline(rest: str) -> Request:
+    if not rest:
+        return Usage(
+            "Say when, in your time: `/storymap deadline tomorrow 17:00`, "
+            "`/storymap deadline friday 12:00 auto` (auto: move on by itself), "
+            "`/storymap deadline clear`."
+        )
+    if rest.lower() == "clear":
+        return c.ClearDeadline()
+    words = rest.split()
+    auto = words[-1].lower() == "auto"
+    when = " ".join(words[:-1] if auto else words)
+    return DeadlineRequest(text=when, auto=auto) if when else _deadline("")
+
+
 def _order(rest: str) -> Request:
     task, ids = _split(rest.replace("=", " "))
     if not task or not ids:
@@ -129,4 +152,7 @@ _PARSERS: dict[str, Callable[[str], Request]] = {
     "unvote": _unvote,
     "budget": _budget,
     "order": _order,
+    "deadline": _deadline,
+    "mute": lambda rest: c.Mute(on=True),
+    "unmute": lambda rest: c.Mute(on=False),
 }

@@ -1,7 +1,8 @@
 """Checks shared by Web API methods: channel access, timestamps, message content.
 
 Rules kept:
-- an unknown channel, or a private one the bot is not in, is ``channel_not_found``;
+- an unknown channel, or a private one the bot is not in, is ``channel_not_found``; a
+  user id names the bot's direct-message channel with that person;
 - methods that write into a channel (post, update, delete, react, pin) need the bot to
   be a member: ``not_in_channel`` (the bot must be invited; it never joins by itself);
 - a ``ts`` must look like ``"1700000000.000100"`` (``bad_timestamp`` / ``invalid_thread_ts``)
@@ -30,6 +31,9 @@ _TS = re.compile(r"^\d{1,12}\.\d{1,6}$")
 def readable_channel(ctx: ApiContext, args: Args, name: str = "channel") -> Channel:
     ref = args.get_str(name)
     channel = ctx.workspace.channels.get(ref) if ref else None
+    if channel is None and ref in ctx.workspace.users:
+        # A user id: the bot's direct messages with that person, as Slack does.
+        channel = ctx.workspace.channel(ref)
     if channel is None or (channel.is_private and not channel.bot_member):
         raise ApiError("channel_not_found")
     return channel

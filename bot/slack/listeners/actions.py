@@ -20,11 +20,13 @@ STALE = "That button belongs to an earlier workshop in this channel."
 def _context(body: dict[str, Any]) -> tuple[str, str, str, Ref, str]:
     action = body["actions"][0]
     raw = action.get("value") or action.get("selected_option", {}).get("value", "")
+    ref = Ref.loads(raw)
     return (
         body["team"]["id"] if body.get("team") else body["user"]["team_id"],
-        body["channel"]["id"],
+        # A reminder's button is clicked in a direct message: its Ref names the channel.
+        ref.channel or body["channel"]["id"],
         body["user"]["id"],
-        Ref.loads(raw),
+        ref,
         f"action:{action.get('action_ts', '')}:{body['user']['id']}",
     )
 
@@ -100,6 +102,15 @@ def register(app: App, deps: Deps) -> None:
     @app.action(ActionId.PUBLISH)
     def publish(ack: Ack, body: dict[str, Any]) -> None:
         act(ack, body, c.Publish())
+
+    @app.action(ActionId.MUTE)
+    def mute(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        team_id, channel_id, user, ref, delivery = _context(body)
+        workshop = _current(deps, team_id, channel_id, user, ref)
+        if workshop is not None:
+            reply = deps.service.handle(team_id, channel_id, user, c.Mute(), delivery_id=delivery)
+            deps.notify(workshop, user, reply.text)
 
     @app.action(ActionId.CANCEL)
     def cancel(ack: Ack, body: dict[str, Any]) -> None:

@@ -10,8 +10,8 @@ from bot.domain import commands as c
 from bot.domain.machine import NO_WORKSHOP
 from bot.render.status import help_message, status
 from bot.slack.deps import Deps
-from bot.slack.notices import Welcome
-from bot.slack.textcmd import Help, Status, Usage, parse
+from bot.slack.notices import ResolveDeadline, Welcome
+from bot.slack.textcmd import DeadlineRequest, Help, Status, Usage, parse
 
 NOT_A_CHANNEL = (
     "Workshops run in a team channel, not in a direct message: type `/storymap start` "
@@ -40,6 +40,18 @@ def register(app: App, deps: Deps) -> None:
                 ack(text=shown.text, blocks=shown.blocks)
             case Usage(message=message):
                 ack(text=message)
+            case DeadlineRequest(text=text, auto=auto):
+                workshop = deps.service.store.load(team_id, channel_id)
+                if workshop is None:
+                    ack(text=NO_WORKSHOP)
+                    return
+                deps.service.store.enqueue(
+                    team_id,
+                    channel_id,
+                    workshop.number,
+                    [ResolveDeadline(user=user, text=text, auto=auto)],
+                )
+                ack(text=f"Setting the deadline to “{text}”, read in your time zone…")
             case _:
                 extra = (
                     [Welcome(response_url=command["response_url"], user=user)]

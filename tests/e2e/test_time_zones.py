@@ -1,0 +1,205 @@
+"""An async workshop across four time zones, driven by a fake clock (no sleeping on it).
+
+Three replicas share one Redis and one clock: reminders go once, only to people who have
+not contributed, only in their own working hours; the deadline with ``auto`` moves the
+workshop on by itself; the daily digest is posted once; jobs survive a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis
+
+from bot.domain.when import WorkingHours
+from bot.simulator import RateLimits, SlackSimulator
+from bot.slack.main import Bot
+
+pytestmark = [pytest.mark.store, pytest.mark.slow]
+
+PEOPLE = {
+    "U_ANA": ("ana", "America/Los_Angeles"),  # facilitator
+    "U_BEN": ("ben", "Europe/Berlin"),
+    "U_CHLOE": ("chloe", "Asia/Kolkata"),
+    "U_DEV": ("dev", "Pacific/Auckland"),
+    "U_EMI": ("emi", "Europe/Berlin"),
+}
+#: Monday 30 November 2026, 16:00 UTC: 08:00 in Los Angeles, 17:00 in Berlin, 21:30 in
+#: Kolkata, Tuesday 05:00 in Auckland.
+START = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+
+
+class FakeClock:
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def set(self, now: datetime) -> None:
+        with self._lock:
+            self._now = now
+
+
+@pytest.fixture
+def world(redis_url: str) -> Iterator[tuple[SlackSimulator, FakeClock, list[Bot], str]]:
+    team_id = f"TTZ{uuid.uuid4().hex[:8].upper()}"
+    clock = FakeClock(START)
+    with SlackSimulator(team_id=team_id, rate_limits=RateLimits.slack()) as sim:
+        for user_id, (name, tz) in PEOPLE.items():
+            sim.add_user(user_id, name, tz=tz)
+        channel = sim.add_channel("#delivery", members=list(PEOPLE)).id
+        clients = [redis.Redis.from_url(redis_url) for _ in range(3)]
+        bots = [
+            Bot(
+                client,
+                token=sim.identity.bot_token,
+                signing_secret=sim.driver.signing_secret,
+                api_url=sim.api_url,
+                clock=clock,
+            )
+            for client in clients
+        ]
+        sim.set_bot_endpoints(bot.start_http() + "/slack/events" for bot in bots)
+        try:
+            yield sim, clock, bots, channel
+        finally:
+            for bot in bots:
+                bot.stop()
+            for client in clients:
+                client.close()
+
+
+def dms(sim: SlackSimulator, user: str) -> list[str]:
+    return [m.text for m in sim.messages(user) if m.is_bot]
+
+
+def test_reminders_deadlines_and_digests_across_time_zones(
+    world: tuple[SlackSimulator, FakeClock, list[Bot], str],
+) -> None:
+    sim, clock, bots, channel = world
+    ana = sim.user("U_ANA")
+    assert ana.slash(channel, "/storymap", "start Delivery tracking").ok
+    assert sim.user("U_BEN").slash(channel, "/storymap", "persona Operations Manager").ok
+    assert ana.slash(channel, "/storymap", "next").ok
+    assert sim.user("U_BEN").slash(channel, "/storymap", "add Plan shipment").ok
+    # Wednesday 12:00 in Los Angeles is 20:00 UTC.
+    set_it = ana.slash(channel, "/storymap", "deadline wednesday 12:00 auto")
+    assert set_it.shown is not None
+    assert "your time zone" in set_it.shown.text
+    deadline = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
+    sim.wait_for(
+        lambda: any("Deadline set" in e.text for e in sim.ephemerals("U_ANA")),
+        message="the deadline confirmation",
+    )
+    store = bots[0].store
+    workshop = store.load(sim.identity.team_id, channel)
+    assert workshop is not None
+    assert workshop.deadline is not None
+    assert workshop.deadline.at == deadline
+    sim.wait_for(
+        lambda: f"<!date^{int(deadline.timestamp())}^" in str(sim.bot_messages(channel)[0].blocks),
+        message="the board showing the deadline in each reader's time",
+    )
+
+    sent_at: dict[str, list[datetime]] = {user: [] for user in PEOPLE}
+
+    def advance(to: datetime, *, expect: tuple[str, int] | None = None) -> None:
+        """Move the clock; wait for ``expect`` (someone's DM count) or for quiet."""
+        clock.set(to)
+        # Every replica's scheduler races for the due jobs (its thread does the same
+        # every half second).
+        for bot in bots:
+            bot.scheduler.run_once()
+        if expect is not None:
+            user, count = expect
+            sim.wait_for(lambda: len(dms(sim, user)) >= count, timeout=20, message=str(expect))
+        sim.settle(quiet=2.5, timeout=30)
+        for user in PEOPLE:
+            while len(sent_at[user]) < len(dms(sim, user)):
+                sent_at[user].append(to)
+
+    advance(datetime(2026, 12, 1, 17, 0, tzinfo=UTC))  # ana's Tuesday 09:00: a digest
+    advance(deadline - timedelta(hours=24), expect=("U_DEV", 1))  # Auckland is at 09:00
+    assert len(dms(sim, "U_DEV")) == 1
+    assert dms(sim, "U_CHLOE") == []  # 01:30 in Kolkata: she hears at her 09:00
+    advance(datetime(2026, 12, 2, 3, 30, tzinfo=UTC), expect=("U_CHLOE", 1))  # Kolkata 09:00
+    assert len(dms(sim, "U_CHLOE")) == 1
+    # Chloe contributes from her reminder: she gets no more reminders.
+    assert sim.user("U_CHLOE").slash(channel, "/storymap", "add Track delivery").ok
+    advance(datetime(2026, 12, 2, 8, 0, tzinfo=UTC), expect=("U_EMI", 1))  # Berlin 09:00
+    assert len(dms(sim, "U_EMI")) == 1
+    advance(deadline - timedelta(hours=2))  # 2 h ahead: evening or night for everyone left
+    advance(deadline)
+
+    sim.wait_for(
+        lambda: (
+            (w := store.load(sim.identity.team_id, channel)) is not None
+            and w.stage.value == "tasks"
+        ),
+        message="the workshop moving on by itself at the deadline",
+    )
+    # Only those who had not contributed, each once, never the facilitator.
+    assert {u: len(dms(sim, u)) for u in PEOPLE} == {
+        "U_ANA": 0,
+        "U_BEN": 0,
+        "U_CHLOE": 1,
+        "U_DEV": 1,
+        "U_EMI": 1,
+    }
+    hours = WorkingHours()
+    for user, times in sent_at.items():
+        for at in times:
+            assert hours.contains(at, PEOPLE[user][1]), (user, at)
+    # The reminder's button opens the right form, from the direct message.
+    reminder = next(m for m in sim.messages("U_EMI") if m.is_bot)
+    assert "Add activities" in str(reminder.blocks)
+    # A digest each of ana's mornings with news (Tuesday, Wednesday), in the board's
+    # thread, each once across three replicas.
+    board = sim.bot_messages(channel)[0]
+    digests = [m.text for m in sim.replies(channel, board.ts) if "Since the last" in m.text]
+    assert len(digests) == 2
+    assert "1 person joined: <@U_BEN>" in digests[0]
+    assert "1 person joined: <@U_CHLOE>" in digests[1]
+    sim.wait_for(
+        lambda: [m for m in sim.replies(channel, board.ts) if "to *Tasks*" in m.text] or None,
+        message="the move announced in the thread",
+    )
+    sim.settle(quiet=1.5)
+    assert len([m for m in sim.replies(channel, board.ts) if "to *Tasks*" in m.text]) == 1
+
+
+def test_jobs_survive_a_restart(world: tuple[SlackSimulator, FakeClock, list[Bot], str]) -> None:
+    sim, clock, bots, channel = world
+    ana = sim.user("U_ANA")
+    assert ana.slash(channel, "/storymap", "start Tracking").ok
+    assert ana.slash(channel, "/storymap", "persona Dispatcher").ok
+    assert ana.slash(channel, "/storymap", "deadline in 2 hours").ok
+    sim.wait_for(lambda: any("Deadline set" in e.text for e in sim.ephemerals("U_ANA")))
+    for bot in bots:
+        bot.stop_dispatchers()
+    pending = bots[0].scheduler.pending(sim.identity.team_id, channel)
+    assert any(job.kind == "deadline" for job, _ in pending)
+    fresh = Bot(
+        bots[0].redis,
+        token=sim.identity.bot_token,
+        signing_secret=sim.driver.signing_secret,
+        api_url=sim.api_url,
+        clock=clock,
+    )
+    try:
+        fresh.start_dispatchers()
+        clock.set(START + timedelta(hours=2, minutes=1))
+        sim.wait_for(
+            lambda: any("Time's up for *Persona*" in e.text for e in sim.ephemerals("U_ANA")),
+            timeout=15,
+            message="the time's-up notice after a restart",
+        )
+    finally:
+        fresh.stop_dispatchers()
