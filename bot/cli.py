@@ -43,6 +43,12 @@ def _run(args: argparse.Namespace) -> int:
     return run()
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from bot.slack.main import run  # noqa: PLC0415
+
+    return run(serve=False)
+
+
 def _demo(args: argparse.Namespace) -> int:
     from bot.demo import main as demo  # noqa: PLC0415 - the simulator is only for the demo
 
@@ -65,6 +71,16 @@ def parser() -> argparse.ArgumentParser:
         ),
     )
     run.set_defaults(handler=_run)
+    worker = commands.add_parser(
+        "worker",
+        help="only the background work: Slack effects and scheduled reminders (no HTTP)",
+        description=(
+            "Run the outbox dispatchers and the job scheduler without serving Slack's "
+            "requests; same environment as `storymap run`. Every `storymap run` does this "
+            "work too, so workers are optional."
+        ),
+    )
+    worker.set_defaults(handler=_worker)
     demo = commands.add_parser(
         "demo", help="run a whole workshop against the built-in Slack simulator"
     )

@@ -138,7 +138,9 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-def run() -> int:
+def run(*, serve: bool = True) -> int:
+    """``storymap run`` (``serve``) or ``storymap worker`` (only the background work:
+    outbox dispatchers and the job scheduler, for those who run them apart)."""
     logging.basicConfig(
         level=load(LogSettings).log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -155,7 +157,10 @@ def run() -> int:
         )
         bot.start_dispatchers()
         try:
-            if slack.socket_mode and slack.app_token is not None:
+            if not serve:
+                log.info("storymap: worker (dispatchers and scheduler only)")
+                threading.Event().wait()
+            elif slack.socket_mode and slack.app_token is not None:
                 from slack_bolt.adapter.socket_mode import SocketModeHandler  # noqa: PLC0415
 
                 health = create_server(wsgi_app(None, client), host="0.0.0.0", port=slack.port)  # noqa: S104

@@ -156,3 +156,47 @@ def test_healthz_is_503_when_storage_is_down() -> None:
     )
     assert statuses == ["503 Service Unavailable"]
     assert json.loads(body) == {"ok": False, "error": "storage"}
+
+
+@pytest.mark.store
+@pytest.mark.slow
+def test_a_separate_worker_performs_what_the_replicas_queue(redis_url: str) -> None:
+    """A replica that only serves Slack (no dispatcher) and ``storymap worker`` beside it."""
+    from bot.slack.main import Bot  # noqa: PLC0415 - the Slack stack, only for this test
+
+    team_id = f"TWRK{time.time_ns() % 10**9}"
+    with SlackSimulator(team_id=team_id, rate_limits=RateLimits.slack()) as sim:
+        sim.add_user("U_ANA", "ana")
+        channel = sim.add_channel("#work", members=["U_ANA"]).id
+        client = redis.Redis.from_url(redis_url)
+        serving = Bot(
+            client,
+            token=sim.identity.bot_token,
+            signing_secret=sim.driver.signing_secret,
+            api_url=sim.api_url,
+            dispatch=False,
+        )
+        sim.set_bot_endpoint(serving.start_http() + "/slack/events")
+        env = {
+            **{k: v for k, v in os.environ.items() if k not in SLACK_VARS},
+            "SLACK_BOT_TOKEN": sim.identity.bot_token,
+            "SLACK_SIGNING_SECRET": sim.driver.signing_secret,
+            "SLACK_API_URL": sim.api_url,
+            "REDIS_URL": redis_url,
+        }
+        worker = subprocess.Popen(
+            [*STORYMAP, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        try:
+            assert sim.user("U_ANA").slash(channel, "/storymap", "start Tracking").ok
+            board = sim.wait_for(
+                lambda: sim.bot_messages(channel) or None, timeout=30, message="the board"
+            )
+            assert board is not None
+            assert "Tracking" in board[0].text
+        finally:
+            worker.send_signal(signal.SIGTERM)
+            output, _ = worker.communicate(timeout=15)
+            serving.stop()
+            client.close()
+        assert worker.returncode == 0, output.decode(errors="replace")
