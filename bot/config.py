@@ -8,6 +8,9 @@ Rules this module keeps:
   ``SlackSettings`` (talking to Slack), ``LogSettings`` (every command).
 - ``load(cls)`` returns the settings or raises ``ConfigError`` whose message is one line
   naming the first bad variable and what it expects.
+- ``REDIS_URL`` names one server (``redis://``, ``rediss://``, ``unix://``) or one seed
+  node of a Redis Cluster (``redis+cluster://``, ``rediss+cluster://``; database 0 only,
+  the client finds the other nodes).
 - Secret values never appear in an error, a traceback or a repr: tokens are
   ``SecretStr``, errors about them and about ``REDIS_URL`` (it may carry a password)
   never quote the value, and pydantic's own error, which does, is not chained.
@@ -81,15 +84,31 @@ def _http_url(value: str) -> str:
     return value if value.endswith("/") else value + "/"
 
 
+# A Redis Cluster is named by one seed node with a scheme of its own, so one variable
+# says both where the store is and how to talk to it (see docs/decisions/0002).
+_CLUSTER_SCHEMES = ("redis+cluster", "rediss+cluster")
+
+
 def _redis_url(value: str) -> str:
     parts = urlsplit(value)
-    if parts.scheme not in ("redis", "rediss", "unix"):
+    if parts.scheme not in ("redis", "rediss", "unix", *_CLUSTER_SCHEMES):
         raise ValueError(f"the value given (not shown) has scheme {parts.scheme or 'none'!r}")
     if parts.scheme == "unix" and not parts.path:
         raise ValueError("the value given (not shown) names no socket path")
     if parts.scheme != "unix" and not parts.hostname:
         raise ValueError("the value given (not shown) names no host")
+    if parts.scheme in _CLUSTER_SCHEMES:
+        _cluster_url(parts.netloc, parts.path, parts.query)
     return value
+
+
+def _cluster_url(netloc: str, path: str, query: str) -> None:
+    # The part after "@" only: a password may contain a comma.
+    if "," in netloc.rpartition("@")[2]:
+        raise ValueError("the value given (not shown) names several hosts; give one seed node")
+    has_db_query = any(pair.partition("=")[0] == "db" for pair in query.split("&"))
+    if path.strip("/") not in ("", "0") or has_db_query:
+        raise ValueError("the value given (not shown) selects a database; a cluster has only 0")
 
 
 def _known_level_upper(value: object) -> object:
@@ -106,7 +125,10 @@ class StoreSettings(_EnvSettings):
         default=None,
         validation_alias="REDIS_URL",
         repr=False,  # may carry a password
-        description="a redis://, rediss:// or unix:// URL, or unset for the embedded server",
+        description=(
+            "a redis://, rediss:// or unix:// URL, a redis+cluster:// or rediss+cluster:// "
+            "URL of one node of a Redis Cluster, or unset for the embedded server"
+        ),
     )
     data_dir: Path = Field(
         default_factory=default_data_dir,

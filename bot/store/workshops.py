@@ -1,9 +1,13 @@
 """Workshops in Redis: one active workshop per channel, finished ones kept as history.
 
-Key scheme. Every key of a channel carries the hash tag ``{<team>:<channel>}`` so that
-transactions and Lua scripts touching several of them work on Redis Cluster:
+Key scheme. Every key of a channel carries the hash tag ``{<team>:<channel>}``, so the
+Lua scripts touching several of them are single-slot and run on Redis Cluster:
 
 ===========================================  ==============================================
+``storymap:{T:C}:rev``                       counter of changes to the active workshop
+                                             (document or votes): the compare-and-set
+                                             token; never reset, so an old read never
+                                             matches again
 ``storymap:{T:C}:seq``                       counter: the channel's last workshop number
 ``storymap:{T:C}:active``                    JSON of the active workshop, without votes
 ``storymap:{T:C}:meta``                      hash number/stage/budget/version of the active
@@ -23,11 +27,15 @@ transactions and Lua scripts touching several of them work on Redis Cluster:
 ===========================================  ==============================================
 
 Rules this module keeps:
-- the workshop document changes only by compare-and-set: WATCH the document and the
-  vote keys, decide on what was read, write in MULTI/EXEC, retry on conflict;
+- the workshop document changes only by compare-and-set: read a snapshot (the
+  ``SNAPSHOT`` script: document, votes and ``rev``), decide in Python, write with the
+  ``SAVE`` script, which writes only if ``rev`` is unchanged, else decide again;
 - votes change only through the ``VOTE`` Lua script, which enforces the stage, the
-  story's existence and the voter's budget atomically; a concurrent budget change or
-  stage move is a WATCH conflict for the document writer, so the two never interleave;
+  story's existence and the voter's budget atomically and increments ``rev``: a
+  concurrent budget change or stage move is a conflict for the document writer, so the
+  two never interleave;
+- every atomic step is one script on keys of one hash tag, and there is no WATCH or
+  MULTI: the same code runs on one server and on Redis Cluster (``RedisClient``);
 - a delivery id is marked seen in the same atomic step as its change, with a TTL of
   ``SEEN_TTL_SECONDS``; a delivery seen before changes nothing;
 - effects are appended to the channel's outbox stream in that same step, so a change
@@ -41,13 +49,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-import redis
 from pydantic import BaseModel
 
 from bot.domain.errors import Rejected
 from bot.domain.machine import Outcome
 from bot.domain.model import Stage, Workshop
 from bot.store import scripts
+from bot.store.client import RedisClient
 
 SEEN_TTL_SECONDS: Final = 15 * 60
 MAX_CAS_ATTEMPTS: Final = 200
@@ -79,6 +87,7 @@ class Keys:
     def tag(self) -> str:
         return f"storymap:{{{self.team_id}:{self.channel_id}}}"
 
+    rev = property(lambda self: f"{self.tag}:rev")
     seq = property(lambda self: f"{self.tag}:seq")
     active = property(lambda self: f"{self.tag}:active")
     meta = property(lambda self: f"{self.tag}:meta")
@@ -101,6 +110,16 @@ class Step:
 
     outcome: Outcome | None
     duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What ``update`` decides on: the workshop, and ``rev`` to save against."""
+
+    rev: int
+    current: Workshop | None
+    seq: int
+    seen: bool
 
 
 @dataclass(frozen=True)
@@ -130,10 +149,12 @@ def _votes(ballots: Iterable[bytes | str]) -> dict[str, tuple[str, ...]]:
 class WorkshopStore:
     """Load, change (compare-and-set) and vote on a channel's workshop."""
 
-    def __init__(self, client: redis.Redis, *, seen_ttl: int = SEEN_TTL_SECONDS) -> None:
+    def __init__(self, client: RedisClient, *, seen_ttl: int = SEEN_TTL_SECONDS) -> None:
         self._redis = client
         self._seen_ttl = seen_ttl
         self._vote = client.register_script(scripts.VOTE)
+        self._snapshot = client.register_script(scripts.SNAPSHOT)
+        self._save = client.register_script(scripts.SAVE)
         self._known_channels: set[str] = set()
 
     def _register(self, team_id: str, channel_id: str) -> None:
@@ -147,12 +168,7 @@ class WorkshopStore:
 
     def load(self, team_id: str, channel_id: str) -> Workshop | None:
         """The channel's active workshop with its votes, read as one snapshot."""
-        keys = Keys(team_id, channel_id)
-        with self._redis.pipeline(transaction=True) as pipe:
-            pipe.get(keys.active)
-            pipe.smembers(keys.ballots)
-            raw, ballots = pipe.execute()
-        return self._decode(raw, ballots)
+        return self._read(Keys(team_id, channel_id)).current
 
     def get(self, team_id: str, channel_id: str, number: int) -> Workshop | None:
         """Workshop ``number`` of the channel, active or finished."""
@@ -167,6 +183,17 @@ class WorkshopStore:
         raw = self._redis.hgetall(Keys(team_id, channel_id).archive)
         finished = [Workshop.model_validate_json(doc) for doc in raw.values()]
         return sorted(finished, key=lambda w: w.number)
+
+    def _read(self, keys: Keys, delivery_id: str | None = None) -> _Snapshot:
+        rev, raw, ballots, seq, seen = self._snapshot(
+            keys=[keys.rev, keys.active, keys.ballots, keys.seq, keys.seen(delivery_id or "-")]
+        )
+        return _Snapshot(
+            rev=int(rev),
+            current=self._decode(raw, ballots),
+            seq=int(seq),
+            seen=bool(delivery_id) and seen == 1,
+        )
 
     @staticmethod
     def _decode(raw: bytes | str | None, ballots: Iterable[bytes | str]) -> Workshop | None:
@@ -193,32 +220,37 @@ class WorkshopStore:
         retried delivery is not refused twice.
         """
         keys = Keys(team_id, channel_id)
-        seen_key = keys.seen(delivery_id) if delivery_id else None
         self._register(team_id, channel_id)
         for _ in range(MAX_CAS_ATTEMPTS):
-            with self._redis.pipeline(transaction=True) as pipe:
-                try:
-                    watched = [keys.active, keys.ballots, keys.seq]
-                    pipe.watch(*watched, *([seen_key] if seen_key else []))  # type: ignore[no-untyped-call]
-                    if seen_key and pipe.exists(seen_key):
-                        return Step(outcome=None, duplicate=True)
-                    current = self._decode(pipe.get(keys.active), pipe.smembers(keys.ballots))
-                    try:
-                        outcome = decide(current)
-                    except Rejected:
-                        if seen_key:
-                            pipe.set(seen_key, "1", ex=self._seen_ttl, nx=True)
-                        raise
-                    number = current.number if current else int(pipe.get(keys.seq) or 0) + 1
-                    saved = self._stamp(outcome.state, current, number)
-                    pipe.multi()
-                    self._write(pipe, keys, current, saved, [*outcome.effects, *extra_effects])
-                    if seen_key:
-                        pipe.set(seen_key, "1", ex=self._seen_ttl)
-                    pipe.execute()
-                    return Step(outcome=Outcome(saved, outcome.effects, outcome.reply))
-                except redis.WatchError:
-                    continue
+            snapshot = self._read(keys, delivery_id)
+            if snapshot.seen:
+                return Step(outcome=None, duplicate=True)
+            current = snapshot.current
+            try:
+                outcome = decide(current)
+            except Rejected:
+                if delivery_id:
+                    self._redis.set(keys.seen(delivery_id), "1", ex=self._seen_ttl, nx=True)
+                raise
+            number = current.number if current else snapshot.seq + 1
+            saved = self._stamp(outcome.state, current, number)
+            effects = [*outcome.effects, *extra_effects]
+            answer = _text(
+                self._save(
+                    keys=self._save_keys(keys, delivery_id),
+                    args=[
+                        snapshot.rev,
+                        delivery_id or "",
+                        self._seen_ttl,
+                        *self._save_args(current, saved, effects),
+                    ],
+                )
+            )
+            if answer == "ok":
+                return Step(outcome=Outcome(saved, outcome.effects, outcome.reply))
+            if answer == "duplicate":
+                return Step(outcome=None, duplicate=True)
+            # "conflict": the workshop or its votes changed since the snapshot.
         raise StoreConflict(f"{team_id}:{channel_id} kept changing; gave up after retries")
 
     @staticmethod
@@ -228,35 +260,44 @@ class WorkshopStore:
         version = (current.version if current else 0) + 1
         return state.model_copy(update={"number": number, "version": version})
 
-    def _write(
-        self,
-        pipe: redis.client.Pipeline,
-        keys: Keys,
-        current: Workshop | None,
-        saved: Workshop,
-        effects: Sequence[BaseModel],
-    ) -> None:
-        if current is None or current.number != saved.number:
-            pipe.set(keys.seq, saved.number)
-            pipe.delete(keys.ballots, keys.used, keys.stories)
+    @staticmethod
+    def _save_keys(keys: Keys, delivery_id: str | None) -> list[str]:
+        return [
+            keys.rev,
+            keys.seen(delivery_id or "-"),
+            keys.seq,
+            keys.active,
+            keys.meta,
+            keys.stories,
+            keys.ballots,
+            keys.used,
+            keys.archive,
+            keys.outbox,
+        ]
+
+    @staticmethod
+    def _save_args(
+        current: Workshop | None, saved: Workshop, effects: Sequence[BaseModel]
+    ) -> list[str | int]:
+        """``SAVE``'s ARGV from the 4th on (see ``scripts.SAVE``)."""
+        new = current is None or current.number != saved.number
         if saved.stage.is_open:
-            pipe.set(keys.active, saved.model_copy(update={"votes": {}}).model_dump_json())
-            pipe.hset(
-                keys.meta,
-                mapping={
-                    "number": saved.number,
-                    "stage": saved.stage.value,
-                    "budget": saved.settings.vote_budget,
-                    "version": saved.version,
-                },
-            )
-            if saved.stories:
-                pipe.sadd(keys.stories, *(s.id for s in saved.stories))
+            state = "open"
+            document = saved.model_copy(update={"votes": {}}).model_dump_json()
+            story_ids = [s.id for s in saved.stories]
         else:
-            pipe.hset(keys.archive, str(saved.number), saved.model_dump_json())
-            pipe.delete(keys.active, keys.meta, keys.stories, keys.ballots, keys.used)
-        if effects:
-            pipe.xadd(keys.outbox, {"number": saved.number, "effects": effects_json(effects)})
+            state, document, story_ids = "closed", saved.model_dump_json(), []
+        return [
+            saved.number,
+            "new" if new else "",
+            state,
+            document,
+            saved.stage.value,
+            saved.settings.vote_budget,
+            saved.version,
+            effects_json(effects) if effects else "",
+            *story_ids,
+        ]
 
     # ----- voting ---------------------------------------------------------------------
 
@@ -283,6 +324,7 @@ class WorkshopStore:
                 keys.used,
                 keys.seen(delivery_id or "-"),
                 keys.outbox,
+                keys.rev,
             ],
             args=[
                 number,

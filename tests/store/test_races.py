@@ -16,13 +16,13 @@ import time
 from collections.abc import Callable
 
 import pytest
-import redis
 
 from bot.domain import commands as c
 from bot.domain.effects import RefreshBoard, RefreshCard
 from bot.domain.errors import Rejected
 from bot.domain.machine import Outcome, apply
 from bot.domain.model import Stage, Workshop
+from bot.store.client import RedisClient, client_from_url
 from bot.store.workshops import Keys, WorkshopStore
 from tests.builders import FACILITATOR, T0, workshop_at
 
@@ -40,8 +40,8 @@ def act(command: c.Command, actor: str) -> Callable[[Workshop | None], Outcome]:
     return lambda state: apply(state, command, actor, T0)
 
 
-def _add_stories(redis_url: str, team_id: str, worker: int) -> int:
-    store = WorkshopStore(redis.Redis.from_url(redis_url))
+def _add_stories(store_url: str, team_id: str, worker: int) -> int:
+    store = WorkshopStore(client_from_url(store_url))
     for n in range(ADDS):
         task = f"T{1 + (worker + n) % 7}"
         command = c.AddStory(task_id=task, text=f"story {worker}-{n}")
@@ -55,8 +55,8 @@ def _add_stories(redis_url: str, team_id: str, worker: int) -> int:
     return ADDS
 
 
-def _vote(redis_url: str, team_id: str, worker: int, number: int, stories: int) -> VoteLog:
-    store = WorkshopStore(redis.Redis.from_url(redis_url))
+def _vote(store_url: str, team_id: str, worker: int, number: int, stories: int) -> VoteLog:
+    store = WorkshopStore(client_from_url(store_url))
     rng = random.Random(worker)
     log: VoteLog = []
     for n in range(VOTE_OPS):
@@ -89,8 +89,8 @@ def _vote(redis_url: str, team_id: str, worker: int, number: int, stories: int) 
     return log
 
 
-def _same_voter(redis_url: str, team_id: str, story: str, number: int, go: float) -> str:
-    store = WorkshopStore(redis.Redis.from_url(redis_url))
+def _same_voter(store_url: str, team_id: str, story: str, number: int, go: float) -> str:
+    store = WorkshopStore(client_from_url(store_url))
     time.sleep(max(0.0, go - time.time()))
     return store.vote(team_id, CHANNEL, number, story, "USAME", cast=True).code
 
@@ -103,13 +103,13 @@ def _seed_tasks(store: WorkshopStore, team_id: str) -> Workshop:
 
 
 def test_eight_processes_lose_nothing_and_match_a_sequential_replay(
-    redis_client: redis.Redis, redis_url: str, team_id: str
+    redis_client: RedisClient, store_url: str, team_id: str
 ) -> None:
     store = WorkshopStore(redis_client)
     _seed_tasks(store, team_id)
     started = time.perf_counter()
     with SPAWN.Pool(PROCESSES) as pool:
-        added = pool.starmap(_add_stories, [(redis_url, team_id, w) for w in range(PROCESSES)])
+        added = pool.starmap(_add_stories, [(store_url, team_id, w) for w in range(PROCESSES)])
         after_adds = store.load(team_id, CHANNEL)
         assert after_adds is not None
         # Nothing lost: every story once, ids unique and dense, under the task it was added to.
@@ -126,7 +126,7 @@ def test_eight_processes_lose_nothing_and_match_a_sequential_replay(
         assert voting is not None
         number, stories = voting.state.number, len(voting.state.stories)
         logs = pool.starmap(
-            _vote, [(redis_url, team_id, w, number, stories) for w in range(PROCESSES)]
+            _vote, [(store_url, team_id, w, number, stories) for w in range(PROCESSES)]
         )
     elapsed = time.perf_counter() - started
     print(f"\n8 processes x 500 operations: {elapsed:.2f} s")  # noqa: T201
@@ -155,7 +155,7 @@ def test_eight_processes_lose_nothing_and_match_a_sequential_replay(
 
 
 def test_one_person_voting_from_eight_processes_at_once_gets_exactly_the_budget(
-    redis_client: redis.Redis, redis_url: str, team_id: str
+    redis_client: RedisClient, store_url: str, team_id: str
 ) -> None:
     store = WorkshopStore(redis_client)
     seeded = _seed_tasks(store, team_id)
@@ -168,7 +168,7 @@ def test_one_person_voting_from_eight_processes_at_once_gets_exactly_the_budget(
     with SPAWN.Pool(PROCESSES) as pool:
         codes = pool.starmap(
             _same_voter,
-            [(redis_url, team_id, f"S{n + 1}", w.state.number, go) for n in range(PROCESSES)],
+            [(store_url, team_id, f"S{n + 1}", w.state.number, go) for n in range(PROCESSES)],
         )
     assert sorted(codes) == ["ok"] * 3 + ["over_budget"] * 5
     final = store.load(team_id, CHANNEL)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-import redis
 from pydantic import TypeAdapter
 
 from bot.domain import commands as c
@@ -13,6 +12,7 @@ from bot.domain.effects import Effect, OpenStage, RefreshBoard, RefreshCard
 from bot.domain.errors import Rejected
 from bot.domain.machine import Outcome, apply
 from bot.domain.model import Stage, Workshop
+from bot.store.client import RedisClient, client_from_url
 from bot.store.workshops import CHANNELS_KEY, Keys, WorkshopStore, decode_entry
 from tests.builders import FACILITATOR, PARTICIPANTS, T0, workshop_at
 
@@ -43,14 +43,14 @@ def seed_at(store: WorkshopStore, team_id: str, stage: Stage) -> Workshop:
     return step.outcome.state
 
 
-def outbox(client: redis.Redis, team_id: str) -> list[tuple[int, list[Effect]]]:
+def outbox(client: RedisClient, team_id: str) -> list[tuple[int, list[Effect]]]:
     entries = client.xrange(Keys(team_id, CHANNEL).outbox) or []
     decoded = [decode_entry(fields or {}) for _, fields in entries]
     return [(number, EFFECTS.validate_python(effects)) for number, effects in decoded]
 
 
 def test_a_change_is_saved_with_its_effects_and_a_new_version(
-    redis_client: redis.Redis, team_id: str
+    redis_client: RedisClient, team_id: str
 ) -> None:
     store = WorkshopStore(redis_client)
     assert store.load(team_id, CHANNEL) is None
@@ -71,7 +71,7 @@ def test_a_change_is_saved_with_its_effects_and_a_new_version(
     assert redis_client.sismember(CHANNELS_KEY, f"{team_id}:{CHANNEL}")
 
 
-def test_a_refusal_writes_nothing(redis_client: redis.Redis, team_id: str) -> None:
+def test_a_refusal_writes_nothing(redis_client: RedisClient, team_id: str) -> None:
     store = WorkshopStore(redis_client)
     before = start(store, team_id)
     with pytest.raises(Rejected, match="Add a persona first"):
@@ -81,13 +81,13 @@ def test_a_refusal_writes_nothing(redis_client: redis.Redis, team_id: str) -> No
 
 
 def test_compare_and_set_conflict_is_retried_on_fresh_state(
-    redis_client: redis.Redis, redis_url: str, team_id: str
+    redis_client: RedisClient, store_url: str, team_id: str
 ) -> None:
     store = WorkshopStore(redis_client)
     start(store, team_id)
     store.update(team_id, CHANNEL, act(c.SetPersona(text="Dispatcher")))
     store.update(team_id, CHANNEL, act(c.Next()))
-    rival = WorkshopStore(redis.Redis.from_url(redis_url))
+    rival = WorkshopStore(client_from_url(store_url))
     seen_by_decide: list[int] = []
 
     def decide(state: Workshop | None) -> Outcome:
@@ -110,7 +110,32 @@ def test_compare_and_set_conflict_is_retried_on_fresh_state(
     assert final.version == 5
 
 
-def test_the_same_delivery_twice_changes_nothing(redis_client: redis.Redis, team_id: str) -> None:
+def test_a_vote_between_read_and_write_makes_the_document_writer_decide_again(
+    redis_client: RedisClient, team_id: str
+) -> None:
+    store = WorkshopStore(redis_client)
+    w = seed_at(store, team_id, Stage.VOTING)
+    for story in ("S1", "S2"):
+        assert store.vote(team_id, CHANNEL, w.number, story, "UBEN", cast=True).code == "ok"
+    seen_by_decide: list[int] = []
+
+    def lower_the_budget(state: Workshop | None) -> Outcome:
+        assert state is not None
+        seen_by_decide.append(state.votes_used("UBEN"))
+        if len(seen_by_decide) == 1:
+            # Ben votes a third time after we read 2 votes, before we write budget 2.
+            assert store.vote(team_id, CHANNEL, w.number, "S3", "UBEN", cast=True).code == "ok"
+        return apply(state, c.SetVoteBudget(budget=2), FACILITATOR, T0)
+
+    with pytest.raises(Rejected, match="already has 3 votes"):
+        store.update(team_id, CHANNEL, lower_the_budget)
+    assert seen_by_decide == [2, 3]
+    loaded = store.load(team_id, CHANNEL)
+    assert loaded is not None
+    assert (loaded.settings.vote_budget, loaded.votes_used("UBEN")) == (3, 3)
+
+
+def test_the_same_delivery_twice_changes_nothing(redis_client: RedisClient, team_id: str) -> None:
     store = WorkshopStore(redis_client)
     seed_at(store, team_id, Stage.ACTIVITIES)
     add = act(c.AddActivity(text="Plan shipment"), "UBEN")
@@ -131,7 +156,7 @@ def test_the_same_delivery_twice_changes_nothing(redis_client: redis.Redis, team
     assert store.update(team_id, CHANNEL, add, delivery_id="Ev2").duplicate
 
 
-def test_votes_follow_the_rules_atomically(redis_client: redis.Redis, team_id: str) -> None:
+def test_votes_follow_the_rules_atomically(redis_client: RedisClient, team_id: str) -> None:
     store = WorkshopStore(redis_client)
     w = seed_at(store, team_id, Stage.VOTING)
     ben = PARTICIPANTS[0]
@@ -169,7 +194,7 @@ def test_votes_follow_the_rules_atomically(redis_client: redis.Redis, team_id: s
 
 
 def test_votes_cannot_be_changed_by_a_document_write(
-    redis_client: redis.Redis, team_id: str
+    redis_client: RedisClient, team_id: str
 ) -> None:
     store = WorkshopStore(redis_client)
     seed_at(store, team_id, Stage.VOTING)
@@ -178,7 +203,7 @@ def test_votes_cannot_be_changed_by_a_document_write(
 
 
 def test_a_finished_workshop_goes_to_history_and_the_channel_can_start_again(
-    redis_client: redis.Redis, team_id: str
+    redis_client: RedisClient, team_id: str
 ) -> None:
     store = WorkshopStore(redis_client)
     w = seed_at(store, team_id, Stage.VOTING)
