@@ -161,7 +161,8 @@ class Scenario:
         return "persona"
 
     def activities(self) -> str:
-        prompt = self.bot_message("Backbone activities")
+        # The prompt's own words: the board names the stage too.
+        prompt = self.bot_message("Backbone activities: reply")
         self.sim.user("U_CHLOE").reply(self.channel, prompt.ts, "\n".join(BACKBONE))
         self.replied_ok(self.channel, self._reply_ts(prompt.ts, "U_CHLOE"))
         return "activities"
