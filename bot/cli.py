@@ -11,14 +11,14 @@ import sys
 from collections.abc import Sequence
 
 from bot.config import ConfigError, StoreSettings, load
-from bot.store.connect import redis_client
+from bot.store.connect import store_client
 from bot.store.workshops import WorkshopStore
 
 EXIT_CONFIG = 2
 
 
 def _state(args: argparse.Namespace) -> int:
-    with redis_client(load(StoreSettings)) as client:
+    with store_client(load(StoreSettings)) as client:
         store = WorkshopStore(client)
         if args.history:
             for finished in store.history(args.team, args.channel):

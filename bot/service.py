@@ -28,7 +28,7 @@ from bot.domain.machine import (
     vote_counted,
     vote_taken_back,
 )
-from bot.domain.model import Workshop
+from bot.domain.model import Stage, Workshop
 from bot.domain.text import normalise_id
 from bot.store.workshops import WorkshopStore
 
@@ -142,8 +142,9 @@ class WorkshopService:
         command: c.CastVote | c.WithdrawVote,
         delivery_id: str | None,
     ) -> Reply:
-        workshop = self.store.load(team_id, channel_id)
-        if workshop is None:
+        # No document read on the hot path: the meta hash has what a vote needs.
+        meta = self.store.meta(team_id, channel_id)
+        if meta is None:
             return Reply(ok=False, text=NO_WORKSHOP)
         story_id = normalise_id(command.story_id)
         if story_id is None or not story_id.startswith("S"):
@@ -154,19 +155,18 @@ class WorkshopService:
         result = self.store.vote(
             team_id,
             channel_id,
-            workshop.number,
+            meta.number,
             story_id,
             actor,
             cast=cast,
             delivery_id=delivery_id,
             effects=(RefreshCard(story_id=story_id), RefreshBoard()),
         )
-        budget = workshop.settings.vote_budget
         match result.code:
             case "ok":
                 used = int(result.detail)
                 made = vote_counted if cast else vote_taken_back
-                return Reply(ok=True, text=made(story_id, used, budget), workshop=workshop)
+                return Reply(ok=True, text=made(story_id, used, meta.budget))
             case "duplicate":
                 return Reply(ok=True, text="Already done.", duplicate=True)
             case "over_budget":
@@ -176,8 +176,7 @@ class WorkshopService:
             case "not_voted":
                 return Reply(ok=False, text=nothing_to_take_back(story_id))
             case "not_voting":
-                moved = self.store.load(team_id, channel_id) or workshop
-                return Reply(ok=False, text=not_now(moved, command.kind))
+                return Reply(ok=False, text=not_now(Stage(result.detail), command.kind))
             case "no_story":
                 return Reply(ok=False, text=f"{story_id} does not exist in this workshop.")
             case _:

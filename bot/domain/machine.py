@@ -556,9 +556,8 @@ _HOME_STAGE: Final[dict[str, tuple[Stage, str]]] = {
 }
 
 
-def not_now(w: Workshop, kind: str) -> str:
-    """Why ``kind`` is refused in ``w``'s stage: there is no table entry for the pair."""
-    stage = w.stage
+def not_now(stage: Stage, kind: str) -> str:
+    """Why ``kind`` is refused in ``stage``: there is no table entry for the pair."""
     if kind == "next":
         return "This is the last stage: publish the map with `/storymap publish`."
     if kind == "back":
@@ -596,7 +595,7 @@ def apply(state: Workshop | None, command: c.Command, actor: str, now: datetime)
         )
     handler = TRANSITIONS.get((state.stage, command.kind))
     if handler is None:
-        raise Rejected(not_now(state, command.kind))
+        raise Rejected(not_now(state.stage, command.kind))
     outcome = handler(state, command, actor, now)
     return Outcome(
         outcome.state.model_copy(update={"updated_at": now}), outcome.effects, outcome.reply

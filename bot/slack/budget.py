@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Final
 
-import redis
+from bot.store import RedisClient
 
 # Take one token if the bucket holds more than ARGV[4] after refilling.
 # KEYS[1] bucket hash {tokens, at}   ARGV[1] capacity   ARGV[2] refill per second
@@ -71,7 +71,7 @@ NO_LIMIT: Final = Allowance(capacity=1e9, per_second=1e9)
 class SlackBudget:
     def __init__(
         self,
-        client: redis.Redis,
+        client: RedisClient,
         allowances: dict[str, Allowance] | None = None,
         per_channel_post: Allowance = POST_PER_CHANNEL,
         *,
@@ -85,7 +85,7 @@ class SlackBudget:
         self._per_channel_post = per_channel_post
 
     @classmethod
-    def unlimited(cls, client: redis.Redis) -> SlackBudget:
+    def unlimited(cls, client: RedisClient) -> SlackBudget:
         """No limits (tests that measure something else against a loosened simulator)."""
         return cls(client, allowances={}, per_channel_post=NO_LIMIT)
 

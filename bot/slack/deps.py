@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import redis
-
 from bot.domain.model import Workshop
 from bot.service import WorkshopService
 from bot.slack.refs import Refs
+from bot.store import RedisClient
 
 
 @dataclass(frozen=True)
 class Deps:
     service: WorkshopService
-    redis: redis.Redis
+    redis: RedisClient
 
     def refs(self, w: Workshop) -> Refs:
         return Refs(self.redis, w.team_id, w.channel_id, w.number)

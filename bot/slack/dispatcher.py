@@ -25,11 +25,13 @@ from functools import partial
 from typing import Any, Final, cast
 
 import redis
+from redis.exceptions import RedisClusterException
 
 from bot.domain.effects import PostMap
 from bot.slack.notices import OUTBOX_EFFECTS, Notify, OutboxEffect
 from bot.slack.performer import Performer
 from bot.slack.refs import Refs
+from bot.store import RedisClient
 from bot.store.workshops import CHANNELS_KEY, Keys, WorkshopStore, decode_entry
 
 log = logging.getLogger(__name__)
@@ -60,14 +62,14 @@ def _text(value: bytes | str) -> str:
 class Dispatcher:
     def __init__(
         self,
-        client: redis.Redis,
+        client: RedisClient,
         store: WorkshopStore,
         performer: Performer,
         *,
         consumer: str | None = None,
         teams: frozenset[str] | None = None,
         lane: str = "outbox",
-        idle_sleep: float = 0.02,
+        idle_sleep: float | None = None,
         lease_ms: int = 10_000,
         retry_after_ms: int = 2_000,
     ) -> None:
@@ -80,7 +82,10 @@ class Dispatcher:
         self.consumer = consumer or f"{socket.gethostname()}-{id(self):x}-{lane}"
         self._teams = teams
         self._lane = lane
-        self._idle_sleep = idle_sleep
+        # An idle round polls every channel: modals want speed, the rest can wait a bit.
+        self._idle_sleep = (
+            idle_sleep if idle_sleep is not None else (0.05 if lane == "urgent" else 0.1)
+        )
         self._lease_ms = lease_ms
         self._retry_after_ms = retry_after_ms
         self._lease = client.register_script(_LEASE)
@@ -108,7 +113,7 @@ class Dispatcher:
                     self._stop.wait(self._idle_sleep)
             except LeaseLost as lost:
                 log.warning("dispatcher: lost %s to another replica; moving on", lost)
-            except redis.RedisError as failure:
+            except (redis.RedisError, RedisClusterException) as failure:
                 if self._stop.is_set():
                     return
                 log.warning("dispatcher: storage unavailable (%s); retrying", failure)
@@ -216,7 +221,7 @@ class Dispatcher:
             self._performer.perform(
                 workshop, Refs(self._redis, team_id, channel_id, number), effects
             )
-        except (redis.RedisError, LeaseLost):
+        except (redis.RedisError, RedisClusterException, LeaseLost):
             raise
         except Exception as failure:
             log.warning(

@@ -18,6 +18,7 @@ import logging
 from typing import Any, Final
 
 import redis
+from redis.exceptions import RedisClusterException
 from slack_bolt import App, BoltResponse
 from slack_sdk.webhook import WebhookClient
 
@@ -59,7 +60,7 @@ def storage_down_response(body: dict[str, Any]) -> BoltResponse:
 def register(app: App) -> None:
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
-        if isinstance(error, redis.RedisError | StoreConflict):
+        if isinstance(error, redis.RedisError | RedisClusterException | StoreConflict):
             log.warning("storage unavailable: %s", error)
             return storage_down_response(body)
         log.error("listener failed", exc_info=error)

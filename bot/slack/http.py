@@ -12,8 +12,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import redis
+from redis.exceptions import RedisClusterException
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.store import RedisClient
 
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -27,14 +30,14 @@ def _respond(start_response: StartResponse, status: str, body: dict[str, Any]) -
     return [payload]
 
 
-def healthy(client: redis.Redis) -> bool:
+def healthy(client: RedisClient) -> bool:
     try:
         return bool(client.ping())
-    except redis.RedisError:
+    except (redis.RedisError, RedisClusterException):
         return False
 
 
-def wsgi_app(app: App | None, client: redis.Redis) -> WsgiApp:
+def wsgi_app(app: App | None, client: RedisClient) -> WsgiApp:
     """The bot's WSGI application; with ``app=None`` only ``/healthz`` (Socket Mode)."""
     slack = SlackRequestHandler(app) if app is not None else None
 

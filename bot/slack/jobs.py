@@ -22,7 +22,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, Final, Protocol
 
-import redis
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import commands as c
@@ -33,6 +32,7 @@ from bot.render.nudges import digest_text, nudge_message, times_up_message
 from bot.service import WorkshopService
 from bot.slack.refs import Refs
 from bot.slack.scheduler import Job, Scheduler
+from bot.store import RedisClient
 from bot.store.workshops import Keys
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class SlackCalls(Protocol):
 class JobRunner:
     def __init__(
         self,
-        client: redis.Redis,
+        client: RedisClient,
         service: WorkshopService,
         scheduler: Scheduler,
         call: SlackCalls,

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
 
-import redis
 from waitress.server import create_server
 
 from bot.config import LogSettings, SlackSettings, StoreSettings, load
@@ -26,7 +25,8 @@ from bot.slack.dispatcher import Dispatcher
 from bot.slack.http import wsgi_app
 from bot.slack.performer import Performer
 from bot.slack.scheduler import Scheduler
-from bot.store.connect import redis_client
+from bot.store import RedisClient
+from bot.store.connect import store_client
 from bot.store.workshops import WorkshopStore
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class Bot:
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: RedisClient,
         *,
         token: str,
         signing_secret: str,
@@ -147,7 +147,7 @@ def run(*, serve: bool = True) -> int:
     )
     slack = load(SlackSettings)
     _stop_on_sigterm()
-    with redis_client(load(StoreSettings)) as client:
+    with store_client(load(StoreSettings)) as client:
         secret = slack.signing_secret.get_secret_value() if slack.signing_secret else ""
         bot = Bot(
             client,

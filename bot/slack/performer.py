@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Final, cast
 
-import redis
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
@@ -58,6 +57,7 @@ from bot.slack.notices import (
 )
 from bot.slack.refs import Refs, prompt_name
 from bot.slack.scheduler import Scheduler
+from bot.store import RedisClient
 from bot.store.workshops import Keys
 
 log = logging.getLogger(__name__)
@@ -95,6 +95,23 @@ class CannotPost(Exception):
     """The bot is not in the channel (or it is gone): nothing can be shown there."""
 
 
+#: Seconds after which a claimed but unfinished edit is tried again (its replica died).
+RETRY_EDIT_AFTER: Final = 5.0
+
+# An edit is done: forget the mark, unless it was marked again while rendering (then it
+# is due again after the edit interval).
+# KEYS[1] dirty set   KEYS[2] mark versions   ARGV[1] member   ARGV[2] version seen
+# ARGV[3] when it is due again if marked meanwhile
+_DONE: Final = """
+if (redis.call('HGET', KEYS[2], ARGV[1]) or '0') == ARGV[2] then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+else
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
+end
+return 1
+"""
+
 #: Tokens of the chat.update bucket that card edits leave for the board.
 BOARD_RESERVE: Final = 5
 MAX_429_RETRIES: Final = 5
@@ -105,7 +122,7 @@ class Performer:
         self,
         client: WebClient,
         service: WorkshopService,
-        store: redis.Redis,
+        store: RedisClient,
         budget: SlackBudget,
         scheduler: Scheduler,
         *,
@@ -115,6 +132,7 @@ class Performer:
         self._client = client
         self._service = service
         self._redis = store
+        self._done = store.register_script(_DONE)
         self._budget = budget
         self.edit_interval = edit_interval
         #: Called before every Web API call: the dispatcher renews its channel lease, so a
@@ -126,9 +144,14 @@ class Performer:
     # ----- coalesced refreshes ---------------------------------------------------------
 
     def _dirty(self, w: Workshop, name: str) -> None:
-        """Mark a message for a refresh; the earliest due time wins (``ZADD NX``)."""
+        """Mark a message for a refresh; the earliest due time wins (``ZADD NX``), and the
+        mark's version moves on so an edit rendered before it does not clear it."""
         key = dirty_key(w.team_id, w.channel_id)
-        self._redis.zadd(key, {f"{w.number}|{name}": time.time()}, nx=True)
+        member = f"{w.number}|{name}"
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(key, {member: time.time()}, nx=True)
+            pipe.hincrby(f"{key}:version", member, 1)
+            pipe.execute()
 
     def flush(self, team_id: str, channel_id: str, *, board_now: bool = False) -> int:
         """Edit the dirty messages that are due; return how many were edited.
@@ -157,12 +180,18 @@ class Performer:
             if budget_wait > 0:
                 self._redis.zadd(key, {member: now + budget_wait}, xx=True)
                 continue
-            self._redis.zrem(key, member)
+            # Not removed yet: pushed back a few seconds, so that if this replica dies
+            # mid-edit another one edits it; removed after the edit unless marked again.
+            seen = self._redis.hget(f"{key}:version", member)
+            self._redis.zadd(key, {member: now + RETRY_EDIT_AFTER}, xx=True)
             self._redis.set(guard, "1", px=max(1, int(self.edit_interval * 1000)))
             workshop = self._service.store.get(team_id, channel_id, int(number))
             if workshop is not None:
                 self._edit(workshop, Refs(self._redis, team_id, channel_id, int(number)), name)
                 edited += 1
+            self._done(
+                keys=[key, f"{key}:version"], args=[member, seen or 0, now + self.edit_interval]
+            )
         return edited
 
     def _edit(self, w: Workshop, refs: Refs, name: str) -> None:

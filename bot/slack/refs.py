@@ -10,8 +10,7 @@ it posts and read by listeners to know what a thread reply or a reaction is abou
 
 from __future__ import annotations
 
-import redis
-
+from bot.store import RedisClient
 from bot.store.workshops import Keys
 
 
@@ -20,7 +19,7 @@ def prompt_name(stage: str, anchor: str | None) -> str:
 
 
 class Refs:
-    def __init__(self, client: redis.Redis, team_id: str, channel_id: str, number: int) -> None:
+    def __init__(self, client: RedisClient, team_id: str, channel_id: str, number: int) -> None:
         self._redis = client
         self.key = f"{Keys(team_id, channel_id).tag}:refs:{number}"
 

@@ -23,6 +23,7 @@ from typing import Any, Final, Literal, cast
 import redis
 
 from bot.domain.model import Frozen, Stage
+from bot.store import RedisClient
 from bot.store.workshops import CHANNELS_KEY, Keys
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def _text(value: bytes | str) -> str:
 class Scheduler:
     def __init__(
         self,
-        client: redis.Redis,
+        client: RedisClient,
         clock: Callable[[], datetime],
         *,
         teams: frozenset[str] | None = None,

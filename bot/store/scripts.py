@@ -88,8 +88,9 @@ return {
 # ARGV[6] "open" (stays active) | "closed" (moves to the archive)
 # ARGV[7] workshop JSON: without votes when open, with them when closed
 # ARGV[8] stage     ARGV[9] vote budget     ARGV[10] document version
-# ARGV[11] effects JSON for the outbox, or "" for none
-# ARGV[12...] the workshop's story ids (open only)
+# ARGV[11] vote emoji
+# ARGV[12] effects JSON for the outbox, or "" for none
+# ARGV[13...] the workshop's story ids (open only)
 #
 # Returns "ok", "duplicate" (the delivery was applied meanwhile; nothing written) or
 # "conflict" (rev moved: decide again on a fresh snapshot; nothing written).
@@ -103,17 +104,17 @@ end
 if ARGV[6] == 'open' then
   redis.call('SET', KEYS[4], ARGV[7])
   redis.call('HSET', KEYS[5], 'number', ARGV[4], 'stage', ARGV[8], 'budget', ARGV[9],
-             'version', ARGV[10])
+             'version', ARGV[10], 'emoji', ARGV[11])
   -- In slices: unpack puts every value on Lua's C stack, which holds about 8,000.
-  for first = 12, #ARGV, 1000 do
+  for first = 13, #ARGV, 1000 do
     redis.call('SADD', KEYS[6], unpack(ARGV, first, math.min(first + 999, #ARGV)))
   end
 else
   redis.call('HSET', KEYS[9], ARGV[4], ARGV[7])
   redis.call('DEL', KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
 end
-if ARGV[11] ~= '' then
-  redis.call('XADD', KEYS[10], '*', 'number', ARGV[4], 'effects', ARGV[11])
+if ARGV[12] ~= '' then
+  redis.call('XADD', KEYS[10], '*', 'number', ARGV[4], 'effects', ARGV[12])
 end
 if ARGV[2] ~= '' then redis.call('SET', KEYS[2], '1', 'EX', tonumber(ARGV[3])) end
 redis.call('INCR', KEYS[1])

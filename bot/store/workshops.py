@@ -123,6 +123,16 @@ class _Snapshot:
 
 
 @dataclass(frozen=True)
+class Meta:
+    """The active workshop's number, stage, vote budget and voting emoji."""
+
+    number: int
+    stage: Stage
+    budget: int
+    emoji: str
+
+
+@dataclass(frozen=True)
 class VoteResult:
     code: VoteCode
     #: ok: the voter's votes used afterwards; not_voting: the stage; over_budget: budget.
@@ -295,6 +305,7 @@ class WorkshopStore:
             saved.stage.value,
             saved.settings.vote_budget,
             saved.version,
+            saved.settings.vote_emoji,
             effects_json(effects) if effects else "",
             *story_ids,
         ]
@@ -337,6 +348,16 @@ class WorkshopStore:
             ],
         )
         return VoteResult(code=_text(code), detail=_text(detail) or "")  # type: ignore[arg-type]
+
+    def meta(self, team_id: str, channel_id: str) -> Meta | None:
+        """What the hot paths need of the active workshop, in one read (no document)."""
+        raw = self._redis.hmget(
+            Keys(team_id, channel_id).meta, ["number", "stage", "budget", "emoji"]
+        )
+        number, stage, budget, emoji = (_text(v) for v in raw)
+        if number is None or stage is None or budget is None:
+            return None
+        return Meta(int(number), Stage(stage), int(budget), emoji or "+1")
 
     def stage(self, team_id: str, channel_id: str) -> Stage | None:
         raw = self._redis.hget(Keys(team_id, channel_id).meta, "stage")

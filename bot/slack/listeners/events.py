@@ -14,8 +14,8 @@ from bot.render.submissions import split_items
 from bot.service import Batch
 from bot.slack.deps import Deps
 from bot.slack.listeners.views import item_command
-from bot.slack.notices import React
-from bot.slack.refs import prompt_name
+from bot.slack.notices import Notify, React
+from bot.slack.refs import Refs, prompt_name
 
 ACCEPTED = "white_check_mark"
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
@@ -60,12 +60,12 @@ def register(app: App, deps: Deps) -> None:
         if item.get("type") != "message":
             return
         team_id, channel_id = body["team_id"], item["channel"]
-        workshop = deps.service.store.load(team_id, channel_id)
-        if workshop is None:
+        # The hot path reads no document: the meta hash and the card's ref suffice.
+        meta = deps.service.store.meta(team_id, channel_id)
+        if meta is None or _SKIN_TONE.sub("", event.get("reaction", "")) != meta.emoji:
             return
-        if _SKIN_TONE.sub("", event.get("reaction", "")) != workshop.settings.vote_emoji:
-            return
-        about = deps.refs(workshop).about(item["ts"])
+        refs = Refs(deps.redis, team_id, channel_id, meta.number)
+        about = refs.about(item["ts"])
         if about is None or not about.startswith("card:"):
             return
         story_id = about.removeprefix("card:")
@@ -79,8 +79,13 @@ def register(app: App, deps: Deps) -> None:
         # Taking back a reaction that never counted (over budget, or before voting) is
         # not worth a message; every refused *vote* is explained.
         if not reply.ok and cast:
-            voting_thread = deps.refs(workshop).get(prompt_name(Stage.VOTING.value, None))
-            deps.notify(workshop, user, reply.text, thread_ts=voting_thread)
+            voting_thread = refs.get(prompt_name(Stage.VOTING.value, None))
+            deps.service.store.enqueue(
+                team_id,
+                channel_id,
+                meta.number,
+                [Notify(user=user, text=reply.text, thread_ts=voting_thread)],
+            )
 
     @app.event("reaction_added")
     def reaction_added(body: dict[str, Any], event: dict[str, Any]) -> None:
