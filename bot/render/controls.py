@@ -78,6 +78,7 @@ def _navigation(w: Workshop, ref: Ref) -> list[InteractiveElement]:
     if w.stage is not Stage.SLICING:
         nav.append(button("Next stage →", ActionId.NEXT_STAGE, ref))
     nav.append(button("Status", ActionId.SHOW_STATUS, ref))
+    nav.append(button("Deadline", ActionId.OPEN_DEADLINE_MODAL, ref))
     question = "Everything added stays in the history, but nothing is published."
     nav.append(
         button(

@@ -38,6 +38,7 @@ class ActionId(StrEnum):
     CANCEL = "storymap.cancel"
     SHOW_STATUS = "storymap.show_status"
     MUTE = "storymap.mute"
+    OPEN_DEADLINE_MODAL = "storymap.open_deadline_modal"
 
 
 class CallbackId(StrEnum):
@@ -46,6 +47,7 @@ class CallbackId(StrEnum):
     PERSONA = "storymap.persona"
     ADD_ITEMS = "storymap.add_items"
     SLICING = "storymap.slicing"
+    DEADLINE = "storymap.deadline"
 
 
 #: ``Ref.anchor`` of the add-items modal when activities are added to the backbone.
@@ -53,6 +55,11 @@ ACTIVITIES_ANCHOR: Final = "activities"
 
 PERSONA_BLOCK: Final = "persona"
 PERSONA_INPUT: Final = "persona_text"
+
+DEADLINE_BLOCK: Final = "deadline"
+DEADLINE_INPUT: Final = "deadline_text"
+AUTO_BLOCK: Final = "auto"
+AUTO_INPUT: Final = "auto_choice"
 
 ITEMS_BLOCK: Final = "items"
 ITEMS_INPUT: Final = "items_text"

@@ -18,13 +18,24 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from slack_sdk.models.blocks import Block, InputBlock, PlainTextInputElement, PlainTextObject
+from slack_sdk.models.blocks import (
+    Block,
+    CheckboxesElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+)
 
 from bot.domain.model import Workshop
 from bot.domain.text import LIMITS
 from bot.render.blocks import context, modal, section
 from bot.render.ids import (
     ACTIVITIES_ANCHOR,
+    AUTO_BLOCK,
+    AUTO_INPUT,
+    DEADLINE_BLOCK,
+    DEADLINE_INPUT,
     ITEMS_BLOCK,
     ITEMS_INPUT,
     PERSONA_BLOCK,
@@ -49,6 +60,8 @@ EXISTING_BUDGET: Final = 1500
 __all__ = [
     "InvalidSubmission",
     "add_items_modal",
+    "deadline_modal",
+    "parse_deadline_submission",
     "parse_items_submission",
     "parse_persona_submission",
     "parse_slicing_submission",
@@ -129,3 +142,44 @@ def add_items_modal(w: Workshop, ref: Ref) -> dict[str, Any]:
         blocks.append(context(f"Persona: {escape(w.persona.text)}"))
     metadata = ref.in_channel(w.channel_id)
     return modal(CallbackId.ADD_ITEMS, f"Add {nouns}", "Add", metadata, blocks)
+
+
+def deadline_modal(w: Workshop, ref: Ref) -> dict[str, Any]:
+    """The current stage's deadline, typed in the facilitator's own words and time."""
+    when = PlainTextInputElement(
+        action_id=DEADLINE_INPUT,
+        max_length=80,
+        placeholder=PlainTextObject(text="tomorrow 17:00"),
+    )
+    auto = CheckboxesElement(
+        action_id=AUTO_INPUT,
+        options=[
+            Option(
+                text=PlainTextObject(
+                    text="Move on by itself at the deadline if the stage is ready"
+                ),
+                value="auto",
+            )
+        ],
+    )
+    blocks: list[Block] = [
+        section(
+            f"*Deadline for {w.stage.label}.* Read in your time zone; everyone sees it in "
+            "theirs. E.g. `tomorrow 17:00`, `friday 12:00`, `in 2 days`, `2026-12-01 17:00`."
+        ),
+        InputBlock(block_id=DEADLINE_BLOCK, label=PlainTextObject(text="When"), element=when),
+        InputBlock(
+            block_id=AUTO_BLOCK,
+            label=PlainTextObject(text="At the deadline"),
+            element=auto,
+            optional=True,
+        ),
+    ]
+    return modal(CallbackId.DEADLINE, "Deadline", "Set", ref.in_channel(w.channel_id), blocks)
+
+
+def parse_deadline_submission(values: dict[str, Any]) -> tuple[str, bool]:
+    """(the typed time, whether the workshop should move on by itself)."""
+    text = str(values.get(DEADLINE_BLOCK, {}).get(DEADLINE_INPUT, {}).get("value") or "")
+    chosen = values.get(AUTO_BLOCK, {}).get(AUTO_INPUT, {}).get("selected_options") or []
+    return text.strip(), any(o.get("value") == "auto" for o in chosen)

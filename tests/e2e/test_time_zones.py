@@ -203,3 +203,26 @@ def test_jobs_survive_a_restart(world: tuple[SlackSimulator, FakeClock, list[Bot
         )
     finally:
         fresh.stop_dispatchers()
+
+
+def test_the_boards_deadline_button(
+    world: tuple[SlackSimulator, FakeClock, list[Bot], str],
+) -> None:
+    sim, _, bots, channel = world
+    ana = sim.user("U_ANA")
+    assert ana.slash(channel, "/storymap", "start Tracking").ok
+    board = sim.wait_for(lambda: sim.bot_messages(channel) or None, message="the board")
+    assert board is not None
+    ana.click(channel, board[0].ts, label="Deadline")
+    sim.wait_for(lambda: sim.modal("U_ANA"), message="the deadline form")
+    assert ana.submit_modal({"deadline": "tomorrow 17:00", "auto": ["auto"]}).ok
+    sim.wait_for(
+        lambda: any("Deadline set for Persona" in e.text for e in sim.ephemerals("U_ANA")),
+        message="the confirmation",
+    )
+    workshop = bots[0].store.load(sim.identity.team_id, channel)
+    assert workshop is not None
+    assert workshop.deadline is not None
+    # Tomorrow 17:00 in Los Angeles (PST, UTC-8) is 01:00 UTC the day after.
+    assert workshop.deadline.at == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+    assert workshop.deadline.auto

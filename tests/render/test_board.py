@@ -16,7 +16,13 @@ from tests.builders import FACILITATOR, T0, run, workshop_at
 from tests.render.checks import sendable
 from tests.render.factory import grown
 
-NAV = {ActionId.NEXT_STAGE, ActionId.BACK_STAGE, ActionId.SHOW_STATUS, ActionId.CANCEL}
+NAV = {
+    ActionId.NEXT_STAGE,
+    ActionId.BACK_STAGE,
+    ActionId.SHOW_STATUS,
+    ActionId.OPEN_DEADLINE_MODAL,
+    ActionId.CANCEL,
+}
 
 
 def elements(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -69,6 +69,10 @@ def register(app: App, deps: Deps) -> None:
     def pick(ack: Ack, body: dict[str, Any]) -> None:
         open_modal(ack, body, modals.add_items_modal)
 
+    @app.action(ActionId.OPEN_DEADLINE_MODAL)
+    def deadline(ack: Ack, body: dict[str, Any]) -> None:
+        open_modal(ack, body, modals.deadline_modal)
+
     @app.action(ActionId.OPEN_SLICING_MODAL)
     def slicing(ack: Ack, body: dict[str, Any]) -> None:
         open_modal(ack, body, modals.slicing_modal)

@@ -10,6 +10,7 @@ from bot.domain import commands as c
 from bot.render import modals
 from bot.render.ids import (
     ACTIVITIES_ANCHOR,
+    DEADLINE_BLOCK,
     ITEMS_BLOCK,
     PERSONA_BLOCK,
     CallbackId,
@@ -18,6 +19,7 @@ from bot.render.ids import (
 )
 from bot.service import Batch
 from bot.slack.deps import Deps
+from bot.slack.notices import ResolveDeadline
 
 EMPTY = "Write at least one item, one per line."
 
@@ -68,6 +70,23 @@ def register(app: App, deps: Deps) -> None:
         ack()
         if reply.refused and reply.workshop is not None:
             deps.notify(reply.workshop, user, reply.text)
+
+    @app.view(CallbackId.DEADLINE)
+    def deadline(ack: Ack, body: dict[str, Any]) -> None:
+        team_id, channel_id, ref = _context(body)
+        text, auto = modals.parse_deadline_submission(body["view"]["state"]["values"])
+        if not text:
+            ack(response_action="errors", errors={DEADLINE_BLOCK: "Say when, e.g. tomorrow 17:00."})
+            return
+        ack()
+        # Read in the facilitator's time zone by the urgent lane (users.info), like the
+        # slash command; the answer comes as an ephemeral message.
+        deps.service.store.enqueue(
+            team_id,
+            channel_id,
+            ref.number,
+            [ResolveDeadline(user=body["user"]["id"], text=text, auto=auto)],
+        )
 
     @app.view(CallbackId.SLICING)
     def slicing(ack: Ack, body: dict[str, Any]) -> None:
