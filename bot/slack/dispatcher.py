@@ -18,8 +18,10 @@ Rules this module keeps:
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
+import uuid
 from collections import defaultdict
 from functools import partial
 from typing import Any, Final, cast
@@ -79,7 +81,11 @@ class Dispatcher:
         self._redis = client
         self._store = store
         self._performer = performer
-        self.consumer = consumer or f"{socket.gethostname()}-{id(self):x}-{lane}"
+        # Unique per process and instance: replicas on one host must never share a name
+        # (a shared name would let two of them hold the same channel lease).
+        self.consumer = (
+            consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}-{lane}"
+        )
         self._teams = teams
         self._lane = lane
         # An idle round polls every channel: modals want speed, the rest can wait a bit.

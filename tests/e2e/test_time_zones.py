@@ -182,10 +182,15 @@ def test_jobs_survive_a_restart(world: tuple[SlackSimulator, FakeClock, list[Bot
     assert ana.slash(channel, "/storymap", "persona Dispatcher").ok
     assert ana.slash(channel, "/storymap", "deadline in 2 hours").ok
     sim.wait_for(lambda: any("Deadline set" in e.text for e in sim.ephemerals("U_ANA")))
+    sim.wait_for(
+        lambda: any(
+            job.kind == "deadline"
+            for job, _ in bots[0].scheduler.pending(sim.identity.team_id, channel)
+        ),
+        message="the deadline's jobs scheduled",
+    )
     for bot in bots:
         bot.stop_dispatchers()
-    pending = bots[0].scheduler.pending(sim.identity.team_id, channel)
-    assert any(job.kind == "deadline" for job, _ in pending)
     fresh = Bot(
         bots[0].redis,
         token=sim.identity.bot_token,
