@@ -42,6 +42,7 @@ from bot.domain.when import parse_when, slack_date
 from bot.render.board import board
 from bot.render.cards import story_card
 from bot.render.map import published_map
+from bot.render.message import Message
 from bot.render.prompts import prompts_for
 from bot.service import WorkshopService, utc_now
 from bot.slack.budget import SlackBudget
@@ -89,6 +90,10 @@ def dirty_key(team_id: str, channel_id: str) -> str:
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+class PostingElsewhere(Exception):
+    """Another dispatcher is posting this message right now; try the entry again later."""
 
 
 class CannotPost(Exception):
@@ -335,9 +340,26 @@ class Performer:
             reply = f"{outcome.text} ({slack_date(at)})" if outcome.ok else outcome.text
         self._call("chat_postEphemeral", channel=w.channel_id, user=user, text=reply)
 
+    def _post_once(
+        self, w: Workshop, refs: Refs, name: str, message: Message, thread: str | None = None
+    ) -> str:
+        """Post ``name`` unless it was posted; never while another dispatcher posts it."""
+        ts = refs.get(name)
+        if ts is not None:
+            return ts
+        if not refs.claim(name):
+            raise PostingElsewhere(name)  # the entry is retried once the other one is done
+        try:
+            ts = refs.get(name)  # posted between our look and our claim
+            if ts is None:
+                ts = self._post(w.channel_id, thread, message.text, message.blocks)
+                refs.set(name, ts)
+        finally:
+            refs.release(name)
+        return ts
+
     def _post_board(self, w: Workshop, refs: Refs) -> None:
-        message = board(w)
-        refs.set("board", self._post(w.channel_id, None, message.text, message.blocks))
+        self._post_once(w, refs, "board", board(w))
 
     def _open_stage(self, w: Workshop, refs: Refs, stage: Stage) -> None:
         """Post what the stage needs and was not posted yet (re-entering posts only news).
@@ -349,12 +371,7 @@ class Performer:
         for anchor, message in prompts_for(w, stage):
             is_card = stage is Stage.VOTING and anchor is not None
             name = f"card:{anchor}" if is_card else prompt_name(stage.value, anchor)
-            ts = refs.get(name)
-            if ts is None:
-                ts = self._post(
-                    w.channel_id, thread if is_card else None, message.text, message.blocks
-                )
-                refs.set(name, ts)
+            ts = self._post_once(w, refs, name, message, thread if is_card else None)
             if stage is Stage.VOTING and anchor is None:
                 thread = ts
 
@@ -363,8 +380,7 @@ class Performer:
             name = f"map:{n}"
             if refs.get(name) is not None:
                 continue
-            ts = self._post(w.channel_id, None, message.text, message.blocks)
-            refs.set(name, ts)
+            ts = self._post_once(w, refs, name, message)
             if n == 0:
                 self._call("pins_add", channel=w.channel_id, timestamp=ts)
 
