@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.model import Workshop
 from bot.service import WorkshopService
+from bot.slack.notices import Notify
 from bot.slack.refs import Refs
 from bot.store import RedisClient
 
@@ -15,13 +15,19 @@ class Deps:
     service: WorkshopService
     redis: RedisClient
 
-    def refs(self, w: Workshop) -> Refs:
-        return Refs(self.redis, w.team_id, w.channel_id, w.number)
+    def refs(self, team_id: str, channel_id: str, number: int) -> Refs:
+        return Refs(self.redis, team_id, channel_id, number)
 
-    def notify(self, w: Workshop, user: str, text: str, thread_ts: str | None = None) -> None:
+    def notify(
+        self,
+        team_id: str,
+        channel_id: str,
+        number: int,
+        user: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+    ) -> None:
         """Queue an ephemeral message for ``user`` (listeners never call the Web API)."""
-        from bot.slack.notices import Notify  # noqa: PLC0415 - avoid an import cycle
-
-        self.service.store.enqueue(
-            w.team_id, w.channel_id, w.number, [Notify(user=user, text=text, thread_ts=thread_ts)]
-        )
+        notice = Notify(user=user, text=text, thread_ts=thread_ts)
+        self.service.store.enqueue(team_id, channel_id, number, [notice])

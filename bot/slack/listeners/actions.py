@@ -37,7 +37,7 @@ def _current(deps: Deps, team_id: str, channel_id: str, user: str, ref: Ref) -> 
     if workshop is None or workshop.number != ref.number:
         finished = deps.service.store.get(team_id, channel_id, ref.number)
         if finished is not None:
-            deps.notify(finished, user, STALE)
+            deps.notify(team_id, channel_id, finished.number, user, STALE)
         return None
     return workshop
 
@@ -83,7 +83,7 @@ def register(app: App, deps: Deps) -> None:
         team_id, channel_id, user, ref, _ = _context(body)
         workshop = _current(deps, team_id, channel_id, user, ref)
         if workshop is not None:
-            deps.notify(workshop, user, status(workshop, user).text)
+            deps.notify(team_id, channel_id, workshop.number, user, status(workshop, user).text)
 
     def act(ack: Ack, body: dict[str, Any], command: c.Command) -> None:
         ack()
@@ -93,7 +93,7 @@ def register(app: App, deps: Deps) -> None:
             return
         reply = deps.service.handle(team_id, channel_id, user, command, delivery_id=delivery)
         if not reply.ok:
-            deps.notify(workshop, user, reply.text)
+            deps.notify(team_id, channel_id, workshop.number, user, reply.text)
 
     @app.action(ActionId.NEXT_STAGE)
     def next_stage(ack: Ack, body: dict[str, Any]) -> None:
@@ -114,7 +114,7 @@ def register(app: App, deps: Deps) -> None:
         workshop = _current(deps, team_id, channel_id, user, ref)
         if workshop is not None:
             reply = deps.service.handle(team_id, channel_id, user, c.Mute(), delivery_id=delivery)
-            deps.notify(workshop, user, reply.text)
+            deps.notify(team_id, channel_id, workshop.number, user, reply.text)
 
     @app.action(ActionId.CANCEL)
     def cancel(ack: Ack, body: dict[str, Any]) -> None:

@@ -41,14 +41,14 @@ def register(app: App, deps: Deps) -> None:
             case Usage(message=message):
                 ack(text=message)
             case DeadlineRequest(text=text, auto=auto):
-                workshop = deps.service.store.load(team_id, channel_id)
-                if workshop is None:
+                meta = deps.service.store.meta(team_id, channel_id)
+                if meta is None:
                     ack(text=NO_WORKSHOP)
                     return
                 deps.service.store.enqueue(
                     team_id,
                     channel_id,
-                    workshop.number,
+                    meta.number,
                     [ResolveDeadline(user=user, text=text, auto=auto)],
                 )
                 ack(text=f"Setting the deadline to “{text}”, read in your time zone…")

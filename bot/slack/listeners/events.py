@@ -14,8 +14,8 @@ from bot.render.submissions import split_items
 from bot.service import Batch
 from bot.slack.deps import Deps
 from bot.slack.listeners.views import item_command
-from bot.slack.notices import Notify, React
-from bot.slack.refs import Refs, prompt_name
+from bot.slack.notices import React
+from bot.slack.refs import prompt_name
 
 ACCEPTED = "white_check_mark"
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
@@ -28,10 +28,10 @@ def register(app: App, deps: Deps) -> None:
         if not thread_ts or event.get("subtype") or event.get("bot_id") or "user" not in event:
             return
         team_id, channel_id = body["team_id"], event["channel"]
-        workshop = deps.service.store.load(team_id, channel_id)
-        if workshop is None:
+        meta = deps.service.store.meta(team_id, channel_id)
+        if meta is None:
             return
-        about = deps.refs(workshop).about(thread_ts)
+        about = deps.refs(team_id, channel_id, meta.number).about(thread_ts)
         if about is None or not about.startswith("prompt:"):
             return
         _, stage, anchor = about.split(":", 2)
@@ -53,7 +53,7 @@ def register(app: App, deps: Deps) -> None:
             extra_effects=[React(ts=event["ts"], name=ACCEPTED)],
         )
         if not reply.duplicate and (reply.refused or not reply.ok):
-            deps.notify(workshop, user, reply.text, thread_ts=thread_ts)
+            deps.notify(team_id, channel_id, meta.number, user, reply.text, thread_ts=thread_ts)
 
     def vote(body: dict[str, Any], event: dict[str, Any], cast: bool) -> None:
         item = event.get("item", {})
@@ -64,7 +64,7 @@ def register(app: App, deps: Deps) -> None:
         meta = deps.service.store.meta(team_id, channel_id)
         if meta is None or _SKIN_TONE.sub("", event.get("reaction", "")) != meta.emoji:
             return
-        refs = Refs(deps.redis, team_id, channel_id, meta.number)
+        refs = deps.refs(team_id, channel_id, meta.number)
         about = refs.about(item["ts"])
         if about is None or not about.startswith("card:"):
             return
@@ -80,12 +80,7 @@ def register(app: App, deps: Deps) -> None:
         # not worth a message; every refused *vote* is explained.
         if not reply.ok and cast:
             voting_thread = refs.get(prompt_name(Stage.VOTING.value, None))
-            deps.service.store.enqueue(
-                team_id,
-                channel_id,
-                meta.number,
-                [Notify(user=user, text=reply.text, thread_ts=voting_thread)],
-            )
+            deps.notify(team_id, channel_id, meta.number, user, reply.text, thread_ts=voting_thread)
 
     @app.event("reaction_added")
     def reaction_added(body: dict[str, Any], event: dict[str, Any]) -> None:

@@ -69,7 +69,7 @@ def register(app: App, deps: Deps) -> None:
             return
         ack()
         if reply.refused and reply.workshop is not None:
-            deps.notify(reply.workshop, user, reply.text)
+            deps.notify(team_id, channel_id, reply.workshop.number, user, reply.text)
 
     @app.view(CallbackId.DEADLINE)
     def deadline(ack: Ack, body: dict[str, Any]) -> None:
