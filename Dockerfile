@@ -16,6 +16,7 @@ WORKDIR /src
 # README.md is the wheel's long description (pyproject.toml: readme).
 COPY pyproject.toml README.md ./
 COPY bot ./bot
+COPY slacksim ./slacksim
 RUN python -m pip wheel --no-cache-dir --no-deps --wheel-dir /wheels . \
     && python -m venv /opt/venv \
     && /opt/venv/bin/pip install --no-cache-dir /wheels/*.whl

@@ -22,7 +22,7 @@ from pathlib import Path
 from benchmarks.report import Row, Section, markdown_table
 from benchmarks.stack import Stack, Store
 from benchmarks.workshop import Workshop, add_people
-from bot.simulator import ApiCall, SlackSimulator
+from slacksim import ApiCall, SlackSimulator
 
 CARDS = 50
 VOTES = 500

@@ -148,9 +148,9 @@ def _plan(raw: dict[str, object]) -> Plan:
 
 
 def _sender(plan: Plan) -> Callable[[int], tuple[float, float, int]]:
-    from bot.simulator.errors import BotUnreachable  # noqa: PLC0415 - child only
-    from bot.simulator.signing import signed_headers  # noqa: PLC0415
-    from bot.simulator.transport import post  # noqa: PLC0415
+    from slacksim.errors import BotUnreachable  # noqa: PLC0415 - child only
+    from slacksim.signing import signed_headers  # noqa: PLC0415
+    from slacksim.transport import post  # noqa: PLC0415
 
     bodies = [r.body.encode("ascii") for r in plan.requests]
 

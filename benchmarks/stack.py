@@ -35,11 +35,11 @@ from types import TracebackType
 
 import redis
 
-from bot.simulator import RateLimits, SlackSimulator
 from bot.slack.budget import SlackBudget
 from bot.slack.main import Bot
 from bot.store.embedded import EmbeddedServer
 from bot.store.workshops import CHANNELS_KEY
+from slacksim import RateLimits, SlackSimulator
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-secret"  # noqa: S105 - simulated workspace, public

@@ -21,12 +21,12 @@ from urllib.parse import urlencode
 
 from benchmarks.load import Request
 from benchmarks.stack import Stack
-from bot.simulator import SimulatorError, SlackSimulator
-from bot.simulator import payloads as p
-from bot.simulator.finders import find_button
-from bot.simulator.webapi.shapes import message_json
 from bot.slack.refs import Refs, prompt_name
 from bot.store.workshops import Keys
+from slacksim import SimulatorError, SlackSimulator
+from slacksim import payloads as p
+from slacksim.finders import find_button
+from slacksim.webapi.shapes import message_json
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import redis
 
-from bot.simulator import Message, RateLimits, SlackSimulator
-from bot.simulator.render import message_lines
+from slacksim import Message, RateLimits, SlackSimulator
+from slacksim.render import message_lines
 
 PERSONA = "Operations Manager at a logistics company"
 BACKBONE = ("Plan shipment", "Assign driver", "Track delivery", "Resolve issues")

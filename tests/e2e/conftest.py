@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import pytest
 import redis
 
-from bot.simulator import RateLimits, SlackSimulator
 from bot.slack.budget import SlackBudget
 from bot.slack.main import Bot
+from slacksim import RateLimits, SlackSimulator
 
 SECRET = "e2e-signing-secret"
 TOKEN = "xoxb-e2e-token"

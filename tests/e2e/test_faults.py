@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot.simulator import RateLimits, SlackSimulator
 from bot.slack.errors import UNAVAILABLE
 from bot.slack.main import Bot
 from bot.store.embedded import EmbeddedServer
+from slacksim import RateLimits, SlackSimulator
 
 pytestmark = [pytest.mark.slow]
 

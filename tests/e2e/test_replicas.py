@@ -26,8 +26,8 @@ import redis
 
 from bot.demo import PEOPLE, VOTES, Scenario
 from bot.render.text import TIMES
-from bot.simulator import RateLimits, SlackSimulator
 from bot.store.workshops import WorkshopStore
+from slacksim import RateLimits, SlackSimulator
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
 REPLICAS = 3

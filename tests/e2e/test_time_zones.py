@@ -16,8 +16,8 @@ import pytest
 import redis
 
 from bot.domain.when import WorkingHours
-from bot.simulator import RateLimits, SlackSimulator
 from bot.slack.main import Bot
+from slacksim import RateLimits, SlackSimulator
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
 

@@ -12,8 +12,8 @@ import pytest
 
 from bot.demo import RELEASES, STORIES, Scenario
 from bot.render.text import TIMES
-from bot.simulator import Message, SlackSimulator
-from bot.simulator.render import message_lines
+from slacksim import Message, SlackSimulator
+from slacksim.render import message_lines
 from tests.e2e.conftest import Workspace
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]

@@ -8,12 +8,12 @@ from bot.domain.model import Stage, Workshop
 from bot.render.board import board
 from bot.render.cards import story_card
 from bot.render.ids import ACTIVITIES_ANCHOR, Ref
-from bot.render.limits import check_message, check_view
 from bot.render.map import published_map
 from bot.render.message import Message
 from bot.render.modals import add_items_modal, persona_modal, slicing_modal
 from bot.render.prompts import prompts_for
 from bot.render.status import help_message, status
+from tests.support.limits import check_message, check_view
 
 
 def sendable(m: Message) -> Message:

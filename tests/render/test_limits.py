@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.render.limits import SlackLimitError, block_text_chars, check_message, check_view
+from tests.support.limits import SlackLimitError, block_text_chars, check_message, check_view
 
 
 def section(text: str, **extra: Any) -> dict[str, Any]:

@@ -9,13 +9,13 @@ import pytest
 
 from bot.domain import commands as c
 from bot.domain.model import Stage, Workshop
-from bot.render.limits import BLOCK_TEXT_CHARS, MESSAGE_BLOCKS, block_text_chars
 from bot.render.map import SLICES_HEADING, published_map
 from bot.render.message import Message
 from bot.render.text import TIMES
 from tests.builders import FACILITATOR, PARTICIPANTS, run, workshop_at
 from tests.render.checks import sendable
 from tests.render.factory import grown
+from tests.support.limits import BLOCK_TEXT_CHARS, MESSAGE_BLOCKS, block_text_chars
 
 BEN, CHLOE, DEV, EMI = PARTICIPANTS
 STORY_ID = re.compile(r"\bS\d+\b")

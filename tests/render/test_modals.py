@@ -21,7 +21,6 @@ from bot.render.ids import (
     release_name_block,
     release_stories_block,
 )
-from bot.render.limits import check_view
 from bot.render.modals import (
     InvalidSubmission,
     add_items_modal,
@@ -35,6 +34,7 @@ from bot.render.slicing import DEFAULT_SLOTS, MAX_SLOTS, SKELETON
 from bot.render.text import TIMES
 from tests.builders import SEED_PERSONA, run, workshop_at
 from tests.render.factory import grown
+from tests.support.limits import check_view
 
 REF = Ref(number=7, stage=Stage.SLICING)
 

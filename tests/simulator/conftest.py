@@ -20,7 +20,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.simulator import SlackSimulator
+from slacksim import SlackSimulator
 
 
 @pytest.fixture

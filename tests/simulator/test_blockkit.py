@@ -17,8 +17,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.simulator.blockkit import BlockKitError, check_message_blocks, check_modal, text_chars
-from bot.simulator.limits import SlackLimits
+from slacksim.blockkit import BlockKitError, check_message_blocks, check_modal, text_chars
+from slacksim.limits import SlackLimits
 
 LIMITS = SlackLimits()
 

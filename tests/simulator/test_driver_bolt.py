@@ -19,7 +19,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.simulator import SlackSimulator
+from slacksim import SlackSimulator
 
 if TYPE_CHECKING:
     from tests.simulator.conftest import BoltBot

@@ -6,7 +6,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
-from bot.simulator import BotUnreachable, SimulatorError, SlackSimulator
+from slacksim import BotUnreachable, SimulatorError, SlackSimulator
 
 
 @pytest.mark.usefixtures("endpoint")

@@ -9,8 +9,8 @@ from urllib.parse import parse_qs
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
-from bot.simulator import SlackSimulator
-from bot.simulator.signing import signature
+from slacksim import SlackSimulator
+from slacksim.signing import signature
 
 if TYPE_CHECKING:
     from tests.simulator.conftest import RecordingEndpoint

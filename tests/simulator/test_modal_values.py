@@ -15,8 +15,8 @@ from slack_sdk.models.blocks import (
     UserSelectElement,
 )
 
-from bot.simulator import ModalInputError
-from bot.simulator.modal_values import fill_state
+from slacksim import ModalInputError
+from slacksim.modal_values import fill_state
 
 SIZES = [Option(value="s", text="Small"), Option(value="l", text="Large")]
 

@@ -9,8 +9,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.simulator import Limit, RateLimits, SlackSimulator
-from bot.simulator.ratelimit import RateLimiter
+from slacksim import Limit, RateLimits, SlackSimulator
+from slacksim.ratelimit import RateLimiter
 
 
 class FakeClock:

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
-from bot.simulator import SlackLimits, SlackSimulator
+from slacksim import SlackLimits, SlackSimulator
 
 if TYPE_CHECKING:
     from tests.simulator.conftest import RecordingEndpoint

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.simulator import SlackSimulator
+from slacksim import SlackSimulator
 
 
 @pytest.mark.usefixtures("endpoint")

@@ -8,7 +8,7 @@ import time
 import pytest
 from slack_sdk import WebClient
 
-from bot.simulator import SlackSimulator, WaitTimeout
+from slacksim import SlackSimulator, WaitTimeout
 
 
 def test_wait_for_returns_the_first_truthy_value(

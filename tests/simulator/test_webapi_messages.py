@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, HeaderBlock, SectionBlock
 
-from bot.simulator import RateLimits, SlackSimulator
+from slacksim import RateLimits, SlackSimulator
 
 
 def test_auth_test_describes_the_bot(client: WebClient, sim: SlackSimulator) -> None:

@@ -10,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.simulator import SlackLimits, SlackSimulator
+from slacksim import SlackLimits, SlackSimulator
 
 
 def error_of(call: Any, **kwargs: Any) -> str:

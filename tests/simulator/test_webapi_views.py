@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, SectionBlock
 from slack_sdk.models.views import View
 
-from bot.simulator import SlackLimits, SlackSimulator
+from slacksim import SlackLimits, SlackSimulator
 
 
 def modal(title: str = "Add activity", **extra: Any) -> dict[str, Any]:

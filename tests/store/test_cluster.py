@@ -21,11 +21,11 @@ from bot.domain.effects import RefreshBoard
 from bot.domain.machine import Outcome, apply
 from bot.domain.model import Stage
 from bot.store.client import RedisClient, client_from_url
-from bot.store.cluster import LocalCluster
 from bot.store.connect import redis_client as single_server_client
 from bot.store.connect import store_client
 from bot.store.workshops import CHANNELS_KEY, Keys, WorkshopStore
 from tests.builders import FACILITATOR, T0, workshop_at
+from tests.support.cluster import LocalCluster
 
 pytestmark = pytest.mark.store
 GROUP = "dispatch"

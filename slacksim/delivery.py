@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.simulator.state import Ephemeral, Message
+from slacksim.state import Ephemeral, Message
 
 
 @dataclass(frozen=True)

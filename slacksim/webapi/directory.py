@@ -15,9 +15,9 @@ import base64
 import binascii
 from typing import Any
 
-from bot.simulator.webapi.checks import readable_channel
-from bot.simulator.webapi.context import ApiContext, ApiError, Args
-from bot.simulator.webapi.shapes import channel_json, user_json
+from slacksim.webapi.checks import readable_channel
+from slacksim.webapi.context import ApiContext, ApiError, Args
+from slacksim.webapi.shapes import channel_json, user_json
 
 JsonDict = dict[str, Any]
 

@@ -21,11 +21,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from bot.simulator.answers import HttpAnswer
-from bot.simulator.ratelimit import RateLimiter
-from bot.simulator.state import ApiCall
-from bot.simulator.webapi.context import ApiContext, ApiError, Args
-from bot.simulator.webapi.registry import METHODS
+from slacksim.answers import HttpAnswer
+from slacksim.ratelimit import RateLimiter
+from slacksim.state import ApiCall
+from slacksim.webapi.context import ApiContext, ApiError, Args
+from slacksim.webapi.registry import METHODS
 
 JsonDict = dict[str, Any]
 

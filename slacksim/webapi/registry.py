@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from bot.simulator.webapi import chat, directory, pins, reactions, views
-from bot.simulator.webapi.context import ApiContext, Args
+from slacksim.webapi import chat, directory, pins, reactions, views
+from slacksim.webapi.context import ApiContext, Args
 
 Handler = Callable[[ApiContext, Args], dict[str, Any]]
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.simulator.render import message_lines
-from bot.simulator.state import Ephemeral, Message, OpenView, Workspace
+from slacksim.render import message_lines
+from slacksim.state import Ephemeral, Message, OpenView, Workspace
 
 
 def channel_transcript(

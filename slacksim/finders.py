@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bot.simulator.errors import SimulatorError
+from slacksim.errors import SimulatorError
 
 JsonDict = dict[str, Any]
 

@@ -22,11 +22,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs
 
-from bot.simulator.answers import HttpAnswer
-from bot.simulator.blockids import with_ids
-from bot.simulator.blockkit import BlockKitError, check_message_blocks, decode_json_arg
-from bot.simulator.state import Ephemeral, Message, ResponseUrl, Revision
-from bot.simulator.webapi.context import ApiContext
+from slacksim.answers import HttpAnswer
+from slacksim.blockids import with_ids
+from slacksim.blockkit import BlockKitError, check_message_blocks, decode_json_arg
+from slacksim.state import Ephemeral, Message, ResponseUrl, Revision
+from slacksim.webapi.context import ApiContext
 
 JsonDict = dict[str, Any]
 

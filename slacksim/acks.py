@@ -23,12 +23,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.simulator.blockids import with_ids
-from bot.simulator.blockkit import BlockKitError, check_message_blocks
-from bot.simulator.state import Channel, Ephemeral, Message, OpenView, User
-from bot.simulator.transport import HttpResult
-from bot.simulator.webapi.context import ApiContext, ApiError
-from bot.simulator.webapi.views import full_view, validated_view
+from slacksim.blockids import with_ids
+from slacksim.blockkit import BlockKitError, check_message_blocks
+from slacksim.state import Channel, Ephemeral, Message, OpenView, User
+from slacksim.transport import HttpResult
+from slacksim.webapi.context import ApiContext, ApiError
+from slacksim.webapi.views import full_view, validated_view
 
 JsonDict = dict[str, Any]
 Shown = Ephemeral | Message | None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bot.simulator.ids import IdFactory
+from slacksim.ids import IdFactory
 
 JsonDict = dict[str, Any]
 

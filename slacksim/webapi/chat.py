@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.simulator.state import Ephemeral, Message, Revision
-from bot.simulator.webapi.checks import (
+from slacksim.state import Ephemeral, Message, Revision
+from slacksim.webapi.checks import (
     existing_message,
     is_ts,
     message_content,
@@ -27,8 +27,8 @@ from bot.simulator.webapi.checks import (
     readable_channel,
     writable_channel,
 )
-from bot.simulator.webapi.context import ApiContext, ApiError, Args
-from bot.simulator.webapi.shapes import message_json
+from slacksim.webapi.context import ApiContext, ApiError, Args
+from slacksim.webapi.shapes import message_json
 
 JsonDict = dict[str, Any]
 

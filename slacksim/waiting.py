@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from bot.simulator.errors import WaitTimeout
-from bot.simulator.state import Workspace
+from slacksim.errors import WaitTimeout
+from slacksim.state import Workspace
 
 T = TypeVar("T")
 

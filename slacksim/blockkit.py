@@ -34,7 +34,7 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.simulator.limits import SlackLimits
+from slacksim.limits import SlackLimits
 
 JsonDict = dict[str, Any]
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.simulator.webapi.checks import existing_message, readable_channel, writable_channel
-from bot.simulator.webapi.context import ApiContext, ApiError, Args
-from bot.simulator.webapi.shapes import message_json
+from slacksim.webapi.checks import existing_message, readable_channel, writable_channel
+from slacksim.webapi.context import ApiContext, ApiError, Args
+from slacksim.webapi.shapes import message_json
 
 JsonDict = dict[str, Any]
 

@@ -173,7 +173,7 @@ class LocalCluster:
             config = node.directory / "valkey.conf"
             config.write_text(self._config_text(node))
             with node.log_path.open("ab") as log:
-                node.process = subprocess.Popen(  # noqa: S603 (our binary and config, no shell)
+                node.process = subprocess.Popen(
                     [str(binary), str(config)],
                     cwd=node.directory,
                     stdout=log,

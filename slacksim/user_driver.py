@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.simulator.delivery import Delivery
-    from bot.simulator.driver import Driver
+    from slacksim.delivery import Delivery
+    from slacksim.driver import Driver
 
 
 class UserDriver:

@@ -24,16 +24,16 @@ from types import TracebackType
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.simulator.answers import HttpAnswer
-from bot.simulator.driver import Driver
-from bot.simulator.errors import SimulatorError
-from bot.simulator.gateway import WebApiGateway
-from bot.simulator.ids import IdFactory
-from bot.simulator.limits import SlackLimits
-from bot.simulator.ratelimit import RateLimiter, RateLimits
-from bot.simulator.response_url import ResponseUrlEndpoint
-from bot.simulator.server import SimulatorServer
-from bot.simulator.state import (
+from slacksim.answers import HttpAnswer
+from slacksim.driver import Driver
+from slacksim.errors import SimulatorError
+from slacksim.gateway import WebApiGateway
+from slacksim.ids import IdFactory
+from slacksim.limits import SlackLimits
+from slacksim.ratelimit import RateLimiter, RateLimits
+from slacksim.response_url import ResponseUrlEndpoint
+from slacksim.server import SimulatorServer
+from slacksim.state import (
     ApiCall,
     Channel,
     Ephemeral,
@@ -43,10 +43,10 @@ from bot.simulator.state import (
     User,
     Workspace,
 )
-from bot.simulator.transcript import channel_transcript, modal_transcript
-from bot.simulator.user_driver import UserDriver
-from bot.simulator.waiting import settle, wait_for
-from bot.simulator.webapi.context import ApiContext
+from slacksim.transcript import channel_transcript, modal_transcript
+from slacksim.user_driver import UserDriver
+from slacksim.waiting import settle, wait_for
+from slacksim.webapi.context import ApiContext
 
 T = TypeVar("T")
 

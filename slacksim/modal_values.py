@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from bot.simulator.errors import ModalInputError
+from slacksim.errors import ModalInputError
 
 JsonDict = dict[str, Any]
 

@@ -17,10 +17,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.simulator.blockkit import decode_json_arg
-from bot.simulator.ids import IdFactory
-from bot.simulator.limits import SlackLimits
-from bot.simulator.state import Workspace
+from slacksim.blockkit import decode_json_arg
+from slacksim.ids import IdFactory
+from slacksim.limits import SlackLimits
+from slacksim.state import Workspace
 
 JsonDict = dict[str, Any]
 

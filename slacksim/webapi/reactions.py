@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.simulator.state import Message
-from bot.simulator.webapi.checks import existing_message, writable_channel
-from bot.simulator.webapi.context import ApiContext, ApiError, Args
+from slacksim.state import Message
+from slacksim.webapi.checks import existing_message, writable_channel
+from slacksim.webapi.context import ApiContext, ApiError, Args
 
 JsonDict = dict[str, Any]
 

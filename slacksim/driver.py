@@ -26,19 +26,19 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.simulator import acks, payloads
-from bot.simulator.delivery import Delivery
-from bot.simulator.errors import SimulatorError
-from bot.simulator.finders import find_button
-from bot.simulator.modal_values import fill_state
-from bot.simulator.response_url import ResponseUrlEndpoint
-from bot.simulator.signing import signed_headers
-from bot.simulator.state import Channel, Ephemeral, Message, OpenView, Trigger, User
-from bot.simulator.transport import HttpResult, post
-from bot.simulator.user_driver import UserDriver
-from bot.simulator.webapi.context import ApiContext
-from bot.simulator.webapi.reactions import canonical_reaction
-from bot.simulator.webapi.shapes import message_json
+from slacksim import acks, payloads
+from slacksim.delivery import Delivery
+from slacksim.errors import SimulatorError
+from slacksim.finders import find_button
+from slacksim.modal_values import fill_state
+from slacksim.response_url import ResponseUrlEndpoint
+from slacksim.signing import signed_headers
+from slacksim.state import Channel, Ephemeral, Message, OpenView, Trigger, User
+from slacksim.transport import HttpResult, post
+from slacksim.user_driver import UserDriver
+from slacksim.webapi.context import ApiContext
+from slacksim.webapi.reactions import canonical_reaction
+from slacksim.webapi.shapes import message_json
 
 JsonDict = dict[str, Any]
 

@@ -21,8 +21,8 @@ import traceback
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from bot.simulator.answers import HttpAnswer
-from bot.simulator.state import Workspace
+from slacksim.answers import HttpAnswer
+from slacksim.state import Workspace
 
 Router = Callable[[str, str, str, Mapping[str, str], bytes], HttpAnswer]
 

@@ -18,10 +18,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.simulator.blockids import with_ids
-from bot.simulator.blockkit import BlockKitError, check_message_blocks
-from bot.simulator.state import Channel, Message
-from bot.simulator.webapi.context import ApiContext, ApiError, Args
+from slacksim.blockids import with_ids
+from slacksim.blockkit import BlockKitError, check_message_blocks
+from slacksim.state import Channel, Message
+from slacksim.webapi.context import ApiContext, ApiError, Args
 
 JsonDict = dict[str, Any]
 

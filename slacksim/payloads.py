@@ -20,7 +20,7 @@ import time
 import uuid
 from typing import Any
 
-from bot.simulator.state import Channel, Identity, Message, User
+from slacksim.state import Channel, Identity, Message, User
 
 JsonDict = dict[str, Any]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPSConnection
 from urllib.parse import urlsplit
 
-from bot.simulator.errors import BotUnreachable
+from slacksim.errors import BotUnreachable
 
 
 @dataclass(frozen=True)

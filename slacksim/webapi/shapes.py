@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.simulator.state import Channel, Message, User, Workspace
+from slacksim.state import Channel, Message, User, Workspace
 
 JsonDict = dict[str, Any]
 

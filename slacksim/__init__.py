@@ -8,14 +8,14 @@ point the bot's ``WebClient`` at ``sim.api_url`` and the simulator at the bot's
 ``sim.transcript``). Module docstrings state the Slack rules each part keeps.
 """
 
-from bot.simulator.delivery import Delivery
-from bot.simulator.driver import Driver
-from bot.simulator.errors import BotUnreachable, ModalInputError, SimulatorError, WaitTimeout
-from bot.simulator.limits import SlackLimits
-from bot.simulator.ratelimit import Limit, RateLimits
-from bot.simulator.simulator import SlackSimulator
-from bot.simulator.state import ApiCall, Channel, Ephemeral, Message, OpenView, User
-from bot.simulator.user_driver import UserDriver
+from slacksim.delivery import Delivery
+from slacksim.driver import Driver
+from slacksim.errors import BotUnreachable, ModalInputError, SimulatorError, WaitTimeout
+from slacksim.limits import SlackLimits
+from slacksim.ratelimit import Limit, RateLimits
+from slacksim.simulator import SlackSimulator
+from slacksim.state import ApiCall, Channel, Ephemeral, Message, OpenView, User
+from slacksim.user_driver import UserDriver
 
 __all__ = [
     "ApiCall",

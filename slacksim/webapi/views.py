@@ -24,10 +24,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bot.simulator.blockids import with_ids
-from bot.simulator.blockkit import BlockKitError, check_modal
-from bot.simulator.state import OpenView, Trigger
-from bot.simulator.webapi.context import ApiContext, ApiError, Args
+from slacksim.blockids import with_ids
+from slacksim.blockkit import BlockKitError, check_modal
+from slacksim.state import OpenView, Trigger
+from slacksim.webapi.context import ApiContext, ApiError, Args
 
 JsonDict = dict[str, Any]
 
