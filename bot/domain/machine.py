@@ -573,6 +573,13 @@ def not_now(stage: Stage, kind: str) -> str:
     return f"{where} The facilitator moves on with `/storymap next`."
 
 
+def facilitator_only(state: Workshop, kind: str, actor: str) -> str | None:
+    """Why ``actor`` may not run a ``kind`` command, if only the facilitator may."""
+    if kind in FACILITATOR_ONLY and actor != state.facilitator:
+        return f"Only <@{state.facilitator}> (facilitator) can {FACILITATOR_ONLY[kind]}."
+    return None
+
+
 def apply(state: Workshop | None, command: c.Command, actor: str, now: datetime) -> Outcome:
     """Decide ``command`` by ``actor`` at ``now``; raise ``Rejected`` to refuse it."""
     if isinstance(command, c.Start):
@@ -589,10 +596,9 @@ def apply(state: Workshop | None, command: c.Command, actor: str, now: datetime)
             f"This workshop has ended ({state.stage.value}). Start a new one with "
             "`/storymap start [title]`."
         )
-    if command.kind in FACILITATOR_ONLY and actor != state.facilitator:
-        raise Rejected(
-            f"Only <@{state.facilitator}> (facilitator) can {FACILITATOR_ONLY[command.kind]}."
-        )
+    refusal = facilitator_only(state, command.kind, actor)
+    if refusal is not None:
+        raise Rejected(refusal)
     handler = TRANSITIONS.get((state.stage, command.kind))
     if handler is None:
         raise Rejected(not_now(state.stage, command.kind))
@@ -609,5 +615,6 @@ __all__ = [
     "TRANSITIONS",
     "Outcome",
     "apply",
+    "facilitator_only",
     "not_now",
 ]

@@ -10,7 +10,9 @@ Rules kept:
   (``"activities"``, an activity id, a task id). ``stage`` is the stage the board showed,
   so a double click on "Next stage" or a stale board cannot skip a stage. ``channel`` is
   set in a modal's metadata: Slack's ``view_submission`` payload does not say which
-  channel the form was opened from;
+  channel the form was opened from (the listener seals that metadata for the person the
+  form was opened for: ``bot.slack.binding``). A button clicked in a channel acts on that
+  channel only; a ``channel`` in its value must name the same one;
 - all values stay far below Slack's limits (button value 2,000; option value 150;
   private_metadata 3,000; ids 255).
 """

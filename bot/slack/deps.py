@@ -14,6 +14,8 @@ from bot.store import RedisClient
 class Deps:
     service: WorkshopService
     redis: RedisClient
+    #: Seals forms' metadata (``bot.slack.binding``); the same in every replica.
+    form_key: bytes
 
     def refs(self, team_id: str, channel_id: str, number: int) -> Refs:
         return Refs(self.redis, team_id, channel_id, number)

@@ -19,6 +19,7 @@ from waitress.server import create_server
 from bot.config import LogSettings, SlackSettings, StoreSettings, load
 from bot.service import WorkshopService, utc_now
 from bot.slack.app import build_app
+from bot.slack.binding import form_key
 from bot.slack.budget import SlackBudget
 from bot.slack.deps import Deps
 from bot.slack.dispatcher import Dispatcher
@@ -54,7 +55,7 @@ class Bot:
         self.store = WorkshopStore(client)
         self.service = WorkshopService(self.store, clock)
         self.app = build_app(
-            Deps(self.service, client),
+            Deps(self.service, client, form_key(signing_secret or token)),
             token=token,
             signing_secret=signing_secret,
             api_url=api_url,

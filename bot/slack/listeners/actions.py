@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -11,49 +13,74 @@ from bot.domain.model import Workshop
 from bot.render import modals
 from bot.render.ids import ActionId, Ref
 from bot.render.status import status
+from bot.slack.binding import seal
 from bot.slack.deps import Deps
 from bot.slack.notices import OpenModal
+
+log = logging.getLogger(__name__)
 
 STALE = "That button belongs to an earlier workshop in this channel."
 
 
-def _context(body: dict[str, Any]) -> tuple[str, str, str, Ref, str]:
+@dataclass(frozen=True)
+class Click:
+    """A click on one of the bot's buttons, with the running workshop it is about."""
+
+    team_id: str
+    channel_id: str
+    user: str
+    ref: Ref
+    delivery: str
+    workshop: Workshop
+
+
+def _where(body: dict[str, Any], ref: Ref) -> str | None:
+    """The channel a click is about; None when the button names another channel than
+    the one it was clicked in (a button is bound to its channel; only a reminder's
+    button, in a direct message, names the channel it is about)."""
+    clicked_in = (body.get("channel") or {}).get("id")
+    if clicked_in and not clicked_in.startswith("D"):
+        if ref.channel not in (None, clicked_in):
+            log.warning("a button of %s was clicked in %s: ignored", ref.channel, clicked_in)
+            return None
+        return str(clicked_in)
+    return ref.channel
+
+
+def clicked(deps: Deps, body: dict[str, Any]) -> Click | None:
+    """The click, or None when its workshop is not the one running now (the clicker is
+    told when it is an earlier workshop of this channel)."""
     action = body["actions"][0]
     raw = action.get("value") or action.get("selected_option", {}).get("value", "")
     ref = Ref.loads(raw)
-    return (
-        body["team"]["id"] if body.get("team") else body["user"]["team_id"],
-        # A reminder's button is clicked in a direct message: its Ref names the channel.
-        ref.channel or body["channel"]["id"],
-        body["user"]["id"],
-        ref,
-        f"action:{action.get('action_ts', '')}:{body['user']['id']}",
-    )
-
-
-def _current(deps: Deps, team_id: str, channel_id: str, user: str, ref: Ref) -> Workshop | None:
-    """The workshop the button was rendered for, or None (and a notice) if it is over."""
+    channel_id = _where(body, ref)
+    if channel_id is None:
+        return None
+    team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+    user = body["user"]["id"]
     workshop = deps.service.store.load(team_id, channel_id)
     if workshop is None or workshop.number != ref.number:
         finished = deps.service.store.get(team_id, channel_id, ref.number)
         if finished is not None:
             deps.notify(team_id, channel_id, finished.number, user, STALE)
         return None
-    return workshop
+    delivery = f"action:{action.get('action_ts', '')}:{user}"
+    return Click(team_id, channel_id, user, ref, delivery, workshop)
 
 
 def register(app: App, deps: Deps) -> None:
     def open_modal(ack: Ack, body: dict[str, Any], build: Any) -> None:
         ack()
-        team_id, channel_id, user, ref, _ = _context(body)
-        workshop = _current(deps, team_id, channel_id, user, ref)
-        if workshop is None:
+        click = clicked(deps, body)
+        if click is None:
             return
-        view = build(workshop, ref)
+        view = build(click.workshop, click.ref)
+        # Sealed for this person: the submission is checked against it (bot.slack.binding).
+        view["private_metadata"] = seal(deps.form_key, click.user, view["private_metadata"])
         deps.service.store.enqueue(
-            team_id,
-            channel_id,
-            workshop.number,
+            click.team_id,
+            click.channel_id,
+            click.workshop.number,
             [OpenModal(trigger_id=body["trigger_id"], view=view)],
         )
 
@@ -80,20 +107,25 @@ def register(app: App, deps: Deps) -> None:
     @app.action(ActionId.SHOW_STATUS)
     def show_status(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        team_id, channel_id, user, ref, _ = _context(body)
-        workshop = _current(deps, team_id, channel_id, user, ref)
-        if workshop is not None:
-            deps.notify(team_id, channel_id, workshop.number, user, status(workshop, user).text)
+        click = clicked(deps, body)
+        if click is not None:
+            shown = status(click.workshop, click.user).text
+            deps.notify(click.team_id, click.channel_id, click.workshop.number, click.user, shown)
 
-    def act(ack: Ack, body: dict[str, Any], command: c.Command) -> None:
+    def act(ack: Ack, body: dict[str, Any], command: c.Command, *, tell: bool = False) -> None:
+        """Run ``command`` for the click; the clicker hears refusals (and with ``tell``,
+        the reply too)."""
         ack()
-        team_id, channel_id, user, ref, delivery = _context(body)
-        workshop = _current(deps, team_id, channel_id, user, ref)
-        if workshop is None:
+        click = clicked(deps, body)
+        if click is None:
             return
-        reply = deps.service.handle(team_id, channel_id, user, command, delivery_id=delivery)
-        if not reply.ok:
-            deps.notify(team_id, channel_id, workshop.number, user, reply.text)
+        reply = deps.service.handle(
+            click.team_id, click.channel_id, click.user, command, delivery_id=click.delivery
+        )
+        if tell or not reply.ok:
+            deps.notify(
+                click.team_id, click.channel_id, click.workshop.number, click.user, reply.text
+            )
 
     @app.action(ActionId.NEXT_STAGE)
     def next_stage(ack: Ack, body: dict[str, Any]) -> None:
@@ -109,12 +141,7 @@ def register(app: App, deps: Deps) -> None:
 
     @app.action(ActionId.MUTE)
     def mute(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        team_id, channel_id, user, ref, delivery = _context(body)
-        workshop = _current(deps, team_id, channel_id, user, ref)
-        if workshop is not None:
-            reply = deps.service.handle(team_id, channel_id, user, c.Mute(), delivery_id=delivery)
-            deps.notify(team_id, channel_id, workshop.number, user, reply.text)
+        act(ack, body, c.Mute(), tell=True)
 
     @app.action(ActionId.CANCEL)
     def cancel(ack: Ack, body: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.domain import commands as c
-from bot.domain.machine import NO_WORKSHOP
+from bot.domain.machine import NO_WORKSHOP, facilitator_only
 from bot.render.status import help_message, status
 from bot.slack.deps import Deps
 from bot.slack.notices import ResolveDeadline, Welcome
@@ -41,14 +41,20 @@ def register(app: App, deps: Deps) -> None:
             case Usage(message=message):
                 ack(text=message)
             case DeadlineRequest(text=text, auto=auto):
-                meta = deps.service.store.meta(team_id, channel_id)
-                if meta is None:
+                workshop = deps.service.store.load(team_id, channel_id)
+                if workshop is None:
                     ack(text=NO_WORKSHOP)
+                    return
+                # Refused now, not after "Setting the deadline…" (the time zone is read
+                # later, by the dispatcher).
+                refusal = facilitator_only(workshop, "set_deadline", user)
+                if refusal is not None:
+                    ack(text=refusal)
                     return
                 deps.service.store.enqueue(
                     team_id,
                     channel_id,
-                    meta.number,
+                    workshop.number,
                     [ResolveDeadline(user=user, text=text, auto=auto)],
                 )
                 ack(text=f"Setting the deadline to “{text}”, read in your time zone…")

@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.domain import commands as c
+from bot.domain.machine import facilitator_only
 from bot.render import modals
 from bot.render.ids import (
     ACTIVITIES_ANCHOR,
@@ -18,18 +19,56 @@ from bot.render.ids import (
     release_name_block,
 )
 from bot.service import Batch
+from bot.slack.binding import unseal
 from bot.slack.deps import Deps
 from bot.slack.notices import ResolveDeadline
 
 EMPTY = "Write at least one item, one per line."
 
 
-def _context(body: dict[str, Any]) -> tuple[str, str, Ref]:
-    view = body["view"]
-    ref = Ref.loads(view["private_metadata"])
+FORGED = (
+    "This form could not be verified, so nothing was changed. Open it again from the "
+    "workshop's board."
+)
+
+
+def stale(number: int) -> str:
+    return (
+        f"This form belongs to workshop #{number}, which has ended in this channel, so "
+        "nothing was added. Open the form again from the current board."
+    )
+
+
+def _bound(
+    deps: Deps,
+    ack: Ack,
+    body: dict[str, Any],
+    block: str,
+    *,
+    facilitator_for: str | None = None,
+) -> tuple[str, str, Ref] | None:
+    """The submission's workshop, or None after showing why the form cannot be used.
+
+    The form must carry its seal for this person (``bot.slack.binding``), and the
+    workshop it was opened on must still be the channel's running one; with
+    ``facilitator_for`` (a command kind), the submitter must be allowed to run it.
+    """
+    user = body["user"]["id"]
+    ref = unseal(deps.form_key, user, body["view"].get("private_metadata", ""))
+    if ref is None or ref.channel is None:
+        ack(response_action="errors", errors={block: FORGED})
+        return None
     team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
-    if ref.channel is None:
-        raise ValueError("modal without a channel in its metadata")
+    meta = deps.service.store.meta(team_id, ref.channel)
+    if meta is None or meta.number != ref.number:
+        ack(response_action="errors", errors={block: stale(ref.number)})
+        return None
+    if facilitator_for is not None:
+        workshop = deps.service.store.load(team_id, ref.channel)
+        refusal = workshop and facilitator_only(workshop, facilitator_for, user)
+        if refusal:
+            ack(response_action="errors", errors={block: refusal})
+            return None
     return team_id, ref.channel, ref
 
 
@@ -44,7 +83,10 @@ def item_command(anchor: str | None, line: str) -> c.Command:
 def register(app: App, deps: Deps) -> None:
     @app.view(CallbackId.PERSONA)
     def persona(ack: Ack, body: dict[str, Any]) -> None:
-        team_id, channel_id, _ = _context(body)
+        bound = _bound(deps, ack, body, PERSONA_BLOCK)
+        if bound is None:
+            return
+        team_id, channel_id, _ = bound
         text = modals.parse_persona_submission(body["view"]["state"]["values"])
         reply = deps.service.handle(
             team_id, channel_id, body["user"]["id"], c.SetPersona(text=text)
@@ -56,7 +98,10 @@ def register(app: App, deps: Deps) -> None:
 
     @app.view(CallbackId.ADD_ITEMS)
     def add_items(ack: Ack, body: dict[str, Any]) -> None:
-        team_id, channel_id, ref = _context(body)
+        bound = _bound(deps, ack, body, ITEMS_BLOCK)
+        if bound is None:
+            return
+        team_id, channel_id, ref = bound
         user = body["user"]["id"]
         lines = modals.parse_items_submission(body["view"]["state"]["values"])
         if not lines:
@@ -73,7 +118,10 @@ def register(app: App, deps: Deps) -> None:
 
     @app.view(CallbackId.DEADLINE)
     def deadline(ack: Ack, body: dict[str, Any]) -> None:
-        team_id, channel_id, ref = _context(body)
+        bound = _bound(deps, ack, body, DEADLINE_BLOCK, facilitator_for="set_deadline")
+        if bound is None:
+            return
+        team_id, channel_id, ref = bound
         text, auto = modals.parse_deadline_submission(body["view"]["state"]["values"])
         if not text:
             ack(response_action="errors", errors={DEADLINE_BLOCK: "Say when, e.g. tomorrow 17:00."})
@@ -90,7 +138,10 @@ def register(app: App, deps: Deps) -> None:
 
     @app.view(CallbackId.SLICING)
     def slicing(ack: Ack, body: dict[str, Any]) -> None:
-        team_id, channel_id, _ = _context(body)
+        bound = _bound(deps, ack, body, release_name_block(1))
+        if bound is None:
+            return
+        team_id, channel_id, _ = bound
         try:
             plans = modals.parse_slicing_submission(body["view"]["state"]["values"])
         except modals.InvalidSubmission as invalid:
