@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot.slack import errors
 from bot.slack.deps import Deps
 from bot.slack.listeners import register
+from bot.slack.shapes import check_shape
 
 
 def web_client(token: str, api_url: str) -> WebClient:
@@ -33,6 +34,7 @@ def build_app(
         token_verification_enabled=verify_token,
         logger=logging.getLogger("bot.slack.bolt"),
     )
+    app.middleware(check_shape)
     register(app, deps)
     errors.register(app)
     return app

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from slack_bolt import Ack, App
 
 from bot.domain import commands as c
@@ -51,8 +53,12 @@ def clicked(deps: Deps, body: dict[str, Any]) -> Click | None:
     """The click, or None when its workshop is not the one running now (the clicker is
     told when it is an earlier workshop of this channel)."""
     action = body["actions"][0]
-    raw = action.get("value") or action.get("selected_option", {}).get("value", "")
-    ref = Ref.loads(raw)
+    raw = action.get("value") or (action.get("selected_option") or {}).get("value", "")
+    try:
+        ref = Ref.loads(raw)
+    except ValidationError:
+        log.warning("a click with a value that is not the bot's: ignored")
+        return None
     channel_id = _where(body, ref)
     if channel_id is None:
         return None
@@ -112,15 +118,21 @@ def register(app: App, deps: Deps) -> None:
             shown = status(click.workshop, click.user).text
             deps.notify(click.team_id, click.channel_id, click.workshop.number, click.user, shown)
 
-    def act(ack: Ack, body: dict[str, Any], command: c.Command, *, tell: bool = False) -> None:
-        """Run ``command`` for the click; the clicker hears refusals (and with ``tell``,
-        the reply too)."""
+    def act(
+        ack: Ack, body: dict[str, Any], command: Callable[[Ref], c.Command], *, tell: bool = False
+    ) -> None:
+        """Run the click's ``command`` (made from the button's ``Ref``); the clicker hears
+        refusals (and with ``tell``, the reply too)."""
         ack()
         click = clicked(deps, body)
         if click is None:
             return
         reply = deps.service.handle(
-            click.team_id, click.channel_id, click.user, command, delivery_id=click.delivery
+            click.team_id,
+            click.channel_id,
+            click.user,
+            command(click.ref),
+            delivery_id=click.delivery,
         )
         if tell or not reply.ok:
             deps.notify(
@@ -129,20 +141,20 @@ def register(app: App, deps: Deps) -> None:
 
     @app.action(ActionId.NEXT_STAGE)
     def next_stage(ack: Ack, body: dict[str, Any]) -> None:
-        act(ack, body, c.Next(seen_stage=Ref.loads(body["actions"][0]["value"]).stage))
+        act(ack, body, lambda ref: c.Next(seen_stage=ref.stage))
 
     @app.action(ActionId.BACK_STAGE)
     def back_stage(ack: Ack, body: dict[str, Any]) -> None:
-        act(ack, body, c.Back(seen_stage=Ref.loads(body["actions"][0]["value"]).stage))
+        act(ack, body, lambda ref: c.Back(seen_stage=ref.stage))
 
     @app.action(ActionId.PUBLISH)
     def publish(ack: Ack, body: dict[str, Any]) -> None:
-        act(ack, body, c.Publish())
+        act(ack, body, lambda _: c.Publish())
 
     @app.action(ActionId.MUTE)
     def mute(ack: Ack, body: dict[str, Any]) -> None:
-        act(ack, body, c.Mute(), tell=True)
+        act(ack, body, lambda _: c.Mute(), tell=True)
 
     @app.action(ActionId.CANCEL)
     def cancel(ack: Ack, body: dict[str, Any]) -> None:
-        act(ack, body, c.Cancel())
+        act(ack, body, lambda _: c.Cancel())
