@@ -8,7 +8,8 @@ nothing here talks to Slack.
 A batch (one thread reply or form submission, one item per line) has at most
 ``MAX_LINES`` lines: a longer one is refused whole, saying the limit, and changes
 nothing. Within the limit, each line is decided on its own; the refused ones are named
-(the first ``NAMED_ITEMS`` of them, then a count), never dropped silently.
+(the first ``NAMED_ITEMS`` of them, then a count), never dropped silently; the accepted
+ones likewise, so a reply stays far under Slack's message size.
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ class WorkshopService:
                 raise Rejected("Nothing was added.")
             if state is None:  # only reachable if no line was accepted, handled above
                 raise Rejected(NO_WORKSHOP)
-            return Outcome(state, tuple(effects), "\n".join(replies))
+            return Outcome(state, tuple(effects), _accepted(replies))
 
         try:
             step = self.store.update(
@@ -198,6 +199,14 @@ def too_many_lines(count: int) -> str:
         f"That is {count} lines; one message or form adds at most {MAX_LINES} items, one "
         f"per line. Nothing was added: send them in parts of up to {MAX_LINES} lines."
     )
+
+
+def _accepted(replies: Sequence[str]) -> str:
+    shown = list(replies[:NAMED_ITEMS])
+    if len(replies) > NAMED_ITEMS:
+        more = len(replies) - NAMED_ITEMS
+        shown.append(f"… and {more} more {'item' if more == 1 else 'items'} added.")
+    return "\n".join(shown)
 
 
 def _refusals(refused: Sequence[tuple[str, str]]) -> str:
