@@ -90,11 +90,12 @@ def test_votes_through_the_service_use_the_machines_messages(
 
 
 def _at_activities(service: WorkshopService, team_id: str) -> None:
-    for actor, command in [
+    steps: list[tuple[str, c.Command]] = [
         ("UANA", c.Start(team_id=team_id, channel_id=C, title="Tracking")),
         ("UBEN", c.SetPersona(text=SEED_PERSONA)),
         ("UANA", c.Next()),
-    ]:
+    ]
+    for actor, command in steps:
         assert service.handle(team_id, C, actor, command).ok
 
 
