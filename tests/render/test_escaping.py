@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.domain import commands as c
 from bot.domain.errors import Rejected
@@ -159,3 +161,34 @@ def test_times_up_with_29_long_empty_tasks_is_a_message_slack_accepts(text: str)
     check_message(notice.blocks, notice.text)
     assert "and 19 more" in notice.text
     assert "<!channel>" not in json.dumps(notice.blocks)
+
+
+#: User text made of Slack's markup characters, so that tokens form often.
+markup_text = st.text(alphabet=st.sampled_from("<>&|!@#^:/ ahU1C\u200b"), min_size=1, max_size=30)
+
+
+def _workshop_of(text: str) -> Workshop:
+    def item(kind: str) -> str:
+        return f"{kind} {text}"
+
+    w = run(None, c.Start(team_id="T1", channel_id="C1", title=item("t")))
+    w = run(w, c.SetPersona(text=item("p")))
+    w = run(w, c.Next())
+    w = run(w, c.AddActivity(text=item("a")))
+    w = run(w, c.Next())
+    w = run(w, c.AddTask(activity_id="A1", text=item("k")))
+    w = run(w, c.Next())
+    w = run(w, c.AddStory(task_id="T1", text=item("s")))
+    w = run(w, c.Next())
+    w = run(w, c.Next())
+    return run(w, c.DefineSlice(name=item("r"), story_ids=("S1",)))
+
+
+@settings(max_examples=40, deadline=None)
+@given(markup_text)
+def test_no_user_text_becomes_a_live_token_in_any_rendered_message(text: str) -> None:
+    w = _workshop_of(text)
+    own = {f"@{FACILITATOR}", "#C1", "@UBEN"}
+    for s in _shown_everywhere(w) + [m.text for m in published_map(w)]:
+        tokens = set(re.findall(r"<([^<>]*)>", s))
+        assert tokens <= own, (tokens, s)
