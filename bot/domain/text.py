@@ -39,10 +39,10 @@ LIMITS: Final[dict[str, int]] = {
     "release": 60,
 }
 
-#: How many items a workshop can hold. Activities are the map's columns (a select lists
-#: them); every task is an option of one select (Slack offers at most 100); every story
-#: is a card posted when voting opens, at Slack's pace of about one message a second,
-#: so 200 stories take a little over three minutes to post.
+#: How many items a workshop can hold. Activities are the map's columns; every task fits
+#: in the board's "Add stories under…" picker (a Slack select offers at most 100
+#: options); every story is a card posted when voting opens, at Slack's pace of about
+#: one message a second, so 200 stories take a little over three minutes to post.
 MAX_ITEMS: Final[dict[str, int]] = {"activity": 20, "task": 100, "story": 200}
 #: How many lines one thread reply or form submission may add.
 MAX_LINES: Final = 50
