@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Final
 
 from bot.domain.errors import Rejected
@@ -109,8 +110,12 @@ def _flag_tag(kept: Sequence[str], ch: str) -> bool:
     return kept[-1] == _TAG_BLACK_FLAG or "\U000e0020" <= kept[-1] <= "\U000e007f"
 
 
+@lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
-    """``text`` without invisible characters, one space between words, NFC, trimmed."""
+    """``text`` without invisible characters, one space between words, NFC, trimmed.
+
+    Cached: duplicate checks normalise the same stored texts again and again.
+    """
     visible = _strip_invisible(text)
     return _SPACE.sub(" ", unicodedata.normalize("NFC", visible)).strip()
 
