@@ -70,11 +70,8 @@ def test_a_gate_refusal_names_ten_items_and_counts_the_rest() -> None:
     w = workshop_at(Stage.TASKS)
     for n in range(len(w.activities)):
         w = apply(w, c.AddTask(activity_id=f"A{n + 1}", text="first"), BEN, T0).state
-    w = apply(w, c.Next(), FACILITATOR, T0).state
-    task = w.tasks[0].activity_id
     for n in range(28 - len(w.tasks)):
-        w = apply(w, c.Back(), FACILITATOR, T0).state if w.stage is Stage.STORIES else w
-        w = apply(w, c.AddTask(activity_id=task, text=f"{n} {'x' * 90}"), BEN, T0).state
+        w = apply(w, c.AddTask(activity_id="A1", text=f"{n} {'x' * 90}"), BEN, T0).state
     w = apply(w, c.Next(), FACILITATOR, T0).state
     assert len(w.tasks) == 28
     message = said(w, c.Next())
