@@ -4,6 +4,12 @@
 a ``Reply`` to show them. Votes go through the store's Lua script; everything else
 through one compare-and-set step. Effects are appended to the outbox in that same step:
 nothing here talks to Slack.
+
+A batch (one thread reply or form submission, one item per line) has at most
+``MAX_LINES`` lines: a longer one is refused whole, saying the limit, and changes
+nothing. Within the limit, each line is decided on its own; the refused ones are named
+(the first ``NAMED_ITEMS`` of them, then a count), never dropped silently; the accepted
+ones likewise, so a reply stays far under Slack's message size.
 """
 
 from __future__ import annotations
@@ -25,11 +31,12 @@ from bot.domain.machine import (
     not_now,
     nothing_to_take_back,
     over_budget,
+    shown_id,
     vote_counted,
     vote_taken_back,
 )
 from bot.domain.model import Stage, Workshop
-from bot.domain.text import normalise_id
+from bot.domain.text import MAX_LINES, NAMED_ITEMS, normalise_id, quoted
 from bot.store.workshops import WorkshopStore
 
 
@@ -100,6 +107,8 @@ class WorkshopService:
         extra_effects: Sequence[BaseModel] = (),
     ) -> Reply:
         """Apply each line's command in order; keep the accepted ones, explain the others."""
+        if len(batch.lines) > MAX_LINES:
+            return Reply(ok=False, text=too_many_lines(len(batch.lines)))
         now = self._clock()
         refused: list[tuple[str, str]] = []
         replies: list[str] = []
@@ -121,7 +130,7 @@ class WorkshopService:
                 raise Rejected("Nothing was added.")
             if state is None:  # only reachable if no line was accepted, handled above
                 raise Rejected(NO_WORKSHOP)
-            return Outcome(state, tuple(effects), "\n".join(replies))
+            return Outcome(state, tuple(effects), _accepted(replies))
 
         try:
             step = self.store.update(
@@ -148,7 +157,9 @@ class WorkshopService:
             return Reply(ok=False, text=NO_WORKSHOP)
         story_id = normalise_id(command.story_id)
         if story_id is None or not story_id.startswith("S"):
-            return Reply(ok=False, text=f"{command.story_id} is not a story id; they look like S1.")
+            return Reply(
+                ok=False, text=f"{shown_id(command.story_id)} is not a story id; they look like S1."
+            )
         # The script decides everything that can race or repeat: the delivery, the
         # stage, the story, the budget.
         cast = isinstance(command, c.CastVote)
@@ -183,5 +194,24 @@ class WorkshopService:
                 return Reply(ok=False, text=NO_WORKSHOP)
 
 
+def too_many_lines(count: int) -> str:
+    return (
+        f"That is {count} lines; one message or form adds at most {MAX_LINES} items, one "
+        f"per line. Nothing was added: send them in parts of up to {MAX_LINES} lines."
+    )
+
+
+def _accepted(replies: Sequence[str]) -> str:
+    shown = list(replies[:NAMED_ITEMS])
+    if len(replies) > NAMED_ITEMS:
+        more = len(replies) - NAMED_ITEMS
+        shown.append(f"… and {more} more {'item' if more == 1 else 'items'} added.")
+    return "\n".join(shown)
+
+
 def _refusals(refused: Sequence[tuple[str, str]]) -> str:
-    return "\n".join(f"Not added: “{line}”: {why}" for line, why in refused)
+    shown = [f"Not added: {quoted(line)}: {why}" for line, why in refused[:NAMED_ITEMS]]
+    if len(refused) > NAMED_ITEMS:
+        more = len(refused) - NAMED_ITEMS
+        shown.append(f"… and {more} more {'line' if more == 1 else 'lines'} not added.")
+    return "\n".join(shown)

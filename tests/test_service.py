@@ -7,6 +7,7 @@ import redis
 
 from bot.domain import commands as c
 from bot.domain.model import Stage
+from bot.domain.text import MAX_ITEMS, MAX_LINES
 from bot.service import Batch, WorkshopService
 from bot.store.workshops import WorkshopStore
 from tests.builders import SEED_PERSONA
@@ -86,3 +87,79 @@ def test_votes_through_the_service_use_the_machines_messages(
     assert workshop is not None
     assert workshop.stage is Stage.SLICING
     assert workshop.votes == {}
+
+
+def _at_activities(service: WorkshopService, team_id: str) -> None:
+    steps: list[tuple[str, c.Command]] = [
+        ("UANA", c.Start(team_id=team_id, channel_id=C, title="Tracking")),
+        ("UBEN", c.SetPersona(text=SEED_PERSONA)),
+        ("UANA", c.Next()),
+    ]
+    for actor, command in steps:
+        assert service.handle(team_id, C, actor, command).ok
+
+
+def _activities(*lines: str) -> Batch:
+    return Batch(lines=[(line, c.AddActivity(text=line)) for line in lines])
+
+
+def test_a_reply_over_the_line_limit_is_refused_whole_and_changes_nothing(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    service = WorkshopService(WorkshopStore(redis_client))
+    _at_activities(service, team_id)
+    before = service.store.load(team_id, C)
+    reply = service.handle_batch(
+        team_id, C, "UBEN", _activities(*(f"Step {n}" for n in range(MAX_LINES + 1)))
+    )
+    assert not reply.ok
+    assert reply.text == (
+        f"That is {MAX_LINES + 1} lines; one message or form adds at most {MAX_LINES} items, "
+        f"one per line. Nothing was added: send them in parts of up to {MAX_LINES} lines."
+    )
+    assert service.store.load(team_id, C) == before
+    assert service.handle_batch(team_id, C, "UBEN", _activities("Only one")).ok
+
+
+def test_the_item_limit_is_named_and_a_batch_says_what_was_not_added(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    service = WorkshopService(WorkshopStore(redis_client))
+    _at_activities(service, team_id)
+    limit = MAX_ITEMS["activity"]
+    lines = [f"Step {n}" for n in range(limit + 3)]
+    reply = service.handle_batch(team_id, C, "UBEN", _activities(*lines))
+    assert reply.ok
+    assert [line for line, _ in reply.refused] == lines[limit:]
+    assert all(f"already has {limit} activities, the most" in why for _, why in reply.refused)
+    assert "… and 10 more items added." in reply.text
+    assert "Not added: “Step 22”: This map already has 20 activities" in reply.text
+    workshop = service.store.load(team_id, C)
+    assert workshop is not None
+    assert len(workshop.activities) == limit
+    one_more = service.handle(team_id, C, "UBEN", c.AddActivity(text="One more"))
+    assert not one_more.ok
+    assert one_more.text.startswith(f"This map already has {limit} activities")
+
+
+def test_a_batch_names_ten_refusals_and_counts_the_rest_escaped(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    service = WorkshopService(WorkshopStore(redis_client))
+    _at_activities(service, team_id)
+    lines = [f"<!channel> {'x' * 60} {n}" for n in range(25)]
+    reply = service.handle_batch(team_id, C, "UBEN", _activities(*lines))
+    assert not reply.ok
+    assert len(reply.refused) == 25
+    assert reply.text.count("Not added:") == 10
+    assert reply.text.endswith("… and 15 more lines not added.")
+    assert "<!channel>" not in reply.text
+    assert "&lt;!channel&gt;" in reply.text
+
+
+def test_a_mistyped_story_id_in_a_vote_is_escaped(redis_client: redis.Redis, team_id: str) -> None:
+    service = WorkshopService(WorkshopStore(redis_client))
+    walk_to_voting(service, team_id)
+    reply = service.handle(team_id, C, "UBEN", c.CastVote(story_id="<@U1>"))
+    assert not reply.ok
+    assert reply.text == "&lt;@U1&gt; is not a story id; they look like S1."

@@ -13,8 +13,13 @@ that is not in the table is refused with a message saying when the command appli
   empty ones);
 - only the facilitator moves stages, slices, publishes, cancels, reorders and sets the
   vote budget; ``back`` reopens the previous stage and keeps everything;
-- text is trimmed, empty or over-long text refused, duplicates under the same parent
-  refused (case-insensitive);
+- text is normalised (``bot.domain.text.normalise``), empty or over-long text refused,
+  duplicates under the same parent refused (after normalising, case-insensitive);
+- a workshop holds at most ``MAX_ITEMS`` activities, tasks and stories; one more is
+  refused with a message naming the limit;
+- user text in a reply or refusal is escaped for Slack (``quoted``, ``escape``): it is
+  shown as typed and never becomes a link or a mention; a refusal that lists items
+  names at most ``NAMED_ITEMS`` of them and counts the rest;
 - dot voting: one vote per person per story, at most ``vote_budget`` per person, only
   in the voting stage; taking a vote back frees it;
 - slices are ordered (first defined is Release 1), a story is in at most one slice,
@@ -51,7 +56,17 @@ from bot.domain.model import (
     Task,
     Workshop,
 )
-from bot.domain.text import LIMITS, clean, normalise_id, same_text
+from bot.domain.text import (
+    LIMITS,
+    MAX_ITEMS,
+    clean,
+    escape,
+    listed,
+    normalise,
+    normalise_id,
+    quoted,
+    same_text,
+)
 
 
 @dataclass(frozen=True)
@@ -89,10 +104,6 @@ OPEN_STAGES: Final = STAGE_ORDER
 # ----- helpers ----------------------------------------------------------------------
 
 
-def _quote(text: str) -> str:
-    return f"“{text}”"
-
-
 def _contributed(w: Workshop, actor: str) -> tuple[str, ...]:
     return w.participants if actor in w.participants else (*w.participants, actor)
 
@@ -112,43 +123,72 @@ def _changed(w: Workshop, reply: str, *effects: Effect, **update: Any) -> Outcom
     return Outcome(w.model_copy(update=update), (*effects, RefreshBoard()), reply)
 
 
+#: How much of a mistyped id a refusal repeats.
+_SHOWN_ID_CHARS: Final = 20
+
+
+def shown_id(raw: str) -> str:
+    """A mistyped id as the refusal repeats it: normalised, shortened, escaped."""
+    text = normalise(raw)
+    if len(text) > _SHOWN_ID_CHARS:
+        text = text[: _SHOWN_ID_CHARS - 1] + "…"
+    return escape(text) or "That"
+
+
 def _require_id(raw: str, kind: str) -> str:
     item_id = normalise_id(raw)
     if item_id is None or item_id[0] != kind:
         noun = {"A": "an activity", "T": "a task", "S": "a story"}[kind]
-        raise Rejected(f"{raw.strip() or 'That'} is not {noun} id; they look like {kind}1.")
+        raise Rejected(f"{shown_id(raw)} is not {noun} id; they look like {kind}1.")
     return item_id
 
 
 def _existing_activity(w: Workshop, raw: str) -> Activity:
-    found = w.activity(_require_id(raw, "A"))
+    item_id = _require_id(raw, "A")
+    found = w.activity(item_id)
     if found is None:
-        raise Rejected(f"{raw.strip().upper()} does not exist in this workshop.")
+        raise Rejected(f"{item_id} does not exist in this workshop.")
     return found
 
 
 def _existing_task(w: Workshop, raw: str) -> Task:
-    found = w.task(_require_id(raw, "T"))
+    item_id = _require_id(raw, "T")
+    found = w.task(item_id)
     if found is None:
-        raise Rejected(f"{raw.strip().upper()} does not exist in this workshop.")
+        raise Rejected(f"{item_id} does not exist in this workshop.")
     return found
 
 
 def _existing_story(w: Workshop, raw: str) -> Story:
-    found = w.story(_require_id(raw, "S"))
+    item_id = _require_id(raw, "S")
+    found = w.story(item_id)
     if found is None:
-        raise Rejected(f"{raw.strip().upper()} does not exist in this workshop.")
+        raise Rejected(f"{item_id} does not exist in this workshop.")
     return found
+
+
+def _room_for(
+    kind: str, items: tuple[Activity, ...] | tuple[Task, ...] | tuple[Story, ...]
+) -> None:
+    """Refuse one more item of ``kind`` when the workshop holds the most it can."""
+    limit = MAX_ITEMS[kind]
+    if len(items) >= limit:
+        many = {"activity": "activities", "task": "tasks", "story": "stories"}[kind]
+        raise Rejected(
+            f"This map already has {limit} {many}, the most a workshop can hold; "
+            f"nothing was added. Merge or reword existing {many} instead."
+        )
 
 
 def _refuse_duplicate(text: str, siblings: Iterable[Activity | Task | Story], where: str) -> None:
     for item in siblings:
         if same_text(item.text, text):
-            raise Rejected(f"{_quote(text)} is already on the map {where} as {item.id}.")
+            raise Rejected(f"{quoted(text)} is already on the map {where} as {item.id}.")
 
 
 def _names(items: Iterable[Activity | Task]) -> str:
-    return ", ".join(f"{i.id} {_quote(i.text)}" for i in items)
+    """``A1 “Plan”, A2 “Track”``; past ``NAMED_ITEMS``, the rest counted."""
+    return listed([f"{i.id} {quoted(i.text)}" for i in items])
 
 
 def _stories_exist(w: Workshop, raw_ids: Iterable[str]) -> tuple[str, ...]:
@@ -162,7 +202,7 @@ def _stories_exist(w: Workshop, raw_ids: Iterable[str]) -> tuple[str, ...]:
 
 
 def _release_label(w: Workshop, index: int) -> str:
-    return f"Release {index + 1} {_quote(w.slices[index].name)}"
+    return f"Release {index + 1} {quoted(w.slices[index].name)}"
 
 
 # ----- vote messages (shared with the store's atomic vote path) --------------------
@@ -197,7 +237,7 @@ def vote_taken_back(story_id: str, used: int, budget: int) -> str:
 def start(command: c.Start, actor: str, now: datetime) -> Outcome:
     title = (
         clean(command.title, "title", "`/storymap start Delivery tracking`")
-        if (command.title.strip())
+        if normalise(command.title)
         else DEFAULT_TITLE
     )
     workshop = Workshop(
@@ -212,7 +252,7 @@ def start(command: c.Start, actor: str, now: datetime) -> Outcome:
     return Outcome(
         workshop,
         (OpenStage(stage=Stage.PERSONA), RefreshBoard()),
-        f"Workshop {_quote(title)} started: you facilitate. First, who is the persona?",
+        f"Workshop {quoted(title)} started: you facilitate. First, who is the persona?",
     )
 
 
@@ -231,7 +271,7 @@ def _set_persona(w: Workshop, cmd: c.SetPersona, actor: str, now: datetime) -> O
     verb = "replaced" if w.persona else "set"
     return _changed(
         w,
-        f"Persona {verb}: {text}",
+        f"Persona {verb}: {escape(text)}",
         persona=Persona(text=text, author=actor, set_at=now),
         **_credit(w, actor),
     )
@@ -240,11 +280,12 @@ def _set_persona(w: Workshop, cmd: c.SetPersona, actor: str, now: datetime) -> O
 def _add_activity(w: Workshop, cmd: c.AddActivity, actor: str, now: datetime) -> Outcome:
     text = clean(cmd.text, "activity", "`/storymap add Plan shipment`")
     _refuse_duplicate(text, w.activities, "in the backbone")
+    _room_for("activity", w.activities)
     number = w.counters.A + 1
     activity = Activity(id=f"A{number}", text=text, author=actor, created_at=now)
     return _changed(
         w,
-        f"Added {activity.id} {_quote(text)} to the backbone.",
+        f"Added {activity.id} {quoted(text)} to the backbone.",
         activities=(*w.activities, activity),
         counters=w.counters.model_copy(update={"A": number}),
         **_credit(w, actor),
@@ -255,11 +296,12 @@ def _add_task(w: Workshop, cmd: c.AddTask, actor: str, now: datetime) -> Outcome
     activity = _existing_activity(w, cmd.activity_id)
     text = clean(cmd.text, "task", f"`/storymap add {activity.id} View real-time map`")
     _refuse_duplicate(text, w.tasks_of(activity.id), f"under {activity.id}")
+    _room_for("task", w.tasks)
     number = w.counters.T + 1
     task = Task(id=f"T{number}", activity_id=activity.id, text=text, author=actor, created_at=now)
     return _changed(
         w,
-        f"Added {task.id} {_quote(text)} under {activity.id} {_quote(activity.text)}.",
+        f"Added {task.id} {quoted(text)} under {activity.id} {quoted(activity.text)}.",
         tasks=(*w.tasks, task),
         counters=w.counters.model_copy(update={"T": number}),
         **_credit(w, actor),
@@ -270,11 +312,12 @@ def _add_story(w: Workshop, cmd: c.AddStory, actor: str, now: datetime) -> Outco
     task = _existing_task(w, cmd.task_id)
     text = clean(cmd.text, "story", f"`/storymap add {task.id} See the driver on a map`")
     _refuse_duplicate(text, w.stories_of(task.id), f"under {task.id}")
+    _room_for("story", w.stories)
     number = w.counters.S + 1
     story = Story(id=f"S{number}", task_id=task.id, text=text, author=actor, created_at=now)
     return _changed(
         w,
-        f"Added {story.id} {_quote(text)} under {task.id} {_quote(task.text)}.",
+        f"Added {story.id} {quoted(text)} under {task.id} {quoted(task.text)}.",
         stories=(*w.stories, story),
         counters=w.counters.model_copy(update={"S": number}),
         **_credit(w, actor),
@@ -286,7 +329,7 @@ def _gate(w: Workshop) -> None:
     if w.stage is Stage.PERSONA and w.persona is None:
         raise Rejected(
             "Add a persona first: the seed's rule is no map without one, or people argue "
-            "about whose workflow comes first. Use `/storymap persona <who>`, e.g. "
+            "about whose workflow comes first. Use `/storymap persona &lt;who&gt;`, e.g. "
             "`/storymap persona Operations Manager at a logistics company`."
         )
     if w.stage is Stage.ACTIVITIES and not w.activities:
@@ -298,14 +341,14 @@ def _gate(w: Workshop) -> None:
         if empty:
             raise Rejected(
                 f"Every activity needs a task before stories. Still empty: {_names(empty)}. "
-                f"Add one with `/storymap add {empty[0].id} <task>`."
+                f"Add one with `/storymap add {empty[0].id} &lt;task&gt;`."
             )
     if w.stage is Stage.STORIES:
         empty_tasks = [t for t in w.tasks if not w.stories_of(t.id)]
         if empty_tasks:
             raise Rejected(
                 f"Every task needs a story before voting. Still empty: {_names(empty_tasks)}. "
-                f"Add one with `/storymap add {empty_tasks[0].id} <story>`."
+                f"Add one with `/storymap add {empty_tasks[0].id} &lt;story&gt;`."
             )
 
 
@@ -407,7 +450,7 @@ def _define_slice(w: Workshop, cmd: c.DefineSlice, actor: str, now: datetime) ->
     ids = _stories_exist(w, cmd.story_ids)
     if not ids:
         if position is None:
-            raise Rejected(f"There is no release named {_quote(name)} to remove.")
+            raise Rejected(f"There is no release named {quoted(name)} to remove.")
         return _changed(
             w,
             f"Removed {_release_label(w, position)}.",
@@ -427,7 +470,7 @@ def _define_slice(w: Workshop, cmd: c.DefineSlice, actor: str, now: datetime) ->
     else:
         slices = tuple(release if n == position else r for n, r in enumerate(w.slices))
         label = f"Release {position + 1}"
-    return _changed(w, f"{label} {_quote(name)}: {' '.join(ids)}.", slices=slices)
+    return _changed(w, f"{label} {quoted(name)}: {' '.join(ids)}.", slices=slices)
 
 
 def _set_slices(w: Workshop, cmd: c.SetSlices, actor: str, now: datetime) -> Outcome:
@@ -436,14 +479,14 @@ def _set_slices(w: Workshop, cmd: c.SetSlices, actor: str, now: datetime) -> Out
     for plan in cmd.slices:
         name = clean(plan.name, "release", "View map + ETA")
         if any(same_text(r.name, name) for r in slices):
-            raise Rejected(f"Two releases are named {_quote(name)}; give each its own name.")
+            raise Rejected(f"Two releases are named {quoted(name)}; give each its own name.")
         ids = _stories_exist(w, plan.story_ids)
         if not ids:
-            raise Rejected(f"Release {_quote(name)} has no stories; pick at least one.")
+            raise Rejected(f"Release {quoted(name)} has no stories; pick at least one.")
         for sid in ids:
             if sid in seen:
                 raise Rejected(
-                    f"{sid} is in both {_quote(seen[sid])} and {_quote(name)}; "
+                    f"{sid} is in both {quoted(seen[sid])} and {quoted(name)}; "
                     "a story belongs to one release."
                 )
             seen[sid] = name
@@ -470,7 +513,7 @@ def _publish(w: Workshop, cmd: c.Publish, actor: str, now: datetime) -> Outcome:
 def _cancel(w: Workshop, cmd: c.Cancel, actor: str, now: datetime) -> Outcome:
     return _changed(
         w,
-        f"Workshop {_quote(w.title)} cancelled. Everything added stays in the history.",
+        f"Workshop {quoted(w.title)} cancelled. Everything added stays in the history.",
         Announce(text=f"<@{actor}> cancelled the workshop."),
         stage=Stage.CANCELLED,
         deadline=None,
@@ -585,7 +628,7 @@ def apply(state: Workshop | None, command: c.Command, actor: str, now: datetime)
     if isinstance(command, c.Start):
         if state is not None and state.stage.is_open:
             raise Rejected(
-                f"A workshop is already running here: {_quote(state.title)}, facilitated by "
+                f"A workshop is already running here: {quoted(state.title)}, facilitated by "
                 f"<@{state.facilitator}>. It must be published or cancelled before a new one."
             )
         return start(command, actor, now)

@@ -51,6 +51,7 @@ from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.errors import Rejected
+from bot.domain.text import normalise, quoted
 
 #: How far ahead a deadline may be.
 MAX_AHEAD: Final = timedelta(days=90)
@@ -473,8 +474,7 @@ def _day_text(day: date) -> str:
 
 def _quote(text: str) -> str:
     """The user's text echoed back: one line, short, and unable to ping or link."""
-    flat = _SPACE.sub(" ", text).strip()
+    flat = normalise(text)
     if len(flat) > _QUOTE_MAX:
         flat = flat[: _QUOTE_MAX - 1].rstrip() + "…"
-    escaped = flat.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return "“" + escaped.replace("`", "'") + "”"
+    return quoted(flat.replace("`", "'"))

@@ -29,11 +29,11 @@ LIST_BUDGET: Final = 600
 
 #: The slash command that adds or does the stage's work, for people who prefer typing.
 COMMANDS: Final[dict[Stage, str]] = {
-    Stage.PERSONA: "`/storymap persona <who>`",
-    Stage.ACTIVITIES: "`/storymap add <activity>`",
-    Stage.TASKS: "`/storymap add <A#> <task>`",
-    Stage.STORIES: "`/storymap add <T#> <story>`",
-    Stage.SLICING: "`/storymap slice <name> = <S#> <S#> …`",
+    Stage.PERSONA: "`/storymap persona &lt;who&gt;`",
+    Stage.ACTIVITIES: "`/storymap add &lt;activity&gt;`",
+    Stage.TASKS: "`/storymap add &lt;A#&gt; &lt;task&gt;`",
+    Stage.STORIES: "`/storymap add &lt;T#&gt; &lt;story&gt;`",
+    Stage.SLICING: "`/storymap slice &lt;name&gt; = &lt;S#&gt; &lt;S#&gt; …`",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.model import Workshop
-from bot.render.blocks import actions, button, context, section
+from bot.render.blocks import actions, button, context, section, sections
 from bot.render.ids import ActionId, Ref
 from bot.render.message import Message, message
 from bot.render.text import escape, plural, quoted
@@ -44,10 +44,11 @@ def nudge_message(w: Workshop, user: str, way_in: tuple[str, str, Ref], deadline
 
 def times_up_message(w: Workshop, text: str) -> Message:
     ref = Ref(number=w.number, stage=w.stage, channel=w.channel_id)
+    # ``text`` quotes a refusal: split at Slack's 3,000 characters per section, never cut.
     return message(
         text,
         [
-            section(text),
+            *sections(text),
             actions(TIMES_UP_BLOCK, [button("Next stage →", ActionId.NEXT_STAGE, ref, "primary")]),
         ],
     )

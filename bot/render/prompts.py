@@ -134,7 +134,7 @@ def _tasks(w: Workshop, ix: MapIndex, activity_id: str) -> Message:
             f"*{title}*\nWhat steps make up this activity? Short phrases, verb first, e.g. "
             "for Track delivery: View real-time map, See estimated arrival time."
         ),
-        section(_ways("task", Stage.TASKS, f"`/storymap add {activity.id} <task>`")),
+        section(_ways("task", Stage.TASKS, f"`/storymap add {activity.id} &lt;task&gt;`")),
     ]
     existing = [f"{t.id} {quoted(t.text)}" for t in ix.tasks_of.get(activity.id, [])]
     if existing:
@@ -157,7 +157,7 @@ def _stories(w: Workshop, ix: MapIndex, task_id: str) -> Message:
             f"*{title}*{under}\nWhat would {persona_name(w)} need at this step? "
             "One card per story, most important first."
         ),
-        section(_ways("story", Stage.STORIES, f"`/storymap add {task.id} <story>`")),
+        section(_ways("story", Stage.STORIES, f"`/storymap add {task.id} &lt;story&gt;`")),
     ]
     existing = [f"{s.id} {quoted(s.text)}" for s in ix.stories_of.get(task.id, [])]
     if existing:

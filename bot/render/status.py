@@ -18,7 +18,7 @@ from bot.render.board import counts, deadline_lines
 from bot.render.guide import missing_for_next, progress_line
 from bot.render.index import index
 from bot.render.message import Message, message
-from bot.render.text import mention, quoted
+from bot.render.text import escape, mention, quoted
 
 USAGE: Final = (
     ("/storymap start [title]", "start a workshop in this channel; you facilitate"),
@@ -78,7 +78,8 @@ def _voting_started(stage: Stage) -> bool:
 
 
 def help_message() -> Message:
-    usage = "\n".join(f"`{command}`  {what}" for command, what in USAGE)
+    # The usage is written as typed; in mrkdwn, ``<text>`` would be read as a link.
+    usage = "\n".join(f"`{escape(command)}`  {what}" for command, what in USAGE)
     blocks: list[Block] = [
         header("Story mapping with /storymap"),
         section(

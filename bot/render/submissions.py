@@ -4,8 +4,9 @@ Rules kept:
 - parsers read only the block and action ids of ``bot.render.ids``; they check shape, not
   rules: trimming, limits, duplicates and unknown ids are the machine's to refuse, with
   its own messages;
-- items are one per line: lines are trimmed, empty lines dropped, and a leading list
-  marker people paste with lists (``-``, ``*``, ``•``, ``1.``, ``1)``) is removed;
+- items are one per line: lines are normalised (``bot.domain.text.normalise``), lines
+  with nothing visible dropped, and a leading list marker people paste with lists
+  (``-``, ``*``, ``•``, ``1.``, ``1)``) is removed;
 - a release slot is kept when it has a name and stories, skipped when empty; half-filled
   slots and tokens that are not story ids raise ``InvalidSubmission``, whose ``errors``
   (block id -> message) is what Slack's ``response_action: "errors"`` shows under the
@@ -18,7 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
-from bot.domain.text import normalise_id
+from bot.domain.text import normalise, normalise_id
 from bot.render.ids import (
     ITEMS_BLOCK,
     ITEMS_INPUT,
@@ -45,10 +46,10 @@ class InvalidSubmission(ValueError):
 
 
 def split_items(text: str) -> list[str]:
-    """One item per non-empty line, trimmed, without a pasted list marker."""
+    """One item per line with something visible, normalised, without a list marker."""
     items = []
     for line in text.splitlines():
-        item = _MARKER.sub("", line.strip()).strip()
+        item = _MARKER.sub("", normalise(line)).strip()
         if item:
             items.append(item)
     return items

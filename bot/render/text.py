@@ -1,7 +1,8 @@
 """Text helpers for Slack: escaping, mentions, and cutting text to Slack's sizes.
 
 Rules kept:
-- every piece of user text shown in a message or modal goes through ``escape``: Slack
+- every piece of user text shown in a message or modal goes through ``escape``, the
+  one escaping path of ``bot.domain.text`` that the machine's replies use too: Slack
   reads ``<...>`` as mentions and links, so an escaped ``<!channel>``, ``<!here>`` or
   ``<@U123>`` typed by someone is shown as typed and pings nobody. Only the three
   characters Slack reserves are replaced; nothing else is changed;
@@ -16,26 +17,31 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
+from bot.domain.text import escape, quoted
+
 #: Slack's limit on a section's text.
 SECTION_CHARS: Final = 3000
 #: Spelled by name: linters read the sign as a letter x, but it is the "times" sign.
 TIMES: Final = "\N{MULTIPLICATION SIGN}"
 
-_ESCAPES: Final = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _ENTITY_MAX: Final = len("&amp;")
 
-
-def escape(text: str) -> str:
-    return text.translate(_ESCAPES)
+__all__ = [
+    "SECTION_CHARS",
+    "TIMES",
+    "capped_join",
+    "chunks",
+    "clip",
+    "escape",
+    "mention",
+    "plural",
+    "quoted",
+    "split_line",
+]
 
 
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
-
-
-def quoted(text: str) -> str:
-    """User text in curly quotes, escaped: “Assign driver”."""
-    return f"“{escape(text)}”"
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain import commands as c
-from bot.domain.text import normalise_id
+from bot.domain.text import escape, normalise_id
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def parse(raw: str, team_id: str, channel_id: str) -> Request:
         return _SIMPLE[verb] if not rest else Usage(f"`/storymap {verb}` takes nothing after it.")
     parser = _PARSERS.get(verb)
     if parser is None:
-        return Usage(f"I don't know `{verb}`. `/storymap help` lists what I understand.")
+        return Usage(f"I don't know `{escape(verb)}`. `/storymap help` lists what I understand.")
     return parser(rest)
 
 
@@ -123,7 +123,7 @@ def _add(rest: str) -> Request:
     if not rest:
         return Usage(
             "Say what to add: `/storymap add Plan shipment` (an activity), "
-            "`/storymap add A1 <task>` or `/storymap add T1 <story>`."
+            "`/storymap add A1 &lt;task&gt;` or `/storymap add T1 &lt;story&gt;`."
         )
     first, text = _split(rest)
     item = normalise_id(first)

@@ -39,7 +39,7 @@ def test_tasks_gate_names_the_empty_activities() -> None:
     message = refused(w, c.Next())
     assert message == (
         "Every activity needs a task before stories. Still empty: A2 “Assign driver”, "
-        "A3 “Track delivery”, A4 “Resolve issues”. Add one with `/storymap add A2 <task>`."
+        "A3 “Track delivery”, A4 “Resolve issues”. Add one with `/storymap add A2 &lt;task&gt;`."
     )
 
 

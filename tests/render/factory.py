@@ -3,19 +3,50 @@
 ``grown`` makes a map of any size (spread evenly over activities and tasks) and walks
 it to the stage asked for; ``HOSTILE`` is text that would ping the channel, a user and
 everyone online if it were not escaped.
+
+Both builders lift the domain's item limits (``MAX_ITEMS``) while they run: a workshop
+saved before the limits existed can be larger, and the renderer must still split it
+into messages Slack accepts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import ParamSpec, TypeVar
+from unittest.mock import patch
+
 from bot.domain import commands as c
 from bot.domain.model import Stage, Workshop
+from bot.domain.text import MAX_ITEMS
 from tests.builders import FACILITATOR, Clock, run
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@contextmanager
+def no_item_limits() -> Iterator[None]:
+    with patch.dict(MAX_ITEMS, dict.fromkeys(MAX_ITEMS, 1000000)):
+        yield
+
+
+def _unlimited(build: Callable[P, R]) -> Callable[P, R]:
+    @wraps(build)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with no_item_limits():
+            return build(*args, **kwargs)
+
+    return wrapper
+
 
 HOSTILE = "<!channel> <!here> <@U123> & <http://x.io|go>"
 #: What must never appear unescaped in anything the renderer produces.
 RAW_MARKUP = ("<!channel>", "<!here>", "<@U123>", "<http://x.io")
 
 
+@_unlimited
 def grown(
     stage: Stage,
     *,
@@ -56,6 +87,7 @@ def grown(
     return w
 
 
+@_unlimited
 def worst_case(stage: Stage) -> Workshop:
     """Every text at the domain's longest, made of characters that grow fivefold when
     escaped (``&`` -> ``&amp;``), on a map with many activities, tasks and stories."""

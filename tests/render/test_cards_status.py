@@ -9,7 +9,7 @@ from bot.domain.model import Stage
 from bot.render.cards import story_card
 from bot.render.ids import ActionId, CallbackId, Ref
 from bot.render.status import help_message, status
-from bot.render.text import TIMES
+from bot.render.text import TIMES, escape
 from tests.builders import PARTICIPANTS, run, workshop_at
 from tests.render.checks import sendable
 from tests.render.test_board import shown
@@ -67,7 +67,7 @@ def test_help_lists_the_whole_text_interface() -> None:
         "budget <n>",
         "order <T#> <S#> ...",
     ):
-        assert f"`/storymap {command}`" in text, command
+        assert f"`/storymap {escape(command)}`" in text, command
 
 
 def test_refs_are_small_json_that_round_trips() -> None:

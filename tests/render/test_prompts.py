@@ -20,7 +20,7 @@ def test_the_tasks_stage_has_one_prompt_per_activity() -> None:
     text = shown(sendable(message).blocks)
     assert "*Tasks under A2 “Assign driver”*" in text
     assert "*or simply reply in this thread, one task per line*" in text
-    assert "`/storymap add A2 <task>`" in text
+    assert "`/storymap add A2 &lt;task&gt;`" in text
     (add,) = elements(message.blocks)
     assert add["action_id"] == ActionId.OPEN_ADD_MODAL
     assert Ref.loads(add["value"]) == Ref(number=w.number, anchor="A2", stage=Stage.TASKS)
@@ -34,15 +34,15 @@ def test_the_stories_stage_has_one_prompt_per_task() -> None:
     text = shown(prompts["T3"].blocks)
     assert "*Story cards under T3 “View real-time map”* (in A3 “Track delivery”)" in text
     assert "one story per line" in text
-    assert "`/storymap add T3 <story>`" in text
+    assert "`/storymap add T3 &lt;story&gt;`" in text
 
 
 @pytest.mark.parametrize(
     ("stage", "action", "words"),
     [
-        (Stage.PERSONA, ActionId.OPEN_PERSONA_MODAL, "`/storymap persona <who>`"),
+        (Stage.PERSONA, ActionId.OPEN_PERSONA_MODAL, "`/storymap persona &lt;who&gt;`"),
         (Stage.ACTIVITIES, ActionId.OPEN_ADD_MODAL, "one activity per line"),
-        (Stage.SLICING, ActionId.OPEN_SLICING_MODAL, "`/storymap slice <name> ="),
+        (Stage.SLICING, ActionId.OPEN_SLICING_MODAL, "`/storymap slice &lt;name&gt; ="),
     ],
 )
 def test_single_prompts_offer_the_button_and_the_command(

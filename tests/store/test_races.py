@@ -25,6 +25,7 @@ from bot.domain.model import Stage, Workshop
 from bot.store.client import RedisClient, client_from_url
 from bot.store.workshops import Keys, WorkshopStore
 from tests.builders import FACILITATOR, T0, workshop_at
+from tests.render.factory import no_item_limits
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
 CHANNEL = "CRACE"
@@ -42,6 +43,12 @@ def act(command: c.Command, actor: str) -> Callable[[Workshop | None], Outcome]:
 
 def _add_stories(store_url: str, team_id: str, worker: int) -> int:
     store = WorkshopStore(client_from_url(store_url))
+    with no_item_limits():  # the race is the subject here, not the item limits
+        _add_each(store, team_id, worker)
+    return ADDS
+
+
+def _add_each(store: WorkshopStore, team_id: str, worker: int) -> None:
     for n in range(ADDS):
         task = f"T{1 + (worker + n) % 7}"
         command = c.AddStory(task_id=task, text=f"story {worker}-{n}")
@@ -52,7 +59,6 @@ def _add_stories(store_url: str, team_id: str, worker: int) -> int:
             assert store.update(
                 team_id, CHANNEL, act(command, f"UADD{worker}"), delivery_id=f"add-{worker}-{n}"
             ).duplicate
-    return ADDS
 
 
 def _vote(store_url: str, team_id: str, worker: int, number: int, stories: int) -> VoteLog:

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App
 
 from bot.domain import commands as c
 from bot.domain.machine import NO_WORKSHOP, facilitator_only
+from bot.domain.text import quoted
 from bot.render.status import help_message, status
 from bot.slack.deps import Deps
 from bot.slack.notices import ResolveDeadline, Welcome
@@ -57,7 +58,7 @@ def register(app: App, deps: Deps) -> None:
                     workshop.number,
                     [ResolveDeadline(user=user, text=text, auto=auto)],
                 )
-                ack(text=f"Setting the deadline to “{text}”, read in your time zone…")
+                ack(text=f"Setting the deadline to {quoted(text)}, read in your time zone…")
             case _:
                 extra = (
                     [Welcome(response_url=command["response_url"], user=user)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any
 
@@ -13,6 +12,7 @@ from bot.domain.model import Stage
 from bot.render.submissions import split_items
 from bot.service import Batch
 from bot.slack.deps import Deps
+from bot.slack.incoming import plain_text
 from bot.slack.listeners.views import item_command
 from bot.slack.notices import React
 from bot.slack.refs import prompt_name
@@ -35,7 +35,7 @@ def register(app: App, deps: Deps) -> None:
         if about is None or not about.startswith("prompt:"):
             return
         _, stage, anchor = about.split(":", 2)
-        lines = split_items(html.unescape(event.get("text", "")))
+        lines = split_items(plain_text(event.get("text", "")))
         if not lines:
             return
         if stage == Stage.PERSONA.value:
