@@ -161,10 +161,12 @@ class SocketModeServer:
         self._closing.set()
         with self._lock:
             self._lock.notify_all()
+        if self._thread is None:
+            self._server.socket.close()  # never served: shutdown() would wait for serving
+            return
         self._server.shutdown()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._thread.join(timeout=5)
+        self._thread = None
 
     # -- reading -----------------------------------------------------------------------
 
@@ -232,7 +234,8 @@ class SocketModeServer:
     # -- acting as Slack ---------------------------------------------------------------
 
     def disconnect(self, reason: str = "refresh_requested") -> int:
-        """Tell every open connection to reconnect; return how many were told."""
+        """Tell every open connection to reconnect (``refresh_requested``) or that it is
+        about to close (``warning``); return how many were told."""
         with self._lock:
             links = [link for link in self._links if not link.retiring]
             for link in links:

@@ -9,6 +9,7 @@ Two kinds of app connect here, both over real sockets: a bare WebSocket client (
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ from slack_bolt import Ack, App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from slacksim import SlackSimulator
@@ -293,6 +294,49 @@ def test_refresh_requested_the_client_reconnects_and_requests_follow(
     assert delivery.shown.text == "ok after"
     numbers = [e.connection for e in sim.socket_mode.envelopes if e.acked]
     assert numbers == [1, 2]
+
+
+def test_a_connection_told_to_disconnect_is_closed_after_the_grace_period(
+    sim: SlackSimulator, client: WebClient
+) -> None:
+    sim.socket_mode.grace = 0.2
+    with connect(open_url(sim, client)) as ws:
+        receive(ws)
+        assert sim.socket_mode.disconnect("warning") == 1
+        told = receive(ws)
+        assert (told["type"], told["reason"]) == ("disconnect", "warning")
+        with pytest.raises(ConnectionClosed):
+            ws.recv(timeout=5)
+    sim.wait_for(lambda: sim.socket_mode.open_connections == 0, message="closed")
+
+
+def test_a_request_waits_for_the_app_to_reconnect(sim: SlackSimulator, client: WebClient) -> None:
+    sim.socket_mode.grace = 0.1
+    with connect(open_url(sim, client)) as ws:
+        receive(ws)
+        sim.socket_mode.disconnect()
+    sim.wait_for(lambda: sim.socket_mode.open_connections == 0, message="closed")
+    answered: list[JsonDict] = []
+
+    def reconnect_later() -> None:
+        threading.Event().wait(0.5)
+        with connect(open_url(sim, client)) as again:
+            receive(again)
+            envelope = receive(again)
+            answered.append(envelope)
+            reply = {"envelope_id": envelope["envelope_id"], "payload": {"text": "back"}}
+            again.send(json.dumps(reply))
+            sim.wait_for(lambda: sim.socket_mode.envelopes, message="the ack recorded")
+
+    later = threading.Thread(target=reconnect_later)
+    later.start()
+    delivery = sim.user("U_ANA").slash("team", "/storymap", "help")
+    later.join(timeout=10)
+    assert delivery.ok, delivery
+    assert delivery.shown is not None
+    assert delivery.shown.text == "back"
+    assert answered[0]["envelope_id"] == delivery.envelope_id
+    assert sim.socket_mode.envelopes[0].connection == 2
 
 
 def test_without_a_socket_connection_the_driver_posts_over_http(
