@@ -162,7 +162,12 @@ class SocketModeServer:
         with self._lock:
             self._lock.notify_all()
         if self._thread is None:
-            self._server.socket.close()  # never served: shutdown() would wait for serving
+            # Never served: shutdown() would wait for serve_forever() to end.
+            self._server.socket.close()
+            for end in ("shutdown_watcher", "shutdown_notifier"):  # its wake-up socketpair
+                pair_end = getattr(self._server, end, None)
+                if pair_end is not None:
+                    pair_end.close()
             return
         self._server.shutdown()
         self._thread.join(timeout=5)

@@ -346,3 +346,11 @@ def test_without_a_socket_connection_the_driver_posts_over_http(
     assert len(endpoint.received) == 1
     assert "X-Slack-Signature" in endpoint.received[0].headers
     assert sim.socket_mode.envelopes == []
+
+
+def test_a_simulator_that_never_served_closes_at_once() -> None:
+    unused = SlackSimulator()
+    closing = threading.Thread(target=unused.close, daemon=True)
+    closing.start()
+    closing.join(timeout=5)
+    assert not closing.is_alive()
