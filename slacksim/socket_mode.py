@@ -26,6 +26,7 @@ Rules kept (Slack's Socket Mode protocol, as the ``slack_sdk`` clients speak it)
   connection, delivers nothing more on them, and closes them after ``grace`` seconds
   unless the app closes them first; an app that was ever connected is waited for (up to
   the ack timeout) while it reconnects, rather than its request being dropped;
+- connection events are logged (INFO) under ``slacksim.socket_mode``, nothing else;
 - payloads are built by ``payloads`` exactly as for HTTP: the same form fields, the same
   interaction JSON, the same ``event_callback`` body, without signature headers.
 """
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import threading
 import time
 import uuid
@@ -143,6 +145,7 @@ class SocketModeServer:
             compression=None,
             ping_interval=20,
             max_size=2**20,
+            logger=logging.getLogger(__name__),
         )
         self.port = int(self._server.socket.getsockname()[1])
         self._thread: threading.Thread | None = None
