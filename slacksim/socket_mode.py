@@ -33,6 +33,7 @@ Rules kept (Slack's Socket Mode protocol, as the ``slack_sdk`` clients speak it)
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
@@ -415,26 +416,27 @@ class SocketModeServer:
         return connection.respond(HTTPStatus.UNAUTHORIZED, "invalid or used ticket\n")
 
     def _serve_link(self, connection: ServerConnection) -> None:
-        with self._lock:
-            link = _Link(next(self._numbers), connection)
-            count = 1 + sum(1 for known in self._links if not known.retiring)
-        # hello comes first: the link takes envelopes only once it has been sent.
-        link.send(
-            {
-                "type": "hello",
-                "num_connections": count,
-                "debug_info": {
-                    "host": "applink-sim",
-                    "build_number": 1,
-                    "approximate_connection_time": 18060,
-                },
-                "connection_info": {"app_id": self.workspace.identity.app_id},
-            }
-        )
-        with self._lock:
-            self._links.append(link)
-            self._opened += 1
-            self._lock.notify_all()
+        link = _Link(next(self._numbers), connection)
+        hello = {
+            "type": "hello",
+            "num_connections": 0,
+            "debug_info": {
+                "host": "applink-sim",
+                "build_number": 1,
+                "approximate_connection_time": 18060,
+            },
+            "connection_info": {"app_id": self.workspace.identity.app_id},
+        }
+        # Counted from now on, but hello is the first message: any envelope or disconnect
+        # for this link waits for the send lock until hello has gone out.
+        with link.send_lock:
+            with self._lock:
+                hello["num_connections"] = 1 + sum(1 for k in self._links if not k.retiring)
+                self._links.append(link)
+                self._opened += 1
+                self._lock.notify_all()
+            with contextlib.suppress(ConnectionClosed):
+                connection.send(json.dumps(hello))
         try:
             for message in connection:
                 self._on_message(message)
