@@ -4,7 +4,8 @@ Rules kept: a delivery keeps the exact bytes and headers sent (so a retry can re
 them and a test can verify the signature), the bot's answer (status 0 when it timed
 out), how long it took, what Slack displayed because of the ack (``shown``), and the
 Slack-side error the ack caused, if any (``ack_error``: ``operation_timeout``,
-``dispatch_failed``, ``invalid_blocks``, ``invalid_errors``...).
+``dispatch_failed``, ``invalid_blocks``, ``invalid_errors``...). A request sent over
+Socket Mode keeps its HTTP-equivalent body, no signature headers, and its ``envelope_id``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class Delivery:
     event_id: str | None = None
     ack_error: str | None = None
     shown: Ephemeral | Message | None = None
+    envelope_id: str | None = None
 
     @property
     def ok(self) -> bool:

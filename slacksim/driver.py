@@ -13,7 +13,9 @@ Rules kept:
   commands a fresh ``response_url``;
 - the bot's answer is applied as Slack applies it (``acks``) and the whole exchange is
   returned and kept as a :class:`Delivery`; ``retry`` resends a delivery's exact body with
-  ``X-Slack-Retry-Num``/``X-Slack-Retry-Reason``, signed afresh.
+  ``X-Slack-Retry-Num``/``X-Slack-Retry-Reason``, signed afresh;
+- once the app has connected in Socket Mode, every request goes over the socket instead
+  (``socket_mode``: the same payloads in envelopes, the ack read as the HTTP answer).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from slacksim import acks, payloads
@@ -39,6 +41,9 @@ from slacksim.user_driver import UserDriver
 from slacksim.webapi.context import ApiContext
 from slacksim.webapi.reactions import canonical_reaction
 from slacksim.webapi.shapes import message_json
+
+if TYPE_CHECKING:
+    from slacksim.socket_mode import SocketModeServer
 
 JsonDict = dict[str, Any]
 
@@ -56,8 +61,11 @@ class Driver:
         signing_secret: str,
         endpoint: Callable[[], str | None],
         ack_timeout: float = 3.0,
+        *,
+        socket: SocketModeServer | None = None,
     ) -> None:
         self._ctx = ctx
+        self._socket = socket
         self._responses = responses
         self.signing_secret = signing_secret
         self._endpoint = endpoint
@@ -333,6 +341,15 @@ class Driver:
         retry_num: int | None = None,
         retry_reason: str | None = None,
     ) -> tuple[Delivery, HttpResult]:
+        if self._socket is not None and self._socket.in_use:
+            return self._socket.exchange(
+                kind,
+                body,
+                content_type,
+                timeout=self.ack_timeout,
+                retry_num=retry_num,
+                retry_reason=retry_reason,
+            )
         url = self._endpoint()
         if url is None:
             raise SimulatorError("no bot endpoint: call set_bot_endpoint(url) first")

@@ -10,7 +10,9 @@ Rules kept:
   deep copy taken under the workspace lock: consistent, and never mutated behind the
   test's back;
 - rate limits and content limits are set at construction; rate limits may be swapped
-  later (``rate_limits`` setter), which refills every bucket.
+  later (``rate_limits`` setter), which refills every bucket;
+- ``apps.connections.open`` (with ``app_token``) and the Socket Mode WebSocket are served
+  by ``socket_mode``; once the app connects that way the driver delivers over it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from slacksim.limits import SlackLimits
 from slacksim.ratelimit import RateLimiter, RateLimits
 from slacksim.response_url import ResponseUrlEndpoint
 from slacksim.server import SimulatorServer
+from slacksim.socket_mode import METHOD as CONNECTIONS_OPEN
+from slacksim.socket_mode import SocketModeServer
 from slacksim.state import (
     ApiCall,
     Channel,
@@ -65,6 +69,7 @@ class SlackSimulator:
         app_id: str = "A0SIMAPP01",
         bot_name: str = "storymap",
         verification_token: str = "sim-verification-token",  # noqa: S107 (simulated, public)
+        app_token: str = "xapp-sim-app-token",  # noqa: S107 (simulated, public)
         rate_limits: RateLimits | None = None,
         limits: SlackLimits | None = None,
         ack_timeout: float = 3.0,
@@ -97,8 +102,14 @@ class SlackSimulator:
         self._responses = ResponseUrlEndpoint(self._ctx)
         self._bot_endpoints: list[str] = []
         self._next_endpoint = itertools.count()
+        self.socket_mode = SocketModeServer(self.workspace, app_token=app_token, host=host)
         self.driver = Driver(
-            self._ctx, self._responses, signing_secret, self._endpoint, ack_timeout
+            self._ctx,
+            self._responses,
+            signing_secret,
+            self._endpoint,
+            ack_timeout,
+            socket=self.socket_mode,
         )
         self._started = False
 
@@ -107,10 +118,12 @@ class SlackSimulator:
     def start(self) -> SlackSimulator:
         if not self._started:
             self._server.start()
+            self.socket_mode.start()
             self._started = True
         return self
 
     def close(self) -> None:
+        self.socket_mode.close()
         self._server.stop()
         self._started = False
 
@@ -348,6 +361,8 @@ class SlackSimulator:
     def _route(
         self, verb: str, path: str, query: str, headers: Mapping[str, str], body: bytes
     ) -> HttpAnswer:
+        if path == f"/api/{CONNECTIONS_OPEN}":
+            return self.socket_mode.connections_open(headers, query, body)
         if path.startswith("/api/"):
             return self._gateway.handle(path.removeprefix("/api/"), headers, query, body)
         if verb == "POST" and path.startswith("/response/"):

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
 
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from waitress.server import create_server
 
 from bot.config import LogSettings, SlackSettings, StoreSettings, load
@@ -86,6 +87,7 @@ class Bot:
             for lane in ("urgent", "outbox")
         ]
         self._dispatch = dispatch
+        self._socket: SocketModeHandler | None = None
         self._server: object = None
         self._stopping = False
         self._thread: threading.Thread | None = None
@@ -103,6 +105,14 @@ class Bot:
             self.start_dispatchers()
         self.url = f"http://{host}:{server.effective_port}"  # type: ignore[union-attr]
         return self.url
+
+    def start_socket_mode(self, app_token: str) -> None:
+        """Connect to Slack over Socket Mode (``apps.connections.open`` at ``api_url``, with
+        the app-level token) and return; requests are then served on the client's threads.
+        The background work is started apart (``start_dispatchers``), as ``run`` does."""
+        handler = SocketModeHandler(self.app, app_token)
+        handler.connect()  # type: ignore[no-untyped-call]
+        self._socket = handler
 
     def _serve(self) -> None:
         try:
@@ -126,6 +136,8 @@ class Bot:
     def stop(self) -> None:
         self._stopping = True
         self.stop_dispatchers()
+        if self._socket is not None:
+            self._socket.close()  # type: ignore[no-untyped-call]
         if self._server is not None:
             self._server.close()  # type: ignore[attr-defined]
         if self._thread is not None:
@@ -162,12 +174,11 @@ def run(*, serve: bool = True) -> int:
                 log.info("storymap: worker (dispatchers and scheduler only)")
                 threading.Event().wait()
             elif slack.socket_mode and slack.app_token is not None:
-                from slack_bolt.adapter.socket_mode import SocketModeHandler  # noqa: PLC0415
-
                 health = create_server(wsgi_app(None, client), host="0.0.0.0", port=slack.port)  # noqa: S104
                 threading.Thread(target=health.run, name="healthz", daemon=True).start()
                 log.info("storymap: Socket Mode; /healthz on port %d", slack.port)
-                SocketModeHandler(bot.app, slack.app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
+                bot.start_socket_mode(slack.app_token.get_secret_value())
+                threading.Event().wait()
             else:
                 everywhere = "0.0.0.0"  # noqa: S104 - a container's port must be reachable
                 server = create_server(

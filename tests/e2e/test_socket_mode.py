@@ -1,0 +1,161 @@
+"""The seed workshop in Socket Mode: the real bot connects to the simulator's WebSocket
+with an app-level token, and every request (slash commands, clicks, modals, thread
+replies, reactions) reaches it as an envelope and is answered by an ack.
+
+Also ``storymap run`` itself with ``SLACK_APP_TOKEN`` set and no signing secret, as a
+first-time user starts it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from bot.demo import RELEASES, STORIES, Scenario
+from bot.render.text import TIMES
+from bot.slack.main import Bot
+from slacksim import RateLimits, SlackSimulator
+from slacksim.render import message_lines
+from tests.e2e.conftest import PEOPLE, SECRET, TOKEN, Workspace
+
+pytestmark = [pytest.mark.store, pytest.mark.slow]
+
+APP_TOKEN = "xapp-1-e2e-app-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def socket_workspace(redis_url: str) -> Iterator[Workspace]:
+    team_id = f"T{uuid.uuid4().hex[:10].upper()}"
+    with SlackSimulator(
+        signing_secret=SECRET,
+        bot_token=TOKEN,
+        app_token=APP_TOKEN,
+        team_id=team_id,
+        rate_limits=RateLimits.slack(),
+    ) as sim:
+        for user_id, (name, tz) in PEOPLE.items():
+            sim.add_user(user_id, name, tz=tz)
+        channel = sim.add_channel("#delivery", members=list(PEOPLE)).id
+        client = redis.Redis.from_url(redis_url)
+        bot = Bot(
+            client,
+            token=TOKEN,
+            signing_secret="",
+            api_url=sim.api_url,
+            teams=frozenset({team_id}),
+        )
+        bot.start_socket_mode(APP_TOKEN)
+        bot.start_dispatchers()
+        sim.socket_mode.wait_connected()
+        try:
+            yield Workspace(sim=sim, bot=bot, channel=channel, team_id=team_id)
+        finally:
+            bot.stop()
+            client.close()
+
+
+def test_the_seed_workshop_end_to_end_in_socket_mode(socket_workspace: Workspace) -> None:
+    sim, channel = socket_workspace.sim, socket_workspace.channel
+    pinned_ts = Scenario(sim, channel).run()
+
+    # Every request went over the socket, was acknowledged in time, and none over HTTP.
+    deliveries = sim.driver.deliveries
+    assert {d.kind for d in deliveries} >= {
+        "slash_command",
+        "block_actions",
+        "view_submission",
+        "event_callback",
+    }
+    assert all(d.envelope_id is not None and d.ok for d in deliveries), [
+        (d.kind, d.ack_error) for d in deliveries if not d.ok
+    ]
+    envelopes = sim.socket_mode.envelopes
+    assert len(envelopes) == len(deliveries)
+    assert all(e.acked and e.retry_attempt == 0 for e in envelopes)
+    assert {e.type for e in envelopes} == {"slash_commands", "interactive", "events_api"}
+    assert max(e.elapsed for e in envelopes) < 1.0
+    assert sim.calls["apps.connections.open"] == 1
+
+    pins = sim.pinned(channel)
+    assert [m.ts for m in pins] == [pinned_ts]
+    lines = message_lines(pins[0].text, pins[0].blocks)
+    text = "\n".join(lines)
+    assert "Persona:* Operations Manager at a logistics company" in text
+    assert "[Plan shipment] → [Assign driver] → [Track delivery] → [Resolve issues]" in text
+    track = text[text.index("Track delivery*") :]
+    positions = [
+        track.index(t)
+        for t in (
+            "View real-time map",
+            "See estimated arrival time",
+            "Receive delay alerts",
+            "Share tracking link with customer",
+        )
+    ]
+    assert positions == sorted(positions)
+    assert track.index(f"See the truck move on a map · :+1: {TIMES} 3") < track.index(
+        f"Zoom to one truck · :+1: {TIMES} 1"
+    )
+    slice_lines = [line for line in lines if line.startswith("── Release")]
+    assert slice_lines == [f"── Release {n}: {name} ──" for n, (name, _) in enumerate(RELEASES, 1)]
+    for name, stories in RELEASES:
+        section = text[text.index(f": {name} ──") :].split("── Release")[0]
+        for story in stories:
+            assert story in section, (name, story)
+    for story in (s for group in STORIES.values() for s in group):
+        assert story in text
+    board = sim.bot_messages(channel)[0]
+    board_text = "\n".join(message_lines(board.text, board.blocks))
+    assert "Published" in board_text
+    assert "[Next stage →]" not in board_text
+
+
+def test_storymap_run_serves_socket_mode_with_only_an_app_token(
+    redis_url: str, tmp_path: Path
+) -> None:
+    team_id = f"T{uuid.uuid4().hex[:10].upper()}"
+    with SlackSimulator(bot_token=TOKEN, app_token=APP_TOKEN, team_id=team_id) as sim:
+        sim.add_user("U_ANA", "ana")
+        channel = sim.add_channel("#delivery", members=["U_ANA"]).id
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_APP_TOKEN": APP_TOKEN,
+            "SLACK_API_URL": sim.api_url,
+            "REDIS_URL": redis_url,
+            "PORT": str(free_port()),
+        }
+        env.pop("SLACK_SIGNING_SECRET", None)
+        log = tmp_path / "run.log"
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "run"], env=env, stdout=sink, stderr=sink
+            )
+        try:
+            sim.socket_mode.wait_connected(timeout=30)
+            delivery = sim.user("U_ANA").slash(channel, "/storymap", "start Tracking")
+            assert delivery.ok, log.read_text(errors="replace")
+            assert delivery.envelope_id is not None
+            sim.wait_for(
+                lambda: any("Tracking" in m.text for m in sim.bot_messages(channel)),
+                timeout=15,
+                message="the board, posted by the outbox dispatcher",
+            )
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=20)
