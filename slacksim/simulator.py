@@ -44,7 +44,7 @@ from slacksim.state import (
     User,
     Workspace,
 )
-from slacksim.transcript import channel_transcript, modal_transcript
+from slacksim.transcript import channel_transcript, modal_transcript, workspace_names
 from slacksim.user_driver import UserDriver
 from slacksim.waiting import settle, wait_for
 from slacksim.webapi.context import ApiContext
@@ -345,7 +345,10 @@ class SlackSimulator:
     def render_modal(self, user: str, *, raw: bool = False) -> str:
         with self.workspace.lock:
             top = self.workspace.top_view(self.workspace.user(user).id)
-            return modal_transcript(top, raw=raw) if top is not None else ""
+            if top is None:
+                return ""
+            names = None if raw else workspace_names(self.workspace)
+            return modal_transcript(top, raw=raw, names=names)
 
     # -- live tokens (what user text must never become) ------------------------------------
 

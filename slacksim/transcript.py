@@ -87,12 +87,12 @@ def channel_transcript(
     return "\n".join(lines) + "\n"
 
 
-def modal_transcript(view: OpenView, *, raw: bool = False) -> str:
+def modal_transcript(view: OpenView, *, raw: bool = False, names: Names | None = None) -> str:
     spec = view.view
     title = str(spec.get("title", {}).get("text", ""))
     lines = [f"[modal] {title if raw else decode_entities(title)}"]
     for block in spec.get("blocks", []):
-        lines += _indent(message_lines("", [block], readable=not raw), "  ")
+        lines += _indent(message_lines("", [block], readable=not raw, names=names), "  ")
         error = view.errors.get(str(block.get("block_id")))
         if error:
             lines.append(f"  ⚠ {error}")

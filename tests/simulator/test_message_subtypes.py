@@ -152,3 +152,19 @@ def test_other_apps_posts_carry_bot_id(
     modern = last_event(endpoint)
     assert "subtype" not in modern
     assert (modern["bot_id"], modern["user"]) == ("B0OTHERAPP", "U0OTHERBOT")
+
+
+def test_web_api_shows_broadcasts_and_files_as_slack_does(
+    sim: SlackSimulator, client: WebClient, team: str, endpoint: RecordingEndpoint
+) -> None:
+    prompt = client.chat_postMessage(channel=team, text="Reply, one per line")["ts"]
+    sim.user("ana").broadcast_reply("team", prompt, "Plan shipment")
+    sim.user("ben").share_file("team", prompt, "", name="route.png")
+    broadcast, shared = sim.replies("team", prompt)
+    client.pins_add(channel=team, timestamp=broadcast.ts)
+    client.pins_add(channel=team, timestamp=shared.ts)
+    items = {i["message"]["ts"]: i["message"] for i in client.pins_list(channel=team)["items"]}
+    assert items[broadcast.ts]["subtype"] == "thread_broadcast"
+    assert "files" not in items[broadcast.ts]
+    assert [f["name"] for f in items[shared.ts]["files"]] == ["route.png"]
+    assert "subtype" not in items[shared.ts]

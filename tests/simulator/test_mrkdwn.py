@@ -204,3 +204,16 @@ def test_simulator_check_covers_replies_and_ephemerals(
     assert len(without_ephemerals.value.problems) == 1
     tokens = sim.live_tokens("team", ephemerals=False)
     assert [[t.raw for t in found] for found in tokens.values()] == [["<who>"]]
+
+
+def test_a_modal_reads_as_a_reader_sees_it(sim: SlackSimulator, client: WebClient) -> None:
+    client.views_open(
+        trigger_id=sim.issue_trigger("ana"),
+        view={
+            "type": "modal",
+            "title": {"type": "plain_text", "text": "Q&amp;A"},
+            "blocks": [SectionBlock(text="<@U_BEN> asks &lt;why&gt;").to_dict()],
+        },
+    )
+    assert sim.render_modal("ana") == "[modal] Q&A\n  @ben asks <why>\n  [Cancel]\n"
+    assert "<@U_BEN> asks &lt;why&gt;" in sim.render_modal("ana", raw=True)
