@@ -34,16 +34,19 @@ Which fields are which:
 
 - **mrkdwn** (tokens parsed, entities decoded): text objects of type ``mrkdwn`` wherever
   they are (section ``text`` and ``fields``, context elements, ...); ``markdown``
-  blocks; the message's top-level ``text``. Slack's ``mrkdwn: false`` argument turns off
-  styling only, and the simulator ignores styling, so the top-level text is always read
-  as mrkdwn: the stricter reading for a check of live tokens;
-- **plain_text** (headers, buttons, labels, placeholders, options, modal titles): entities
-  are decoded, ``<...>`` is shown exactly as written and nothing in it is live;
+  blocks; the message's top-level ``text``. Slack documents ``mrkdwn: false`` as turning
+  markup off; the simulator does not record that argument and reads the top-level text
+  as mrkdwn regardless: for a check of live tokens, the stricter reading;
+- **plain_text** (headers, buttons, labels, placeholders, options, modal titles): Slack's
+  escaping rule covers every text object, so entities are decoded; ``<...>`` is shown
+  exactly as written and nothing in it is live (plain_text has no markup);
 - **rich_text** blocks are structured: ``text`` elements are literal, ``link``,
   ``user``, ``channel``, ``usergroup`` and ``broadcast`` elements are live tokens.
 
 Styling (``*bold*``, ``_italic_``, ``~strike~``, code) is left as written: it changes how
-text looks, not what it says. Bare URLs are not turned into links here (Slack links
+text looks, not what it says. ``<...>`` inside backticks is read as a token too: the
+escaping rule names no exception for code, so the check takes the stricter reading. Bare
+URLs are not turned into links here (Slack links
 them whatever the sender does, so no escaping could prevent it).
 
 :func:`check_no_live_user_tokens` is the check tests use: it fails when a piece of text
