@@ -17,7 +17,10 @@ Rules kept:
 - a message has at most ``SlackLimits.message_blocks`` blocks and at most
   ``SlackLimits.block_text_chars`` characters of block text (every ``"text"`` string in
   the tree, counted) -> ``msg_blocks_too_long``; a modal has at most ``modal_blocks``;
-- a modal has a title, and has ``submit`` whenever it holds an input block.
+- a modal has a title, and has ``submit`` whenever it holds an input block;
+- the rules slack_sdk's models leave out (element types per block, option sizes,
+  overflow menus of 2 to 5 options, initial options among the options, field sizes,
+  emoji names, ``external_id``) are in ``blockrules``.
 
 Errors carry Slack's ``response_metadata.messages`` form:
 ``"[ERROR] <message> [json-pointer:/blocks/0/text/text]"``.
@@ -34,6 +37,7 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from slacksim import blockrules
 from slacksim.limits import SlackLimits
 
 JsonDict = dict[str, Any]
@@ -132,6 +136,7 @@ def check_modal(view: object, limits: SlackLimits) -> JsonDict:
             problems.append(Problem("/view", str(exc)))
         else:
             problems.extend(_lost(outer, {k: v for k, v in kept.items() if k != "blocks"}, "/view"))
+    problems.extend(Problem(where, reason) for where, reason in blockrules.view_problems(view))
     if problems:
         raise BlockKitError("invalid_arguments", problems)
     return view
@@ -173,6 +178,8 @@ def _block_problems(block: JsonDict, pointer: str) -> Iterator[Problem]:
         return
     yield from _lost(block, kept, pointer)
     yield from _plain_text_problems(block, pointer)
+    for where, reason in blockrules.block_problems(block, pointer):
+        yield Problem(where, reason)
     if block.get("type") == "actions":
         yield from _duplicate_action_ids(block.get("elements"), f"{pointer}/elements")
 

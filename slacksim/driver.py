@@ -28,14 +28,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from slacksim import acks, payloads
+from slacksim import acks, message_events, payloads
 from slacksim.delivery import Delivery
 from slacksim.errors import SimulatorError
 from slacksim.finders import find_button
 from slacksim.modal_values import fill_state
 from slacksim.response_url import ResponseUrlEndpoint
 from slacksim.signing import signed_headers
-from slacksim.state import Channel, Ephemeral, Message, OpenView, Trigger, User
+from slacksim.state import Channel, Ephemeral, Message, OpenView, Revision, Trigger, User
 from slacksim.transport import HttpResult, post
 from slacksim.user_driver import UserDriver
 from slacksim.webapi.context import ApiContext
@@ -199,6 +199,117 @@ class Driver:
             workspace.add_message(message)
             event = payloads.message_event(workspace.identity, where, message, None)
         return self._event(event)
+
+    # -- message subtypes (``message_events``) ----------------------------------------------
+
+    def broadcast_reply(self, user: str, channel: str, thread_ts: str, text: str) -> Delivery:
+        """Reply in a thread and also send it to the channel: one ``thread_broadcast``."""
+        workspace = self._ctx.workspace
+        with workspace.lock:
+            who, where = self._member(user, channel)
+            root = self._root(where, thread_ts)
+            message = Message(
+                channel=where.id,
+                ts=self._ctx.ids.ts(),
+                user=who.id,
+                text=text,
+                blocks=[],
+                thread_ts=root.ts,
+                reply_broadcast=True,
+            )
+            workspace.add_message(message)
+            event = message_events.thread_broadcast(workspace, where, message, root)
+        return self._event(event)
+
+    def share_file(
+        self,
+        user: str,
+        channel: str,
+        thread_ts: str | None = None,
+        text: str = "",
+        *,
+        name: str = "notes.txt",
+    ) -> Delivery:
+        """Share a file (with or without text), in a thread when ``thread_ts`` is given."""
+        workspace = self._ctx.workspace
+        with workspace.lock:
+            who, where = self._member(user, channel)
+            root = self._root(where, thread_ts) if thread_ts is not None else None
+            file = message_events.file_object(
+                self._ctx.ids.object_id("F"), who.id, name, int(self._ctx.now())
+            )
+            message = Message(
+                channel=where.id,
+                ts=self._ctx.ids.ts(),
+                user=who.id,
+                text=text,
+                blocks=[],
+                thread_ts=root.ts if root is not None else None,
+                files=[file],
+            )
+            workspace.add_message(message)
+            parent_user = root.user if root is not None else None
+            event = message_events.file_share(workspace, where, message, parent_user)
+        return self._event(event)
+
+    def edit_message(self, user: str, channel: str, ts: str, text: str) -> Delivery:
+        """Edit the user's own message and send ``message_changed``."""
+        workspace = self._ctx.workspace
+        with workspace.lock:
+            who, where = self._member(user, channel)
+            message = self._own_message(who, where, ts)
+            previous = message_events.user_message(workspace, message)
+            edited_ts = self._ctx.ids.ts()
+            message.history.append(Revision(message.text, message.blocks, edited_ts=edited_ts))
+            message.text = text
+            current = message_events.user_message(workspace, message)
+            event = message_events.message_changed(where, current, previous, edited_ts)
+        return self._event(event)
+
+    def delete_message(self, user: str, channel: str, ts: str) -> Delivery:
+        """Delete the user's own message and send ``message_deleted``."""
+        workspace = self._ctx.workspace
+        with workspace.lock:
+            who, where = self._member(user, channel)
+            message = self._own_message(who, where, ts)
+            previous = message_events.user_message(workspace, message)
+            message.deleted = True
+            message.pinned_by = None
+            workspace.pins.get(where.id, {}).pop(message.ts, None)
+            event = message_events.message_deleted(where, previous, ts, self._ctx.ids.ts())
+        return self._event(event)
+
+    def other_app_post(
+        self, channel: str, text: str, thread_ts: str | None = None, *, legacy: bool = False
+    ) -> Delivery:
+        """Another app posts (``legacy``: a ``bot_message`` webhook post); Slack tells the bot."""
+        workspace = self._ctx.workspace
+        with workspace.lock:
+            where = workspace.channel(channel)
+            root = self._root(where, thread_ts) if thread_ts is not None else None
+            message = Message(
+                channel=where.id,
+                ts=self._ctx.ids.ts(),
+                user=message_events.OTHER_APP_USER,
+                text=text,
+                blocks=[],
+                thread_ts=root.ts if root is not None else None,
+            )
+            workspace.add_message(message)
+            event = message_events.other_app_message(
+                workspace.identity, where, message, legacy=legacy
+            )
+        return self._event(event)
+
+    def _root(self, channel: Channel, thread_ts: str) -> Message:
+        parent = self._message(channel, thread_ts)
+        return self._ctx.workspace.messages[channel.id][parent.thread_ts or parent.ts]
+
+    def _own_message(self, user: User, channel: Channel, ts: str) -> Message:
+        message = self._message(channel, ts)
+        if message.user != user.id or message.is_bot:
+            raise SimulatorError(f"{user.name} can edit or delete only their own messages")
+        return message
 
     def react(self, user: str, channel: str, ts: str, name: str) -> Delivery:
         return self._reaction(user, channel, ts, name, added=True)

@@ -20,6 +20,7 @@ import time
 import uuid
 from typing import Any
 
+from slacksim.message_events import client_msg_id
 from slacksim.state import Channel, Identity, Message, User
 
 JsonDict = dict[str, Any]
@@ -162,7 +163,7 @@ def message_event(
 ) -> JsonDict:
     event: JsonDict = {
         "type": "message",
-        "client_msg_id": str(uuid.uuid4()),
+        "client_msg_id": client_msg_id(message),
         "channel": channel.id,
         "channel_type": "group" if channel.is_private else "channel",
         "user": message.user,

@@ -32,6 +32,7 @@ from slacksim.errors import SimulatorError
 from slacksim.gateway import WebApiGateway
 from slacksim.ids import IdFactory
 from slacksim.limits import SlackLimits
+from slacksim.mrkdwn import LiveTokenError, Token, check_no_live_user_tokens, message_tokens
 from slacksim.ratelimit import RateLimiter, RateLimits
 from slacksim.response_url import ResponseUrlEndpoint
 from slacksim.server import SimulatorServer
@@ -47,7 +48,7 @@ from slacksim.state import (
     User,
     Workspace,
 )
-from slacksim.transcript import channel_transcript, modal_transcript
+from slacksim.transcript import channel_transcript, modal_transcript, workspace_names
 from slacksim.user_driver import UserDriver
 from slacksim.waiting import settle, wait_for
 from slacksim.webapi.context import ApiContext
@@ -347,14 +348,67 @@ class SlackSimulator:
     def settle(self, quiet: float = 0.3, timeout: float = 10.0) -> None:
         settle(self.workspace, quiet=quiet, timeout=timeout)
 
-    def transcript(self, channel: str, *, ephemerals: bool | str | Iterable[str] = False) -> str:
+    def transcript(
+        self, channel: str, *, ephemerals: bool | str | Iterable[str] = False, raw: bool = False
+    ) -> str:
+        """The channel as a reader sees it; ``raw=True`` shows text as the bot sent it."""
         with self.workspace.lock:
-            return channel_transcript(self.workspace, channel, ephemerals)
+            return channel_transcript(self.workspace, channel, ephemerals, raw=raw)
 
-    def render_modal(self, user: str) -> str:
+    def render_modal(self, user: str, *, raw: bool = False) -> str:
         with self.workspace.lock:
             top = self.workspace.top_view(self.workspace.user(user).id)
-            return modal_transcript(top) if top is not None else ""
+            if top is None:
+                return ""
+            names = None if raw else workspace_names(self.workspace)
+            return modal_transcript(top, raw=raw, names=names)
+
+    # -- live tokens (what user text must never become) ------------------------------------
+
+    def live_tokens(self, channel: str, *, ephemerals: bool = True) -> dict[str, list[Token]]:
+        """Every live mrkdwn token in the channel's messages (replies included, and
+        ephemerals unless told not to), by message ``ts`` in ``ts`` order; messages without
+        any are left out.
+        """
+        found: dict[str, list[Token]] = {}
+        for ts, text, blocks in self._readable_messages(channel, ephemerals):
+            tokens = message_tokens(text, blocks)
+            if tokens:
+                found[ts] = tokens
+        return found
+
+    def check_no_live_user_tokens(
+        self, channel: str, user_texts: Iterable[str], *, ephemerals: bool = True
+    ) -> None:
+        """Fail (``LiveTokenError``, an ``AssertionError``) if any message in the channel,
+        replies and ephemerals included, shows one of ``user_texts`` as a live link,
+        mention or special, or holds a ``<word>`` Slack would drop (``slacksim.mrkdwn``)."""
+        typed = list(user_texts)
+        problems: list[str] = []
+        for ts, text, blocks in self._readable_messages(channel, ephemerals):
+            try:
+                check_no_live_user_tokens(text, blocks, typed, where=f"{channel} {ts}")
+            except LiveTokenError as exc:
+                problems += exc.problems
+        if problems:
+            raise LiveTokenError(problems)
+
+    def _readable_messages(
+        self, channel: str, ephemerals: bool
+    ) -> list[tuple[str, str, list[dict[str, object]]]]:
+        with self.workspace.lock:
+            channel_id = self.workspace.channel(channel).id
+            entries: list[Message | Ephemeral] = [
+                m for m in self.workspace.messages[channel_id].values() if not m.deleted
+            ]
+            if ephemerals:
+                entries += [
+                    e
+                    for e in self.workspace.ephemerals
+                    if e.channel == channel_id and not e.deleted
+                ]
+            ordered = sorted(entries, key=lambda e: e.ts)
+            return [(e.ts, e.text, copy.deepcopy(e.blocks)) for e in ordered]
 
     # -- routing ---------------------------------------------------------------------------
 

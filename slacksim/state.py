@@ -83,6 +83,7 @@ class Message:
     thread_ts: str | None = None
     is_bot: bool = False
     reply_broadcast: bool = False
+    files: list[JsonDict] = field(default_factory=list)
     metadata: JsonDict | None = None
     history: list[Revision] = field(default_factory=list)
     reactions: dict[str, list[str]] = field(default_factory=dict)

@@ -42,6 +42,20 @@ class UserDriver:
     def post(self, channel: str, text: str) -> Delivery:
         return self._driver.post(self.id, channel, text)
 
+    def broadcast_reply(self, channel: str, thread_ts: str, text: str) -> Delivery:
+        return self._driver.broadcast_reply(self.id, channel, thread_ts, text)
+
+    def share_file(
+        self, channel: str, thread_ts: str | None = None, text: str = "", *, name: str = "notes.txt"
+    ) -> Delivery:
+        return self._driver.share_file(self.id, channel, thread_ts, text, name=name)
+
+    def edit_message(self, channel: str, ts: str, text: str) -> Delivery:
+        return self._driver.edit_message(self.id, channel, ts, text)
+
+    def delete_message(self, channel: str, ts: str) -> Delivery:
+        return self._driver.delete_message(self.id, channel, ts)
+
     def react(self, channel: str, ts: str, name: str) -> Delivery:
         return self._driver.react(self.id, channel, ts, name)
 

@@ -5,6 +5,8 @@ Rules kept:
   and ``bot_profile``; user messages carry only ``user``;
 - a thread parent shows ``thread_ts`` (its own ts), ``reply_count``, ``reply_users`` and
   ``latest_reply``; a reply shows its parent's ``thread_ts`` and ``parent_user_id``;
+- a message carrying files lists them in ``files``; a thread reply also sent to the
+  channel has subtype ``thread_broadcast``;
 - an edited message shows ``edited: {user, ts}``; reactions show as
   ``[{name, users, count}]``; a pinned message lists the channel in ``pinned_to``;
 - users carry ``tz``, ``tz_offset``, ``real_name`` and ``profile.display_name``.
@@ -30,6 +32,11 @@ def message_json(workspace: Workspace, message: Message) -> JsonDict:
     }
     if message.blocks:
         body["blocks"] = message.blocks
+    if message.files:
+        body["files"] = [dict(f) for f in message.files]
+        body["upload"] = False
+    if message.reply_broadcast:
+        body["subtype"] = "thread_broadcast"
     if message.is_bot:
         body["bot_id"] = identity.bot_id
         body["app_id"] = identity.app_id

@@ -19,13 +19,26 @@ from bot.slack.refs import prompt_name
 
 ACCEPTED = "white_check_mark"
 _SKIN_TONE = re.compile(r"::skin-tone-\d$")
+#: Message subtypes that carry a person's new words in a thread: a plain reply, a reply
+#: also sent to the channel (Slack sends one event for it, so it counts once), and a
+#: reply carrying a file (its text counts; the file itself is not read).
+_REPLY_SUBTYPES = frozenset({None, "thread_broadcast", "file_share"})
+#: Edits and deletions are acknowledged and change nothing for now; editing or deleting a
+#: reply will later edit what that reply added.
+_CHANGE_SUBTYPES = frozenset({"message_changed", "message_deleted"})
 
 
 def register(app: App, deps: Deps) -> None:
     @app.event("message")
     def thread_reply(body: dict[str, Any], event: dict[str, Any]) -> None:
+        subtype = event.get("subtype")
+        if subtype in _CHANGE_SUBTYPES:
+            return
         thread_ts = event.get("thread_ts")
-        if not thread_ts or event.get("subtype") or event.get("bot_id") or "user" not in event:
+        # Other apps' posts (``bot_id``, or the ``bot_message`` subtype) are never replies.
+        if subtype not in _REPLY_SUBTYPES or event.get("bot_id") or "user" not in event:
+            return
+        if not thread_ts:
             return
         team_id, channel_id = body["team_id"], event["channel"]
         meta = deps.service.store.meta(team_id, channel_id)
