@@ -366,7 +366,7 @@ class SlackSimulator:
     # -- live tokens (what user text must never become) ------------------------------------
 
     def live_tokens(self, channel: str, *, ephemerals: bool = True) -> dict[str, list[Token]]:
-        """Every live mrkdwn token in the channel's messages (replies included, and
+        """Every live mrkdwn token in the app's messages in the channel (replies included, and
         ephemerals unless told not to), by message ``ts`` in ``ts`` order; messages without
         any are left out.
         """
@@ -380,8 +380,8 @@ class SlackSimulator:
     def check_no_live_user_tokens(
         self, channel: str, user_texts: Iterable[str], *, ephemerals: bool = True
     ) -> None:
-        """Fail (``LiveTokenError``, an ``AssertionError``) if any message in the channel,
-        replies and ephemerals included, shows one of ``user_texts`` as a live link,
+        """Fail (``LiveTokenError``, an ``AssertionError``) if any of the app's messages in
+        the channel, replies and ephemerals included, shows one of ``user_texts`` as a live link,
         mention or special, or holds a ``<word>`` Slack would drop (``slacksim.mrkdwn``)."""
         typed = list(user_texts)
         problems: list[str] = []
@@ -398,8 +398,11 @@ class SlackSimulator:
     ) -> list[tuple[str, str, list[dict[str, object]]]]:
         with self.workspace.lock:
             channel_id = self.workspace.channel(channel).id
+            # What the app wrote: people's own messages show their tokens as they meant.
             entries: list[Message | Ephemeral] = [
-                m for m in self.workspace.messages[channel_id].values() if not m.deleted
+                m
+                for m in self.workspace.messages[channel_id].values()
+                if not m.deleted and m.is_bot
             ]
             if ephemerals:
                 entries += [

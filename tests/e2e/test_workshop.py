@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from bot.demo import RELEASES, STORIES, Scenario
+from bot.demo import BACKBONE, PERSONA, RELEASES, STORIES, Scenario
 from bot.render.text import TIMES
 from slacksim import Message, SlackSimulator
 from slacksim.render import message_lines
@@ -73,6 +73,9 @@ def test_the_seed_workshop_end_to_end(workspace: Workspace) -> None:
     sim, channel = workspace.sim, workspace.channel
     pinned_ts = Scenario(sim, channel).run()
 
+    # Every message, reply and ephemeral reads as Slack shows it: no `<word>` Slack would
+    # drop, and no text people typed turned into a link or mention.
+    sim.check_no_live_user_tokens(channel, [PERSONA, *BACKBONE])
     pins = sim.pinned(channel)
     assert [m.ts for m in pins] == [pinned_ts]
     lines = message_lines(pins[0].text, pins[0].blocks)
