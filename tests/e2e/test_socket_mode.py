@@ -20,12 +20,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot.demo import RELEASES, STORIES, Scenario
-from bot.render.text import TIMES
+from bot.demo import Scenario
 from bot.slack.main import Bot
 from slacksim import RateLimits, SlackSimulator
-from slacksim.render import message_lines
 from tests.e2e.conftest import PEOPLE, SECRET, TOKEN, Workspace
+from tests.e2e.test_workshop import check_seed_map
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
 
@@ -91,38 +90,7 @@ def test_the_seed_workshop_end_to_end_in_socket_mode(socket_workspace: Workspace
     assert max(e.elapsed for e in envelopes) < 1.0
     assert sim.calls["apps.connections.open"] == 1
 
-    pins = sim.pinned(channel)
-    assert [m.ts for m in pins] == [pinned_ts]
-    lines = message_lines(pins[0].text, pins[0].blocks)
-    text = "\n".join(lines)
-    assert "Persona:* Operations Manager at a logistics company" in text
-    assert "[Plan shipment] → [Assign driver] → [Track delivery] → [Resolve issues]" in text
-    track = text[text.index("Track delivery*") :]
-    positions = [
-        track.index(t)
-        for t in (
-            "View real-time map",
-            "See estimated arrival time",
-            "Receive delay alerts",
-            "Share tracking link with customer",
-        )
-    ]
-    assert positions == sorted(positions)
-    assert track.index(f"See the truck move on a map · :+1: {TIMES} 3") < track.index(
-        f"Zoom to one truck · :+1: {TIMES} 1"
-    )
-    slice_lines = [line for line in lines if line.startswith("── Release")]
-    assert slice_lines == [f"── Release {n}: {name} ──" for n, (name, _) in enumerate(RELEASES, 1)]
-    for name, stories in RELEASES:
-        section = text[text.index(f": {name} ──") :].split("── Release")[0]
-        for story in stories:
-            assert story in section, (name, story)
-    for story in (s for group in STORIES.values() for s in group):
-        assert story in text
-    board = sim.bot_messages(channel)[0]
-    board_text = "\n".join(message_lines(board.text, board.blocks))
-    assert "Published" in board_text
-    assert "[Next stage →]" not in board_text
+    check_seed_map(sim, channel, pinned_ts)
 
 
 def test_storymap_run_serves_socket_mode_with_only_an_app_token(
