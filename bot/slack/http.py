@@ -13,11 +13,12 @@ anything of it:
 1. size: ``Content-Length`` is required (411) and at most ``MAX_BODY`` (413); an
    oversized body is never read. waitress is given the same limit
    (``max_request_body_size``), so it refuses such a body before buffering it;
-2. signature: slack_sdk's ``SignatureVerifier`` checks the raw bytes against
-   ``X-Slack-Signature`` and ``X-Slack-Request-Timestamp`` (Slack's 5-minute window).
-   Missing headers, a non-numeric timestamp, a wrong signature or a stale request: 401;
-3. shape: the body must be UTF-8 and decode as Slack sends it (a JSON object, a form
-   whose ``payload`` is a JSON object, or a slash command's form), else 400.
+2. signature: the body must be UTF-8, as Slack's always is (400); then slack_sdk's
+   ``SignatureVerifier`` checks it against ``X-Slack-Signature`` and
+   ``X-Slack-Request-Timestamp`` (Slack's 5-minute window). Missing headers, a
+   non-numeric timestamp, a wrong signature or a stale request: 401;
+3. shape: the body must parse as Slack sends it (a JSON object, a form whose
+   ``payload`` is a JSON object, or a slash command's form), else 400.
 
 A refused request is logged in one line (the reason and the peer's address), never
 with its body: a body can carry a ``response_url``, usable by anyone for 30 minutes.
@@ -98,7 +99,7 @@ def read_body(environ: dict[str, Any]) -> bytes:
     return body
 
 
-def verify(verifier: SignatureVerifier, headers: dict[str, Any], body: bytes) -> None:
+def verify(verifier: SignatureVerifier, headers: dict[str, Any], body: str) -> None:
     timestamp = headers.get("x-slack-request-timestamp")
     signature = headers.get("x-slack-signature")
     if not isinstance(timestamp, str) or not isinstance(signature, str):
@@ -155,11 +156,11 @@ def events(
     try:
         body = read_body(environ)
         headers = request.get_headers()
-        verify(verifier, headers, body)
-        try:
+        try:  # slack_sdk's verifier decodes the body itself; Slack sends only UTF-8
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             raise Refused(400, "body is not UTF-8") from None
+        verify(verifier, headers, text)
         payload = parse(text, str(headers.get("content-type", "")))
         try:
             bolt = bolt_request(text, payload, request.query_string, headers)
