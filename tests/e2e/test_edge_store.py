@@ -138,10 +138,10 @@ def test_healthz_is_503_when_the_store_is_full_or_read_only(
         admin.config_set("maxmemory", "0")
     assert health(health_url)[0] == 200
 
-    admin.execute_command("REPLICAOF", "127.0.0.1", str(closed_port()))
+    admin.replicaof("127.0.0.1", str(closed_port()))
     try:
         assert admin.ping()
         assert health(health_url)[0] == 503
     finally:
-        admin.execute_command("REPLICAOF", "NO", "ONE")
+        admin.replicaof("NO", "ONE")
     assert health(health_url)[0] == 200
