@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from types import FrameType
 
-from slack_bolt.error import BoltError
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import LogSettings, SlackSettings, StoreSettings, load
@@ -152,6 +152,31 @@ class Bot:
             self._thread.join(5)
 
 
+def check_slack(slack: SlackSettings) -> None:
+    """Raise ``SlackUnreachable`` (one line) unless Slack accepts the bot token now.
+
+    One quiet ``auth.test`` before anything else calls Slack: no retries, and the Web
+    API client's own error log is off, so the failure is told once, by the caller.
+    """
+    quiet = logging.getLogger(f"{__name__}.check_slack")
+    quiet.disabled = True
+    probe = WebClient(
+        token=slack.bot_token.get_secret_value(),
+        base_url=slack.api_url,
+        timeout=10,
+        logger=quiet,
+        retry_handlers=[],
+    )
+    where = f"cannot use Slack's Web API at {slack.api_url} (SLACK_API_URL) with SLACK_BOT_TOKEN"
+    try:
+        probe.auth_test()
+    except SlackApiError as refused:
+        raise SlackUnreachable(f"{where}: {refused.response.get('error')}") from None
+    except OSError as problem:  # urllib's URLError, a refused connection, a timeout
+        reason = getattr(problem, "reason", None) or problem
+        raise SlackUnreachable(f"{where}: {reason}") from None
+
+
 def _stop_on_sigterm() -> None:
     def handler(signum: int, frame: FrameType | None) -> None:
         raise SystemExit(0)
@@ -170,20 +195,13 @@ def run(*, serve: bool = True) -> int:
     _stop_on_sigterm()
     with store_client(load(StoreSettings)) as client:
         secret = slack.signing_secret.get_secret_value() if slack.signing_secret else ""
-        try:
-            bot = Bot(
-                client,
-                token=slack.bot_token.get_secret_value(),
-                signing_secret=secret,
-                api_url=slack.api_url,
-            )
-        except (BoltError, SlackApiError, OSError) as problem:
-            # OSError: urllib's URLError, a refused connection or a timeout.
-            reason = getattr(problem, "reason", None) or problem
-            raise SlackUnreachable(
-                f"cannot use Slack's Web API at {slack.api_url} (SLACK_API_URL) "
-                f"with SLACK_BOT_TOKEN: {reason}"
-            ) from None
+        check_slack(slack)
+        bot = Bot(
+            client,
+            token=slack.bot_token.get_secret_value(),
+            signing_secret=secret,
+            api_url=slack.api_url,
+        )
         bot.start_dispatchers()
         try:
             if not serve:
