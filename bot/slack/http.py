@@ -18,7 +18,10 @@ anything of it:
    ``X-Slack-Request-Timestamp`` (Slack's 5-minute window). Missing headers, a
    non-numeric timestamp, a wrong signature or a stale request: 401;
 3. shape: the body must parse as Slack sends it (a JSON object, a form whose
-   ``payload`` is a JSON object, or a slash command's form), else 400.
+   ``payload`` is a JSON object, or a slash command's form) and carry the fields Slack
+   always sends with its kind (``shape_problem``), else 400. Only Slack can sign, so
+   this guards against a Slack change or a leaked secret, not against strangers; it
+   keeps Bolt and the listeners from failing with a 500 and a traceback.
 
 A refused request is logged in one line (the reason and the peer's address), never
 with its body: a body can carry a ``response_url``, usable by anyone for 30 minutes.
@@ -129,6 +132,42 @@ def parse(text: str, content_type: str) -> dict[str, Any]:
     return parsed
 
 
+def _get(payload: dict[str, Any], path: str) -> Any:
+    value: Any = payload
+    for name in path.split("."):
+        value = value.get(name) if isinstance(value, dict) else None
+    return value
+
+
+#: Fields (dotted paths) that Slack always sends as strings, by kind of payload.
+_TEXT_FIELDS: Final = {
+    "command": ("team_id", "channel_id", "user_id", "command"),
+    "block_actions": ("user.id",),
+    "view_submission": ("user.id", "view.id", "view.type", "view.callback_id"),
+    "view_closed": ("user.id", "view.id", "view.type", "view.callback_id"),
+    "event_callback": ("team_id", "event.type"),
+}
+
+
+def shape_problem(payload: dict[str, Any]) -> str | None:
+    """What the payload lacks of what Slack always sends with its kind, if anything."""
+    kind = "command" if "command" in payload else payload.get("type")
+    if kind is not None and not isinstance(kind, str):
+        return "type is not a string"
+    for path in _TEXT_FIELDS.get(kind or "", ()):
+        if not isinstance(_get(payload, path), str):
+            return f"{kind} without a string {path}"
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        if not isinstance(actions, list) or not actions:
+            return "block_actions without actions"
+        if not all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions):
+            return "block_actions with an action lacking its action_id"
+    if kind == "view_submission" and not isinstance(_get(payload, "view.state.values"), dict):
+        return "view_submission without view.state.values"
+    return None
+
+
 def bolt_request(
     text: str, payload: dict[str, Any], query: str, headers: dict[str, Any]
 ) -> BoltRequest:
@@ -162,6 +201,9 @@ def events(
             raise Refused(400, "body is not UTF-8") from None
         verify(verifier, headers, text)
         payload = parse(text, str(headers.get("content-type", "")))
+        problem = shape_problem(payload)
+        if problem is not None:
+            raise Refused(400, problem)
         try:
             bolt = bolt_request(text, payload, request.query_string, headers)
         except (TypeError, AttributeError, KeyError, IndexError) as problem:

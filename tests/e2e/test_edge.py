@@ -252,3 +252,36 @@ def test_signed_form_fields_are_read_as_slack_sends_them(workspace: Workspace) -
     assert answer.status == 200
     assert "/storymap" in answer.json()["text"]
     assert dict(parse_qsl(body.decode()))["text"] == "help"
+
+
+def test_signed_payloads_lacking_what_slack_always_sends_get_400_not_500(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bolt itself fails on these (KeyError in its own middleware): a 500 and a traceback."""
+    caplog.set_level(logging.INFO)
+    team, channel, user = workspace.team_id, workspace.channel, {"id": "U_ANA"}
+    shapes: list[dict[str, Any]] = [
+        {"type": "block_actions", "team": {"id": team}, "user": user, "actions": []},
+        {"type": "block_actions", "team": {"id": team}, "user": user, "actions": [{}]},
+        {"type": "view_submission", "team": {"id": team}, "user": user, "view": {"id": "V1"}},
+        {
+            "type": "view_submission",
+            "team": {"id": team},
+            "user": user,
+            "view": {"id": "V1", "callback_id": "storymap.persona", "state": {"values": {}}},
+        },
+        {"type": "event_callback", "team_id": team, "event": "never-log-me"},
+        {"type": ["never-log-me"], "team_id": team},
+        {"team_id": team, "authorizations": "never-log-me"},
+    ]
+    bodies = [(json.dumps(shape).encode(), JSON) for shape in shapes]
+    bodies += [(urlencode({"payload": json.dumps(shape)}).encode(), FORM) for shape in shapes]
+    bodies.append((urlencode({"team_id": team, "command": "/storymap"}).encode(), FORM))
+    bodies.append(
+        (urlencode({"team_id": team, "command": "/storymap", "channel_id": channel}).encode(), FORM)
+    )
+    for body, content_type in bodies:
+        before = len(caplog.text)
+        answer = send(workspace.bot.url, body, signed_headers(SECRET, body, content_type))
+        assert answer.status == 400, body
+        assert_quiet(caplog, before=before, most=200)
