@@ -13,6 +13,8 @@ anything of it:
 1. size: ``Content-Length`` is required (411) and at most ``MAX_BODY`` (413); an
    oversized body is never read. waitress is given the same limit
    (``max_request_body_size``), so it refuses such a body before buffering it;
+   Slack's SSL check (a form with ``ssl_check=1``, which Slack may send unsigned) is
+   answered 200 here and does nothing, as Bolt would answer it;
 2. signature: the body must be UTF-8, as Slack's always is (400); then slack_sdk's
    ``SignatureVerifier`` checks it against ``X-Slack-Signature`` and
    ``X-Slack-Request-Timestamp`` (Slack's 5-minute window). Missing headers, a
@@ -100,6 +102,14 @@ def read_body(environ: dict[str, Any]) -> bytes:
     if len(body) != length:
         raise Refused(400, "body shorter than its Content-Length")
     return body
+
+
+def is_ssl_check(body: bytes) -> bool:
+    """A form with ``ssl_check=1`` (in a form every value is percent-encoded, so no
+    user text can make one; a JSON body, where ``&`` stands as typed, never is one)."""
+    if body.lstrip().startswith(b"{"):
+        return False
+    return ("ssl_check", "1") in parse_qsl(body.decode("latin-1"), keep_blank_values=True)
 
 
 def verify(verifier: SignatureVerifier, headers: dict[str, Any], body: str) -> None:
@@ -194,6 +204,8 @@ def events(
     request = WsgiHttpRequest(environ)
     try:
         body = read_body(environ)
+        if is_ssl_check(body):
+            return _respond(start, "200 OK", {"ok": True})
         headers = request.get_headers()
         try:  # slack_sdk's verifier decodes the body itself; Slack sends only UTF-8
             text = body.decode("utf-8")

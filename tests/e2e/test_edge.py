@@ -285,3 +285,16 @@ def test_signed_payloads_lacking_what_slack_always_sends_get_400_not_500(
         answer = send(workspace.bot.url, body, signed_headers(SECRET, body, content_type))
         assert answer.status == 400, body
         assert_quiet(caplog, before=before, most=200)
+
+
+def test_slacks_ssl_check_is_answered_and_does_nothing(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    before = len(caplog.text)
+    answer = send(workspace.bot.url, b"ssl_check=1&token=never-log-me", {"Content-Type": FORM})
+    assert answer.status == 200
+    assert_quiet(caplog, before=before, most=0)
+    # A JSON body naming it is no SSL check: unsigned, it is refused.
+    raw = b'{"text": "a&ssl_check=1&b"}'
+    assert send(workspace.bot.url, raw, {"Content-Type": JSON}).status == 401
