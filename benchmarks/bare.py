@@ -64,7 +64,9 @@ def main() -> int:
     secret = slack.signing_secret.get_secret_value() if slack.signing_secret else ""
     app = bare_app(slack.bot_token.get_secret_value(), secret, slack.api_url)
     client = redis.Redis.from_url(store.redis_url or "redis://127.0.0.1:6379")
-    server = create_server(wsgi_app(app, client), host="127.0.0.1", port=slack.port, threads=8)
+    server = create_server(
+        wsgi_app(app, client, signing_secret=secret), host="127.0.0.1", port=slack.port, threads=8
+    )
     try:
         server.run()
     except KeyboardInterrupt:

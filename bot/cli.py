@@ -1,7 +1,8 @@
 """The ``storymap`` command: run the bot, run the demo, look at a workshop.
 
 Configuration problems end the command with one line on stderr naming the variable
-(exit status 2); nothing else is printed for them.
+(exit status 2); a store or a Slack that cannot be reached ends it with one line naming
+what and where (exit status 3). Nothing else is printed for them: no traceback.
 """
 
 from __future__ import annotations
@@ -10,11 +11,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+import redis
+from redis.exceptions import RedisClusterException
+
 from bot.config import ConfigError, StoreSettings, load
-from bot.store.connect import store_client
+from bot.store.connect import StoreUnreachable, store_client
 from bot.store.workshops import WorkshopStore
 
 EXIT_CONFIG = 2
+EXIT_UNREACHABLE = 3
 
 
 def _state(args: argparse.Namespace) -> int:
@@ -38,15 +43,23 @@ def _state(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.slack.main import run  # noqa: PLC0415 - keeps `state` free of Slack imports
+    from bot.slack.main import SlackUnreachable, run  # noqa: PLC0415 - keeps `state` free of Slack imports
 
-    return run()
+    try:
+        return run()
+    except SlackUnreachable as problem:
+        print(f"storymap: {problem}", file=sys.stderr)
+        return EXIT_UNREACHABLE
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from bot.slack.main import run  # noqa: PLC0415
+    from bot.slack.main import SlackUnreachable, run  # noqa: PLC0415
 
-    return run(serve=False)
+    try:
+        return run(serve=False)
+    except SlackUnreachable as problem:
+        print(f"storymap: {problem}", file=sys.stderr)
+        return EXIT_UNREACHABLE
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -101,6 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as problem:
         print(f"storymap: {problem}", file=sys.stderr)
         return EXIT_CONFIG
+    except StoreUnreachable as problem:
+        print(f"storymap: {problem}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    except (redis.RedisError, RedisClusterException) as problem:
+        # The store answered when opened, then failed (a timeout, a restart).
+        print(f"storymap: Redis failed: {problem}", file=sys.stderr)
+        return EXIT_UNREACHABLE
 
 
 if __name__ == "__main__":

@@ -4,19 +4,44 @@
 in the outbox, so they finish in milliseconds and can run before the HTTP response;
 Bolt's default (ack first, run later in a thread) polls for the ack every 10 ms, which
 would put a floor under every response for nothing.
+
+Two gates run before any listener, in this order:
+
+- workspace: a request from a workspace storymap is not installed in changes nothing.
+  A slash command is answered (ephemerally) that storymap is not installed there;
+  anything else is acknowledged with an empty 200, so Slack does not retry it.
+  ``installed`` decides; today it is "the bot token's workspace", and a bot serving
+  many workspaces passes its own predicate;
+- replay: a signed request whose signature was already seen is acknowledged with an
+  empty 200 and not run again (``X-Slack-Signature`` covers the body and the
+  timestamp, so only a byte-for-byte replay repeats it). The mark is kept for
+  ``REPLAY_TTL_S``, longer than the ±5 minutes a timestamp is accepted for. Slack's own
+  retries of events are signed afresh and pass; the event's ``event_id`` makes their
+  effects happen once (see ``WorkshopStore``). Socket Mode requests carry no signature
+  and skip this gate.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+from collections.abc import Callable
+from typing import Final
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 
 from bot.slack import errors
 from bot.slack.deps import Deps
 from bot.slack.listeners import register
-from bot.slack.shapes import check_shape
+
+log = logging.getLogger(__name__)
+
+NOT_INSTALLED: Final = "storymap is not installed in this workspace."
+#: How long a seen signature is remembered: the ±300 s Slack's timestamps are accepted
+#: for (so a replay can come up to 10 minutes after the original), plus a minute.
+REPLAY_TTL_S: Final = 660
 
 
 def web_client(token: str, api_url: str) -> WebClient:
@@ -24,9 +49,27 @@ def web_client(token: str, api_url: str) -> WebClient:
     return WebClient(token=token, base_url=api_url)
 
 
+def replay_key(signature: str) -> str:
+    return "storymap:signed:" + hashlib.sha256(signature.encode()).hexdigest()
+
+
+def not_installed_response(request: BoltRequest) -> BoltResponse:
+    if "command" in request.body:
+        text = json.dumps({"response_type": "ephemeral", "text": NOT_INSTALLED})
+        return BoltResponse(status=200, body=text, headers={"content-type": "application/json"})
+    return BoltResponse(status=200, body="")
+
+
 def build_app(
-    deps: Deps, *, token: str, signing_secret: str, api_url: str, verify_token: bool = True
+    deps: Deps,
+    *,
+    token: str,
+    signing_secret: str,
+    api_url: str,
+    verify_token: bool = True,
+    installed: Callable[[str], bool] | None = None,
 ) -> App:
+    """``installed``: whether a team id is a workspace storymap serves (None: every one)."""
     app = App(
         client=web_client(token, api_url),
         signing_secret=signing_secret,
@@ -34,7 +77,29 @@ def build_app(
         token_verification_enabled=verify_token,
         logger=logging.getLogger("bot.slack.bolt"),
     )
-    app.middleware(check_shape)
+    # Bolt logs the whole body of a request that fails its check, at INFO. Requests are
+    # verified before Bolt sees them (bot.slack.http); this keeps a request that
+    # crosses the 5-minute limit in between out of the log too.
+    logging.getLogger("slack_bolt.RequestVerification").setLevel(logging.WARNING)
+
+    @app.middleware
+    def only_installed(request: BoltRequest, next: Callable[[], None]) -> BoltResponse | None:
+        team = request.context.team_id
+        if installed is None or (team is not None and installed(team)):
+            next()
+            return None
+        log.info("ignored a request from workspace %s, where storymap is not installed", team)
+        return not_installed_response(request)
+
+    @app.middleware
+    def not_replayed(request: BoltRequest, next: Callable[[], None]) -> BoltResponse | None:
+        signature = request.headers.get("x-slack-signature", [""])[0]
+        if not signature or deps.redis.set(replay_key(signature), b"1", nx=True, ex=REPLAY_TTL_S):
+            next()
+            return None
+        log.info("ignored a replayed request (its signature was already handled)")
+        return BoltResponse(status=200, body="")
+
     register(app, deps)
     errors.register(app)
     return app

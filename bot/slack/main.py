@@ -2,7 +2,9 @@
 
 ``Bot`` composes the parts (store, service, Bolt app, dispatcher) so that tests, the demo
 and ``storymap run`` start exactly the same thing; ``run()`` reads the settings and
-serves until SIGTERM or Ctrl-C.
+serves until SIGTERM or Ctrl-C. It starts only when the store answers
+(``StoreUnreachable`` otherwise) and Slack accepts the bot token (``SlackUnreachable``
+otherwise); the ``storymap`` command prints either as one line.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from datetime import datetime
 from types import FrameType
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from waitress.server import create_server
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.config import LogSettings, SlackSettings, StoreSettings, load
 from bot.service import WorkshopService, utc_now
@@ -24,7 +27,7 @@ from bot.slack.binding import form_key
 from bot.slack.budget import SlackBudget
 from bot.slack.deps import Deps
 from bot.slack.dispatcher import Dispatcher
-from bot.slack.http import wsgi_app
+from bot.slack.http import http_server, wsgi_app
 from bot.slack.performer import Performer
 from bot.slack.scheduler import Scheduler
 from bot.store import RedisClient
@@ -32,6 +35,10 @@ from bot.store.connect import store_client
 from bot.store.workshops import WorkshopStore
 
 log = logging.getLogger(__name__)
+
+
+class SlackUnreachable(Exception):
+    """Slack's Web API did not answer, or refused the bot token, at startup."""
 
 
 class Bot:
@@ -55,16 +62,22 @@ class Bot:
         self.redis = client
         self.store = WorkshopStore(client)
         self.service = WorkshopService(self.store, clock)
+        self._signing_secret = signing_secret
+        # Filled in just below, before any request can arrive.
+        self.teams: frozenset[str] | None = teams
         self.app = build_app(
             Deps(self.service, client, form_key(signing_secret or token)),
             token=token,
             signing_secret=signing_secret,
             api_url=api_url,
             verify_token=verify_token,
+            installed=self.installed,
         )
         if teams is None and verify_token:
-            # A bot token belongs to one workspace: serve only its channels' outboxes.
+            # A bot token belongs to one workspace: serve only it (its requests and its
+            # channels' outboxes).
             teams = frozenset({str(self.app.client.auth_test()["team_id"])})
+        self.teams = teams
         team = next(iter(teams)) if teams and len(teams) == 1 else ""
         shared = budget or SlackBudget(client, team=team)
         self.scheduler = Scheduler(client, clock, teams=teams)
@@ -93,10 +106,18 @@ class Bot:
         self._thread: threading.Thread | None = None
         self.url = ""
 
+    def installed(self, team_id: str) -> bool:
+        """Whether requests from ``team_id`` are served: the bot token's workspace, or
+        the ``teams`` given (every workspace when neither is known)."""
+        return self.teams is None or team_id in self.teams
+
     def start_http(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> str:
         """Serve ``/slack/events`` and ``/healthz`` in a background thread; return the base URL."""
-        server = create_server(
-            wsgi_app(self.app, self.redis), host=host, port=port, threads=threads
+        server = http_server(
+            wsgi_app(self.app, self.redis, signing_secret=self._signing_secret),
+            host=host,
+            port=port,
+            threads=threads,
         )
         self._server = server
         self._thread = threading.Thread(target=self._serve, name="http", daemon=True)
@@ -144,6 +165,31 @@ class Bot:
             self._thread.join(5)
 
 
+def check_slack(slack: SlackSettings) -> None:
+    """Raise ``SlackUnreachable`` (one line) unless Slack accepts the bot token now.
+
+    One quiet ``auth.test`` before anything else calls Slack: no retries, and the Web
+    API client's own error log is off, so the failure is told once, by the caller.
+    """
+    quiet = logging.getLogger(f"{__name__}.check_slack")
+    quiet.disabled = True
+    probe = WebClient(
+        token=slack.bot_token.get_secret_value(),
+        base_url=slack.api_url,
+        timeout=10,
+        logger=quiet,
+        retry_handlers=[],
+    )
+    where = f"cannot use Slack's Web API at {slack.api_url} (SLACK_API_URL) with SLACK_BOT_TOKEN"
+    try:
+        probe.auth_test()
+    except SlackApiError as refused:
+        raise SlackUnreachable(f"{where}: {refused.response.get('error')}") from None
+    except OSError as problem:  # urllib's URLError, a refused connection, a timeout
+        reason = getattr(problem, "reason", None) or problem
+        raise SlackUnreachable(f"{where}: {reason}") from None
+
+
 def _stop_on_sigterm() -> None:
     def handler(signum: int, frame: FrameType | None) -> None:
         raise SystemExit(0)
@@ -162,6 +208,7 @@ def run(*, serve: bool = True) -> int:
     _stop_on_sigterm()
     with store_client(load(StoreSettings)) as client:
         secret = slack.signing_secret.get_secret_value() if slack.signing_secret else ""
+        check_slack(slack)
         bot = Bot(
             client,
             token=slack.bot_token.get_secret_value(),
@@ -174,15 +221,17 @@ def run(*, serve: bool = True) -> int:
                 log.info("storymap: worker (dispatchers and scheduler only)")
                 threading.Event().wait()
             elif slack.socket_mode and slack.app_token is not None:
-                health = create_server(wsgi_app(None, client), host="0.0.0.0", port=slack.port)  # noqa: S104
+                health = http_server(wsgi_app(None, client), host="0.0.0.0", port=slack.port)  # noqa: S104
                 threading.Thread(target=health.run, name="healthz", daemon=True).start()
                 log.info("storymap: Socket Mode; /healthz on port %d", slack.port)
                 bot.start_socket_mode(slack.app_token.get_secret_value())
                 threading.Event().wait()
             else:
                 everywhere = "0.0.0.0"  # noqa: S104 - a container's port must be reachable
-                server = create_server(
-                    wsgi_app(bot.app, client), host=everywhere, port=slack.port, threads=8
+                server = http_server(
+                    wsgi_app(bot.app, client, signing_secret=secret),
+                    host=everywhere,
+                    port=slack.port,
                 )
                 log.info("storymap: HTTP mode on port %d (POST /slack/events)", slack.port)
                 server.run()

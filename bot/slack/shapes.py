@@ -1,22 +1,18 @@
-"""The shape of every Slack payload the listeners read, checked before any listener runs.
+"""The shape of every Slack payload Bolt and the listeners read, checked before Bolt.
 
 A request that passed the signature check comes from Slack, whose payloads always have
 these fields; a payload without them (a different Slack feature, or a request built by
-hand with a leaked secret) is answered 400 with one log line, so listeners can read
-their fields plainly and a malformed payload never becomes a listener traceback. Only
-the fields the listeners read are checked; everything else is allowed through as is.
+hand with a leaked secret) is answered 400 by the HTTP gate (``bot.slack.http``) with
+one log line, so Bolt and the listeners can read their fields plainly and a malformed
+payload never becomes a traceback. Only the fields they read are checked; everything
+else is allowed through as is.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
-from slack_bolt import BoltResponse
-
-log = logging.getLogger(__name__)
 
 
 class _Shape(BaseModel):
@@ -53,6 +49,8 @@ class _State(_Shape):
 
 
 class _View(_Shape):
+    id: str
+    type: str
     callback_id: str
     private_metadata: str = ""
     state: _State = _State()
@@ -122,6 +120,8 @@ _EVENTS: dict[str, type[_Event]] = {
 
 def malformed(body: dict[str, Any]) -> str | None:
     """What is wrong with ``body``'s shape, in a few words; None when it is fine."""
+    if not isinstance(body.get("type", ""), str):
+        return "type is not a string"
     try:
         if "command" in body:
             _Command.model_validate(body)
@@ -146,14 +146,3 @@ def malformed(body: dict[str, Any]) -> str | None:
         where = ".".join(str(part) for part in errors[0]["loc"][:3])[:60] if errors else "?"
         return f"{body.get('type') or 'command'} payload: {where} {errors[0]['type']}"
     return None
-
-
-def check_shape(
-    body: dict[str, Any], next: Callable[[], BoltResponse | None]
-) -> BoltResponse | None:
-    """Bolt middleware: a malformed payload gets 400 and a log line without its content."""
-    problem = malformed(body)
-    if problem is not None:
-        log.warning("malformed request ignored (%s)", problem)
-        return BoltResponse(status=400, body="malformed payload")
-    return next()

@@ -18,7 +18,12 @@ SUBMISSION = {
     "type": "view_submission",
     "user": {"id": "U1"},
     "team": {"id": "T1"},
-    "view": {"callback_id": "storymap.add_items", "state": {"values": {"b": {"a": {}}}}},
+    "view": {
+        "id": "V1",
+        "type": "modal",
+        "callback_id": "storymap.add_items",
+        "state": {"values": {"b": {"a": {}}}},
+    },
 }
 REPLY = {
     "type": "event_callback",
@@ -40,7 +45,15 @@ def test_slack_shaped_payloads_pass(body: dict[str, Any]) -> None:
         ({**ACTIONS, "user": {"id": "U1"}}, "block_actions without a team"),
         ({**ACTIONS, "actions": ["x"]}, "block_actions payload: actions.0 model_type"),
         (
-            {**SUBMISSION, "view": {"callback_id": "c", "state": {"values": {"b": "x"}}}},
+            {
+                **SUBMISSION,
+                "view": {
+                    "id": "V1",
+                    "type": "modal",
+                    "callback_id": "c",
+                    "state": {"values": {"b": "x"}},
+                },
+            },
             "view_submission payload: view.state.values dict_type",
         ),
         (
