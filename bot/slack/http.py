@@ -119,8 +119,10 @@ def verify(verifier: SignatureVerifier, headers: dict[str, Any], body: str) -> N
     signature = headers.get("x-slack-signature")
     if not isinstance(timestamp, str) or not isinstance(signature, str):
         raise Refused(401, "unsigned (no signature or timestamp header)")
-    if not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit()):
         raise Refused(401, "non-numeric timestamp")
+    if not signature.isascii():  # hmac.compare_digest refuses other text with a TypeError
+        raise Refused(401, "bad or stale signature")
     if not verifier.is_valid(body, timestamp, signature):
         raise Refused(401, "bad or stale signature")
 
