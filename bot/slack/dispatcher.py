@@ -220,12 +220,19 @@ class Dispatcher:
         keys = Keys(team_id, channel_id)
         for number, marked in batches.items():
             error = self._perform(team_id, channel_id, number, marked)
+            pairs = ids[number]
             if error is None:
-                outbox.forget(self._redis, keys, self._lane, ids[number])
-            elif error is not _WAITING:
-                outbox.record_failure(
-                    self._redis, keys, self._lane, [i for i, _ in ids[number]], error
-                )
+                outbox.forget(self._redis, keys, self._lane, pairs)
+                continue
+            # The entries before the one that failed are complete (their effects were
+            # performed or marked); the failure counts against that one entry only, and
+            # the entries after it wait for it, uncounted.
+            at = self._performer.performing
+            failed = at.rpartition(":")[0] if at is not None else pairs[0][1]
+            position = next((n for n, (_, o) in enumerate(pairs) if o == failed), 0)
+            outbox.forget(self._redis, keys, self._lane, pairs[:position])
+            if error is not _WAITING:
+                outbox.record_failure(self._redis, keys, self._lane, [pairs[position][0]], error)
         return len(entries)
 
     def _retries(self, team_id: str, channel_id: str, stream: str) -> list[Any]:

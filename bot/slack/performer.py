@@ -176,6 +176,9 @@ class Performer:
         #: How long a posting claim lasts (the dispatcher sets its lease) and whose it is.
         self.claim_ms = 10_000
         self.owner = "performer"
+        #: The mark of the effect being performed (None before the first): when a batch
+        #: fails, the entries before this one are complete, and this one failed.
+        self.performing: str | None = None
         self._clock = clock
         self.jobs = JobRunner(store, service, scheduler, self._call, clock=clock)
 
@@ -260,6 +263,7 @@ class Performer:
         retried entry skip the ``ONCE`` effects it already performed."""
         if marks is not None and len(marks) != len(effects):
             raise ValueError("one mark per effect")
+        self.performing = None
         try:
             self._perform(w, refs, effects, marks)
         except CannotPost as cannot:
@@ -298,6 +302,7 @@ class Performer:
 
     def _once(self, w: Workshop, refs: Refs, effect: OutboxEffect, mark: str | None) -> None:
         """``_one``, skipped if this very effect of this entry was performed already."""
+        self.performing = mark
         if mark is None or not isinstance(effect, ONCE):
             self._one(w, refs, effect)
             return
