@@ -44,7 +44,7 @@ def stream(keys: Keys, lane: str) -> str:
     return str(getattr(keys, lane))
 
 
-def origin(entry_id: str, fields: Mapping[bytes | str, bytes | str]) -> str:
+def origin(entry_id: str, fields: Mapping[Any, Any]) -> str:
     """The id an entry's performed-effect marks are kept under (its first id)."""
     decoded = {_text(k): _text(v) for k, v in fields.items()}
     return decoded.get("origin") or entry_id
@@ -95,7 +95,7 @@ def park(
     keys: Keys,
     lane: str,
     entry_id: str,
-    fields: Mapping[bytes | str, bytes | str],
+    fields: Mapping[Any, Any],
     *,
     attempts: int,
     error: str | None,
