@@ -48,7 +48,7 @@ from bot.slack.notices import (
     RunJob,
     Welcome,
 )
-from bot.slack.performer import Performer, PostingElsewhere
+from bot.slack.performer import ONCE, Performer, PostingElsewhere
 from bot.slack.refs import Refs
 from bot.store import RedisClient, outbox
 from bot.store.outbox import GROUP
@@ -329,10 +329,19 @@ class Dispatcher:
                 team_id,
                 channel_id,
             )
+            # What it had performed is not what could not be done.
+            performed = {
+                _text(i) for i in self._redis.hkeys(keys.done(outbox.origin(entry_id, fields)))
+            }
+            undone = [
+                e
+                for n, e in enumerate(effects)
+                if not (isinstance(e, ONCE) and str(n) in performed)
+            ]
             outbox.park(
                 self._redis, keys, self._lane, entry_id, fields, attempts=attempts, error=error
             )
-            self._tell(team_id, channel_id, number, entry_id, effects)
+            self._tell(team_id, channel_id, number, entry_id, undone)
 
     def _tell(
         self,

@@ -16,7 +16,7 @@ import pytest
 from bot.domain.effects import Announce, DeadlineSet
 from bot.domain.model import Stage
 from bot.slack.notices import Notify, React
-from bot.store.outbox import listing
+from bot.store.outbox import listing, retry_parked
 from bot.store.workshops import Keys, effects_json
 from tests.e2e.conftest import Workspace
 from tests.e2e.test_workshop import board_message, ephemeral_texts, slash, walk_to
@@ -163,3 +163,39 @@ def test_why_nothing_can_be_posted_is_said_as_it_is(
     assert not_says not in shown[0]
     # The workshop was cancelled, so it can be started again once the channel is usable.
     sim.wait_for(lambda: workspace.bot.store.load(workspace.team_id, workspace.channel) is None)
+
+
+def test_a_parked_entry_sent_back_performs_only_what_it_had_not(workspace: Workspace) -> None:
+    sim, channel = workspace.sim, workspace.channel
+    walk_to(workspace, "persona")
+    board = board_message(workspace)
+    sim.fail("reactions.add", error="internal_error", times=5)
+    workspace.bot.redis.xadd(
+        Keys(workspace.team_id, channel).outbox,
+        {
+            "number": 1,
+            "effects": effects_json(
+                [Announce(text="Announced once"), React(ts=board.ts, name="eyes")]
+            ),
+        },
+    )
+    told = sim.wait_for(
+        lambda: [t for t in ephemeral_texts(sim, "U_ANA") if "reaction" in t] or None,
+        timeout=30,
+        message="parked, and the facilitator told",
+    )
+    assert told is not None
+    assert "acknowledge a thread reply with a reaction" in told[0]
+    assert "announcement" not in told[0]
+    assert len(dead(workspace)) == 1
+
+    assert len(retry_parked(workspace.bot.redis, workspace.team_id, channel)) == 1
+    sim.wait_for(
+        lambda: "eyes" in (sim.message(channel, board.ts) or board).reactions,
+        timeout=20,
+        message="the reaction, once sent back",
+    )
+    sim.settle(quiet=2.5)
+    replies = [m.text for m in sim.replies(channel, board.ts)]
+    assert replies.count("Announced once") == 1
+    assert listing(workspace.bot.redis, workspace.team_id, channel) == []
