@@ -2,14 +2,19 @@
 
 Runs in background threads of every bot process (and alone in ``storymap worker``).
 Rules this module keeps:
-- a channel's stream is served by one dispatcher at a time: the one holding the
-  channel's lease (``SET NX PX``, renewed while it works); a dead replica's lease runs
+- a channel's outbox is served by one dispatcher at a time: the one holding the
+  channel's lease (``SET NX PX``), renewed by the performer before every Web API call
+  (``Performer.heartbeat``); a renewal that finds the lease taken raises ``LeaseLost``,
+  which stops the batch unacknowledged for the new holder. A dead replica's lease runs
   out and another takes the channel over, with the dead one's pending entries;
-- an entry is acknowledged only after its effects were performed. A failed entry stays
-  pending and is retried when it has been idle ``retry_after_ms`` (the backoff); after
-  ``MAX_ATTEMPTS`` deliveries it is parked in the channel's dead-letter stream with the
-  error, logged, and the facilitator is told when the map could not be published;
-- entries read together for one channel are performed together, so a burst of votes
+- an entry is acknowledged and deleted only after its effects were performed. When a
+  batch fails, the entries before the failing one are done, the failure counts against
+  that entry only, and it is retried when it has been idle ``retry_after_ms`` (the
+  backoff); waiting for another dispatcher's posting claim is not a failure. After
+  ``MAX_ATTEMPTS`` failures (or ``MAX_DELIVERIES`` deliveries) it is parked in the
+  channel's dead-letter stream with its error, logged at ERROR, and the facilitator is
+  told once what could not be done;
+- entries read together for one workshop are performed together, so a burst of votes
   marks the board dirty once; ``Performer.flush`` then edits it at most once a second;
 - each channel's stream is read on its own (no multi-key command), so this works on a
   Redis Cluster too.

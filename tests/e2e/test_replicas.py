@@ -257,6 +257,15 @@ def test_a_40_card_opening_with_no_fault_stays_with_one_replica(
     channel = sim.channel("#delivery").id
     client = redis.Redis.from_url(redis_url)
     open_voting(sim, channel, 40)
+    holders: set[int | None] = set()
+
+    def all_posted() -> bool:
+        holders.add(lease_holder(client, team_id, channel))
+        return len(set(cards_posted(sim, channel))) == 40
+
+    sim.wait_for(all_posted, timeout=80, message="40 story cards")
+    # One replica posted the whole opening: its lease was renewed all along (10 s each).
+    assert len(holders - {None}) == 1, holders
     check_every_card_once(sim, channel, client, team_id, 40)
     for log in group.logs:
         text = log.read_text(errors="replace")
