@@ -199,3 +199,38 @@ def test_a_parked_entry_sent_back_performs_only_what_it_had_not(workspace: Works
     replies = [m.text for m in sim.replies(channel, board.ts)]
     assert replies.count("Announced once") == 1
     assert listing(workspace.bot.redis, workspace.team_id, channel) == []
+
+
+def voting_cards(ws: Workspace) -> list[str]:
+    sim = ws.sim
+    prompt = next(
+        (m for m in sim.bot_messages(ws.channel) if m.text.startswith("Voting is open")), None
+    )
+    if prompt is None:
+        return []
+    return [m.text.partition(" ")[0] for m in sim.replies(ws.channel, prompt.ts) if m.is_bot]
+
+
+def test_a_dispatcher_that_lost_its_lease_stops_posting_and_resumes_once_it_is_back(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    sim = workspace.sim
+    stories = [("T1", f"Story {n}") for n in range(1, 13)]
+    walk_to(workspace, "voting", stories)
+    sim.wait_for(lambda: len(voting_cards(workspace)) >= 3, timeout=20, message="3 cards")
+    # Another replica takes the channel over (as if this one had stalled past its lease).
+    lease = f"{Keys(workspace.team_id, workspace.channel).tag}:lease:outbox"
+    workspace.bot.redis.set(lease, "another-replica", px=4000)
+    time.sleep(0.5)  # at most the post in flight lands
+    stopped_at = len(voting_cards(workspace))
+    time.sleep(2.5)
+    assert len(voting_cards(workspace)) == stopped_at, "no post without the lease"
+    assert any("to another replica" in r.message for r in caplog.records)
+    # The lease runs out; the dispatcher takes the channel back and finishes the opening.
+    sim.wait_for(lambda: len(voting_cards(workspace)) >= 12, timeout=40, message="12 cards")
+    sim.settle(quiet=2.5)
+    assert sorted(voting_cards(workspace)) == sorted(f"S{n}" for n in range(1, 13))
+    assert dead(workspace) == []
+    assert not workspace.bot.redis.exists(
+        Keys(workspace.team_id, workspace.channel).attempts("outbox")
+    )
