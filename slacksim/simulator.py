@@ -11,6 +11,9 @@ Rules kept:
   test's back;
 - rate limits and content limits are set at construction; rate limits may be swapped
   later (``rate_limits`` setter), which refills every bucket.
+- faults are planned by the test: ``fail`` answers the next calls of a method with an
+  HTTP error or a Slack error, ``archive_channel`` makes writes answer ``is_archived``
+  (see ``slacksim.faults``).
 """
 
 from __future__ import annotations

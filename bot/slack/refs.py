@@ -63,8 +63,10 @@ class Refs:
         self._redis.eval(_RELEASE, 1, f"{self.key}:posting:{name}", owner)
 
     def retain(self, seconds: int) -> None:
-        """A finished workshop's refs expire ``seconds`` from the first call (``NX``)."""
-        self._redis.expire(self.key, seconds, nx=True)
+        """A finished workshop's refs expire ``seconds`` after the first call (an expiry
+        already set, e.g. when the workshop finished, is kept)."""
+        if self._redis.ttl(self.key) == -1:
+            self._redis.expire(self.key, seconds)
 
     def about(self, ts: str) -> str | None:
         """What the message ``ts`` is (``prompt:tasks:A2``, ``card:S3``...), if ours."""
