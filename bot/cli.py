@@ -42,6 +42,28 @@ def _state(args: argparse.Namespace) -> int:
     return 0
 
 
+def _outbox(args: argparse.Namespace) -> int:
+    from redis.exceptions import RedisClusterException, RedisError  # noqa: PLC0415
+
+    from bot.store import outbox  # noqa: PLC0415
+
+    try:
+        with store_client(load(StoreSettings)) as client:
+            entries = outbox.listing(client, args.team, args.channel)
+            moved = outbox.retry_parked(client, args.team, args.channel) if args.retry else []
+    except (RedisError, RedisClusterException) as failure:
+        reason = type(failure).__name__
+        print(f"storymap: cannot reach the store ({reason}); is REDIS_URL right?", file=sys.stderr)
+        return 1
+    for entry in entries:
+        print(entry.line())
+    if not entries:
+        print(f"nothing pending or parked in {args.team}/{args.channel}")
+    for parked_id, new_id in moved:
+        print(f"retried parked {parked_id} as {new_id}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from bot.slack.main import SlackUnreachable, run  # noqa: PLC0415 - keeps `state` free of Slack imports
 
@@ -104,6 +126,22 @@ def parser() -> argparse.ArgumentParser:
     state.add_argument("--number", type=int, help="a finished workshop's number")
     state.add_argument("--history", action="store_true", help="print every finished workshop")
     state.set_defaults(handler=_state)
+    queued = commands.add_parser(
+        "outbox",
+        help="list a channel's pending and parked Slack effects; retry the parked ones",
+        description=(
+            "One line per entry: pending (lane, id, workshop, failed attempts, deliveries, "
+            "effect kinds, last error) then parked (failed for good). With --retry, "
+            "parked entries go back to their lane to be performed again; effects they "
+            "already performed are not repeated."
+        ),
+    )
+    queued.add_argument("team", help="Slack team id, e.g. T0123ABC")
+    queued.add_argument("channel", help="Slack channel id, e.g. C0456DEF")
+    queued.add_argument(
+        "--retry", action="store_true", help="send the parked entries back to be performed"
+    )
+    queued.set_defaults(handler=_outbox)
     return root
 
 

@@ -136,6 +136,13 @@ class StoreSettings(_EnvSettings):
         description="a directory for the embedded server's data",
     )
 
+    retention_days: int = Field(
+        default=90,
+        ge=1,
+        validation_alias="STORYMAP_RETENTION_DAYS",
+        description="a whole number of days (at least 1) to keep finished workshops",
+    )
+
     @field_validator("data_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

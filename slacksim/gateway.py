@@ -7,6 +7,7 @@ Rules kept, in order:
 3. the token comes from ``Authorization: Bearer ...`` or a ``token`` argument: none ->
    ``not_authed``, not the bot token -> ``invalid_auth`` (HTTP 200, as Slack answers);
 4. a method the simulator does not serve is ``unknown_method``;
+4a. a fault the test planned (``slacksim.faults``) answers instead of the method;
 5. the rate limiter may refuse the call: HTTP 429, ``Retry-After``, body
    ``{"ok": false, "error": "ratelimited"}``, counted in ``Workspace.rate_limited``;
 6. the handler runs under the workspace lock, so each call is atomic; a Slack error is
@@ -22,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from slacksim.answers import HttpAnswer
+from slacksim.faults import Faults
 from slacksim.ratelimit import RateLimiter
 from slacksim.state import ApiCall
 from slacksim.webapi.context import ApiContext, ApiError, Args
@@ -31,9 +33,10 @@ JsonDict = dict[str, Any]
 
 
 class WebApiGateway:
-    def __init__(self, ctx: ApiContext, limiter: RateLimiter) -> None:
+    def __init__(self, ctx: ApiContext, limiter: RateLimiter, faults: Faults | None = None) -> None:
         self._ctx = ctx
         self._limiter = limiter
+        self._faults = faults or Faults()
 
     def handle(
         self, method: str, headers: Mapping[str, str], query: str, body: bytes
@@ -55,6 +58,9 @@ class WebApiGateway:
         handler = METHODS.get(method)
         if handler is None:
             return self._finish(method, logged_args, 200, ApiError("unknown_method").body())
+        fault = self._faults.answer(method, args.get_str("channel"))
+        if fault is not None:
+            return self._finish(method, logged_args, *fault)
         retry_after = self._limiter.retry_after(method, args.get_str("channel"))
         if retry_after is not None:
             with workspace.lock:

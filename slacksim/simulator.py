@@ -12,7 +12,10 @@ Rules kept:
 - rate limits and content limits are set at construction; rate limits may be swapped
   later (``rate_limits`` setter), which refills every bucket;
 - ``apps.connections.open`` (with ``app_token``) and the Socket Mode WebSocket are served
-  by ``socket_mode``; once the app connects that way the driver delivers over it.
+  by ``socket_mode``; once the app connects that way the driver delivers over it;
+- faults are planned by the test: ``fail`` answers the next calls of a method with an
+  HTTP error or a Slack error, ``archive_channel`` makes writes answer ``is_archived``
+  (see ``slacksim.faults``).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from zoneinfo import ZoneInfo
 from slacksim.answers import HttpAnswer
 from slacksim.driver import Driver
 from slacksim.errors import SimulatorError
+from slacksim.faults import Faults
 from slacksim.gateway import WebApiGateway
 from slacksim.ids import IdFactory
 from slacksim.limits import SlackLimits
@@ -99,7 +103,8 @@ class SlackSimulator:
         self._server = SimulatorServer(host, port, self._route, self.workspace)
         self.base_url = f"http://{host}:{self._server.port}/"
         self._ctx = ApiContext(self.workspace, self.limits, self._ids, self.base_url)
-        self._gateway = WebApiGateway(self._ctx, self._limiter)
+        self.faults = Faults()
+        self._gateway = WebApiGateway(self._ctx, self._limiter, self.faults)
         self._responses = ResponseUrlEndpoint(self._ctx)
         self._bot_endpoints: list[str] = []
         self._next_endpoint = itertools.count()
@@ -230,6 +235,19 @@ class SlackSimulator:
     def remove_bot(self, channel: str) -> None:
         with self.workspace.lock:
             self.workspace.channel(channel).bot_member = False
+
+    def archive_channel(self, channel: str) -> None:
+        """Archive ``channel``: every call writing into it answers ``is_archived``."""
+        with self.workspace.lock:
+            channel_id = self.workspace.channel(channel).id
+        self.faults.archive(channel_id)
+
+    def fail(
+        self, method: str, *, status: int = 200, error: str | None = None, times: int = 1
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` with HTTP ``status`` and/or the
+        Slack ``error`` (e.g. ``fail("pins.add", error="internal_error", times=2)``)."""
+        self.faults.fail(method, status=status, error=error, times=times)
 
     def join(self, user: str, channel: str) -> None:
         with self.workspace.lock:

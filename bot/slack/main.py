@@ -57,10 +57,15 @@ class Bot:
         edit_interval: float = 1.0,
         budget: SlackBudget | None = None,
         clock: Callable[[], datetime] = utc_now,
+        retention_days: int | None = None,
     ) -> None:
         """``clock``: the time every part reads (tests pass a fake one and never sleep)."""
         self.redis = client
-        self.store = WorkshopStore(client)
+        self.store = (
+            WorkshopStore(client)
+            if retention_days is None
+            else WorkshopStore(client, retention_days=retention_days)
+        )
         self.service = WorkshopService(self.store, clock)
         self._signing_secret = signing_secret
         # Filled in just below, before any request can arrive.
@@ -206,7 +211,8 @@ def run(*, serve: bool = True) -> int:
     )
     slack = load(SlackSettings)
     _stop_on_sigterm()
-    with store_client(load(StoreSettings)) as client:
+    stored = load(StoreSettings)
+    with store_client(stored) as client:
         secret = slack.signing_secret.get_secret_value() if slack.signing_secret else ""
         check_slack(slack)
         bot = Bot(
@@ -214,6 +220,7 @@ def run(*, serve: bool = True) -> int:
             token=slack.bot_token.get_secret_value(),
             signing_secret=secret,
             api_url=slack.api_url,
+            retention_days=stored.retention_days,
         )
         bot.start_dispatchers()
         try:

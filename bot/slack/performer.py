@@ -56,9 +56,10 @@ from bot.slack.notices import (
     RunJob,
     Welcome,
 )
-from bot.slack.refs import Refs, prompt_name
+from bot.slack.refs import PINNED, Refs, prompt_name
 from bot.slack.scheduler import Scheduler
 from bot.store import RedisClient
+from bot.store.outbox import DONE_TTL_SECONDS
 from bot.store.workshops import Keys
 
 log = logging.getLogger(__name__)
@@ -93,11 +94,39 @@ def _text(value: bytes | str) -> str:
 
 
 class PostingElsewhere(Exception):
-    """Another dispatcher is posting this message right now; try the entry again later."""
+    """Another dispatcher kept posting this message; try the entry again later (this is
+    not a failed attempt)."""
 
 
 class CannotPost(Exception):
-    """The bot is not in the channel (or it is gone): nothing can be shown there."""
+    """The bot cannot post in the channel (not a member, gone, or archived)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+#: What the person who started a workshop is told when nothing can be posted, per error.
+CANNOT_POST_WHY: Final = {
+    "not_in_channel": (
+        "I'm not a member of this channel, so I can't post the workshop here. Invite me "
+        "with `/invite @storymap`, then run `/storymap start` again."
+    ),
+    "channel_not_found": (
+        "I can't see this channel (it is private and I'm not in it, or it is gone), so I "
+        "can't post the workshop here. Invite me with `/invite @storymap`, then run "
+        "`/storymap start` again."
+    ),
+    "is_archived": (
+        "This channel is archived, so I can't post the workshop here. Unarchive it, or "
+        "run `/storymap start` in another channel."
+    ),
+}
+
+#: Effects with a side effect a retry must not repeat: each is marked performed (by its
+#: outbox entry and index) and skipped when its entry is tried again. Board, prompts,
+#: cards and the map are recorded in ``Refs`` instead; refreshes are idempotent.
+ONCE: Final = (Announce, Notify, React, OpenModal, DeadlineSet, ResolveDeadline, RunJob)
 
 
 #: Seconds after which a claimed but unfinished edit is tried again (its replica died).
@@ -140,9 +169,16 @@ class Performer:
         self._done = store.register_script(_DONE)
         self._budget = budget
         self.edit_interval = edit_interval
-        #: Called before every Web API call: the dispatcher renews its channel lease, so a
-        #: long stage opening (cards at one a second) is never taken over halfway.
+        #: Called before every Web API call (and while waiting for one): the dispatcher
+        #: renews its channel lease, so a long stage opening (cards at one a second) is
+        #: never taken over halfway; it raises ``LeaseLost`` if the channel was taken.
         self.heartbeat: Callable[[], object] = lambda: None
+        #: How long a posting claim lasts (the dispatcher sets its lease) and whose it is.
+        self.claim_ms = 10_000
+        self.owner = "performer"
+        #: The mark of the effect being performed (None before the first): when a batch
+        #: fails, the entries before this one are complete, and this one failed.
+        self.performing: str | None = None
         self._clock = clock
         self.jobs = JobRunner(store, service, scheduler, self._call, clock=clock)
 
@@ -214,19 +250,40 @@ class Performer:
                 "chat_update", channel=w.channel_id, ts=ts, text=message.text, blocks=message.blocks
             )
         except CannotPost:
-            log.warning("cannot edit %s in %s: the bot is not in the channel", name, w.channel_id)
+            log.warning("cannot edit %s in %s: the bot cannot post there", name, w.channel_id)
 
-    def perform(self, w: Workshop, refs: Refs, effects: Sequence[OutboxEffect]) -> None:
+    def perform(
+        self,
+        w: Workshop,
+        refs: Refs,
+        effects: Sequence[OutboxEffect],
+        marks: Sequence[str] | None = None,
+    ) -> None:
+        """Perform ``effects``; ``marks`` (``<entry id>:<index>``, one per effect) let a
+        retried entry skip the ``ONCE`` effects it already performed."""
+        if marks is not None and len(marks) != len(effects):
+            raise ValueError("one mark per effect")
+        self.performing = None
         try:
-            self._perform(w, refs, effects)
-        except CannotPost:
-            self._cannot_post(w, effects)
+            self._perform(w, refs, effects, marks)
+        except CannotPost as cannot:
+            self._cannot_post(w, effects, cannot.error)
+        if not w.stage.is_open:
+            refs.retain(self._service.store.retention_seconds)
 
-    def _perform(self, w: Workshop, refs: Refs, effects: Sequence[OutboxEffect]) -> None:
+    def _perform(
+        self,
+        w: Workshop,
+        refs: Refs,
+        effects: Sequence[OutboxEffect],
+        marks: Sequence[str] | None,
+    ) -> None:
+        no_marks: list[str | None] = [None] * len(effects)
+        marked = zip(effects, marks or no_marks, strict=True)
         if all(isinstance(e, URGENT) for e in effects):
             # The urgent lane: one person's notice or modal; the board is not its job.
-            for effect in effects:
-                self._one(w, refs, effect)
+            for effect, mark in marked:
+                self._once(w, refs, effect, mark)
             return
         # The board first: people see the new stage at once, even while a stage's
         # prompts and cards are still being posted at Slack's pace.
@@ -240,8 +297,24 @@ class Performer:
                 # A stage change shows on the board before its prompts and cards are
                 # posted, which takes a while at Slack's pace.
                 self.flush(w.team_id, w.channel_id, board_now=True)
-        for effect in effects:
+        for effect, mark in marked:
+            self._once(w, refs, effect, mark)
+
+    def _once(self, w: Workshop, refs: Refs, effect: OutboxEffect, mark: str | None) -> None:
+        """``_one``, skipped if this very effect of this entry was performed already."""
+        self.performing = mark
+        if mark is None or not isinstance(effect, ONCE):
             self._one(w, refs, effect)
+            return
+        entry_id, _, index = mark.rpartition(":")
+        done = Keys(w.team_id, w.channel_id).done(entry_id)
+        if self._redis.hexists(done, index):
+            return
+        self._one(w, refs, effect)
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hset(done, index, "1")
+            pipe.expire(done, DONE_TTL_SECONDS)
+            pipe.execute()
 
     def _one(self, w: Workshop, refs: Refs, effect: OutboxEffect) -> None:
         """One effect; board refreshes were handled for the whole batch."""
@@ -283,16 +356,22 @@ class Performer:
     def _call(self, method: str, **args: object) -> dict[str, object]:
         """Take the call's token from the shared budget (waiting if need be), then send."""
         channel = args.get("channel")
-        self._budget.take(
-            method.replace("_", ".", 1), channel if isinstance(channel, str) else None
-        )
+        self._take(method.replace("_", ".", 1), channel if isinstance(channel, str) else None)
         return self._send(method, **args)
+
+    def _take(self, slack_method: str, channel: str | None) -> None:
+        """Wait for a token of the shared budget, keeping the channel's lease meanwhile."""
+        while (wait := self._budget.try_take(slack_method, channel)) > 0:
+            self.heartbeat()
+            time.sleep(min(wait, 1.0))
 
     def _send(self, method: str, **args: object) -> dict[str, object]:
         slack_method = method.replace("_", ".", 1)
         for attempt in range(MAX_429_RETRIES):
             if attempt:
-                self._budget.take(slack_method, None)
+                self._take(slack_method, None)
+            # Renewed before every call: a dispatcher that lost the channel stops here.
+            self.heartbeat()
             try:
                 response = getattr(self._client, method)(**args)
             except SlackApiError as failure:
@@ -343,19 +422,30 @@ class Performer:
     def _post_once(
         self, w: Workshop, refs: Refs, name: str, message: Message, thread: str | None = None
     ) -> str:
-        """Post ``name`` unless it was posted; never while another dispatcher posts it."""
-        ts = refs.get(name)
-        if ts is not None:
-            return ts
-        if not refs.claim(name):
-            raise PostingElsewhere(name)  # the entry is retried once the other one is done
+        """Post ``name`` unless it was posted; never while another dispatcher posts it.
+
+        Each message is recorded as soon as it is posted, so an entry resumed after a
+        crash or a takeover goes on from the first message not recorded. Another
+        dispatcher's claim is waited out (it lasts at most ``claim_ms``).
+        """
+        waited_until = time.monotonic() + self.claim_ms / 1000 + 1
+        while True:
+            ts = refs.get(name)
+            if ts is not None:
+                return ts
+            if refs.claim(name, self.owner, self.claim_ms):
+                break
+            if time.monotonic() > waited_until:
+                raise PostingElsewhere(name)
+            self.heartbeat()
+            time.sleep(min(0.2, max(0.01, refs.claim_left(name))))
         try:
             ts = refs.get(name)  # posted between our look and our claim
             if ts is None:
                 ts = self._post(w.channel_id, thread, message.text, message.blocks)
                 refs.set(name, ts)
         finally:
-            refs.release(name)
+            refs.release(name, self.owner)
         return ts
 
     def _post_board(self, w: Workshop, refs: Refs) -> None:
@@ -377,26 +467,22 @@ class Performer:
 
     def _post_map(self, w: Workshop, refs: Refs) -> None:
         for n, message in enumerate(published_map(w)):
-            name = f"map:{n}"
-            if refs.get(name) is not None:
-                continue
-            ts = self._post_once(w, refs, name, message)
-            if n == 0:
+            ts = self._post_once(w, refs, f"map:{n}", message)
+            # The pin is a step of its own: a failed pins.add is retried with the entry
+            # (and the facilitator told if it never works), even though the map is posted.
+            if n == 0 and refs.get(PINNED) is None:
                 self._call("pins_add", channel=w.channel_id, timestamp=ts)
+                refs.note(PINNED, ts)
 
-    def _cannot_post(self, w: Workshop, effects: Sequence[OutboxEffect]) -> None:
-        """Tell the person who started the workshop, then cancel it so they can retry."""
+    def _cannot_post(self, w: Workshop, effects: Sequence[OutboxEffect], error: str) -> None:
+        """Tell the person who started the workshop why, then cancel it so they can retry."""
         for effect in effects:
             if isinstance(effect, Welcome):
                 WebhookClient(effect.response_url).send(
-                    text=(
-                        "I'm not a member of this channel, so I can't post the workshop "
-                        "here. Invite me with `/invite @storymap`, then run "
-                        "`/storymap start` again."
-                    ),
+                    text=CANNOT_POST_WHY.get(error, CANNOT_POST_WHY["not_in_channel"]),
                     response_type="ephemeral",
                 )
                 if w.stage.is_open:
                     self._service.handle(w.team_id, w.channel_id, w.facilitator, c.Cancel())
                 return
-        log.warning("cannot post in %s: the bot is not in the channel", w.channel_id)
+        log.warning("cannot post in %s: Slack answered %s", w.channel_id, error)

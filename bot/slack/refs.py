@@ -6,13 +6,27 @@ it posts and read by listeners to know what a thread reply or a reaction is abou
 - ``board`` -> ts; ``prompt:<stage>:<anchor or ->`` -> ts; ``card:<story id>`` -> ts;
   ``map:<n>`` -> ts of the n-th message of the published map;
 - ``ts:<ts>`` -> the name above, the reverse index;
-- ``storymap:{T:C}:refs:<number>:posting:<name>``: a short claim taken before posting.
+- ``pinned`` -> ts of the pinned map message, once ``pins.add`` succeeded;
+- ``storymap:{T:C}:refs:<number>:posting:<name>``: a short claim taken before posting,
+  holding the claimant's name, released only by its holder.
 """
 
 from __future__ import annotations
 
+from typing import Final
+
 from bot.store import RedisClient
 from bot.store.workshops import Keys
+
+#: The map's first message was pinned (a step of its own: a failed pin is retried).
+PINNED: Final = "pinned"
+
+# Delete the claim only if it is still ours (it may have run out and been taken).
+# KEYS[1] claim   ARGV[1] our name
+_RELEASE: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
 
 
 def prompt_name(stage: str, anchor: str | None) -> str:
@@ -22,7 +36,7 @@ def prompt_name(stage: str, anchor: str | None) -> str:
 class Refs:
     def __init__(self, client: RedisClient, team_id: str, channel_id: str, number: int) -> None:
         self._redis = client
-        self.key = f"{Keys(team_id, channel_id).tag}:refs:{number}"
+        self.key = Keys(team_id, channel_id).refs(number)
 
     def get(self, name: str) -> str | None:
         raw = self._redis.hget(self.key, name)
@@ -31,13 +45,28 @@ class Refs:
     def set(self, name: str, ts: str) -> None:
         self._redis.hset(self.key, mapping={name: ts, f"ts:{ts}": name})
 
-    def claim(self, name: str, ms: int = 30_000) -> bool:
-        """Take the right to post ``name`` (for ``ms``): two dispatchers never post the
-        same message at once, even if each believes it serves the channel."""
-        return bool(self._redis.set(f"{self.key}:posting:{name}", "1", nx=True, px=ms))
+    def note(self, name: str, value: str) -> None:
+        """Record a step that is not a message of its own (``PINNED``)."""
+        self._redis.hset(self.key, name, value)
 
-    def release(self, name: str) -> None:
-        self._redis.delete(f"{self.key}:posting:{name}")
+    def claim(self, name: str, owner: str, ms: int) -> bool:
+        """Take the right to post ``name`` for ``ms``: two dispatchers never post the same
+        message at once, even if each believes it serves the channel."""
+        return bool(self._redis.set(f"{self.key}:posting:{name}", owner, nx=True, px=ms))
+
+    def claim_left(self, name: str) -> float:
+        """Seconds until someone else's claim on ``name`` runs out (0: none)."""
+        left = self._redis.pttl(f"{self.key}:posting:{name}")
+        return left / 1000 if isinstance(left, int) and left > 0 else 0.0
+
+    def release(self, name: str, owner: str) -> None:
+        self._redis.eval(_RELEASE, 1, f"{self.key}:posting:{name}", owner)
+
+    def retain(self, seconds: int) -> None:
+        """A finished workshop's refs expire ``seconds`` after the first call (an expiry
+        already set, e.g. when the workshop finished, is kept)."""
+        if self._redis.ttl(self.key) == -1:
+            self._redis.expire(self.key, seconds)
 
     def about(self, ts: str) -> str | None:
         """What the message ``ts`` is (``prompt:tasks:A2``, ``card:S3``...), if ours."""

@@ -82,6 +82,7 @@ return {
 #
 # KEYS[1] rev      KEYS[2] seen     KEYS[3] seq      KEYS[4] active   KEYS[5] meta
 # KEYS[6] stories  KEYS[7] ballots  KEYS[8] used     KEYS[9] archive  KEYS[10] outbox
+# KEYS[11] the workshop's refs hash (where its messages are in Slack)
 # ARGV[1] rev as read by SNAPSHOT
 # ARGV[2] delivery id or ""                ARGV[3] dedupe TTL in seconds
 # ARGV[4] workshop number                  ARGV[5] "new" for a new number, else ""
@@ -90,7 +91,8 @@ return {
 # ARGV[8] stage     ARGV[9] vote budget     ARGV[10] document version
 # ARGV[11] vote emoji
 # ARGV[12] effects JSON for the outbox, or "" for none
-# ARGV[13...] the workshop's story ids (open only)
+# ARGV[13] retention in seconds: a closed workshop's archive and refs expire after it
+# ARGV[14...] the workshop's story ids (open only)
 #
 # Returns "ok", "duplicate" (the delivery was applied meanwhile; nothing written) or
 # "conflict" (rev moved: decide again on a fresh snapshot; nothing written).
@@ -106,12 +108,14 @@ if ARGV[6] == 'open' then
   redis.call('HSET', KEYS[5], 'number', ARGV[4], 'stage', ARGV[8], 'budget', ARGV[9],
              'version', ARGV[10], 'emoji', ARGV[11])
   -- In slices: unpack puts every value on Lua's C stack, which holds about 8,000.
-  for first = 13, #ARGV, 1000 do
+  for first = 14, #ARGV, 1000 do
     redis.call('SADD', KEYS[6], unpack(ARGV, first, math.min(first + 999, #ARGV)))
   end
 else
   redis.call('HSET', KEYS[9], ARGV[4], ARGV[7])
   redis.call('DEL', KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8])
+  redis.call('EXPIRE', KEYS[9], tonumber(ARGV[13]))
+  redis.call('EXPIRE', KEYS[11], tonumber(ARGV[13]))
 end
 if ARGV[12] ~= '' then
   redis.call('XADD', KEYS[10], '*', 'number', ARGV[4], 'effects', ARGV[12])

@@ -16,14 +16,21 @@ Lua scripts touching several of them are single-slot and run on Redis Cluster:
 ``storymap:{T:C}:ballots``                   set of ``<story>|<voter>``: the active votes
 ``storymap:{T:C}:used``                      hash voter -> votes cast (the budget check)
 ``storymap:{T:C}:archive``                   hash number -> JSON of a finished workshop,
-                                             votes included
+                                             votes included; expires the retention after
+                                             the last workshop finished
+``storymap:{T:C}:refs:<n>``                  where workshop n's messages are (see
+                                             ``bot.slack.refs``); expires the retention
+                                             after the workshop finished
 ``storymap:{T:C}:seen:<delivery id>``        a Slack delivery already applied (TTL)
 ``storymap:{T:C}:outbox``                    stream of effects, appended in the same step
                                              as the change they come from
 ``storymap:{T:C}:urgent``                    stream of effects that change no state and
                                              cannot wait (modals to open, notices)
+``storymap:{T:C}:dead``                      capped stream of entries that failed for
+                                             good (see ``bot.store.outbox``)
 ``storymap:channels``                        set of ``T:C`` with an outbox (no hash tag:
-                                             written on its own, idempotently)
+                                             written on its own, idempotently, only once
+                                             something was saved or queued there)
 ===========================================  ==============================================
 
 Rules this module keeps:
@@ -58,6 +65,8 @@ from bot.store import scripts
 from bot.store.client import RedisClient
 
 SEEN_TTL_SECONDS: Final = 15 * 60
+#: Days a finished (published or cancelled) workshop's archive and refs are kept.
+RETENTION_DAYS: Final = 90
 MAX_CAS_ATTEMPTS: Final = 200
 CHANNELS_KEY: Final = "storymap:channels"
 
@@ -99,6 +108,19 @@ class Keys:
     #: Effects that cannot wait behind a stage's postings: modals (their trigger expires
     #: in 3 s) and notices to one person.
     urgent = property(lambda self: f"{self.tag}:urgent")
+    #: Entries of either lane that failed for good (capped, see ``bot.store.outbox``).
+    dead = property(lambda self: f"{self.tag}:dead")
+
+    def attempts(self, lane: str) -> str:
+        """Hash: entry id -> failed attempts, ``<entry id>:error`` -> the last error."""
+        return f"{self.tag}:attempts:{lane}"
+
+    def done(self, entry_id: str) -> str:
+        """Hash: index of an entry's effect -> 1 once performed (see ``Performer``)."""
+        return f"{self.tag}:done:{entry_id}"
+
+    def refs(self, number: int) -> str:
+        return f"{self.tag}:refs:{number}"
 
     def seen(self, delivery_id: str) -> str:
         return f"{self.tag}:seen:{delivery_id}"
@@ -159,9 +181,17 @@ def _votes(ballots: Iterable[bytes | str]) -> dict[str, tuple[str, ...]]:
 class WorkshopStore:
     """Load, change (compare-and-set) and vote on a channel's workshop."""
 
-    def __init__(self, client: RedisClient, *, seen_ttl: int = SEEN_TTL_SECONDS) -> None:
+    def __init__(
+        self,
+        client: RedisClient,
+        *,
+        seen_ttl: int = SEEN_TTL_SECONDS,
+        retention_days: float = RETENTION_DAYS,
+    ) -> None:
+        """``retention_days``: how long a finished workshop's archive and refs are kept."""
         self._redis = client
         self._seen_ttl = seen_ttl
+        self.retention_seconds = max(1, int(retention_days * 24 * 3600))
         self._vote = client.register_script(scripts.VOTE)
         self._snapshot = client.register_script(scripts.SNAPSHOT)
         self._save = client.register_script(scripts.SAVE)
@@ -230,7 +260,6 @@ class WorkshopStore:
         retried delivery is not refused twice.
         """
         keys = Keys(team_id, channel_id)
-        self._register(team_id, channel_id)
         for _ in range(MAX_CAS_ATTEMPTS):
             snapshot = self._read(keys, delivery_id)
             if snapshot.seen:
@@ -247,16 +276,19 @@ class WorkshopStore:
             effects = [*outcome.effects, *extra_effects]
             answer = _text(
                 self._save(
-                    keys=self._save_keys(keys, delivery_id),
+                    keys=[*self._save_keys(keys, delivery_id), keys.refs(number)],
                     args=[
                         snapshot.rev,
                         delivery_id or "",
                         self._seen_ttl,
-                        *self._save_args(current, saved, effects),
+                        *self._save_args(current, saved, effects, self.retention_seconds),
                     ],
                 )
             )
             if answer == "ok":
+                # Registered only once something was saved: a refused command in a
+                # channel without a workshop leaves no trace.
+                self._register(team_id, channel_id)
                 return Step(outcome=Outcome(saved, outcome.effects, outcome.reply))
             if answer == "duplicate":
                 return Step(outcome=None, duplicate=True)
@@ -287,7 +319,7 @@ class WorkshopStore:
 
     @staticmethod
     def _save_args(
-        current: Workshop | None, saved: Workshop, effects: Sequence[BaseModel]
+        current: Workshop | None, saved: Workshop, effects: Sequence[BaseModel], retention: int
     ) -> list[str | int]:
         """``SAVE``'s ARGV from the 4th on (see ``scripts.SAVE``)."""
         new = current is None or current.number != saved.number
@@ -307,6 +339,7 @@ class WorkshopStore:
             saved.version,
             saved.settings.vote_emoji,
             effects_json(effects) if effects else "",
+            retention,
             *story_ids,
         ]
 
@@ -326,7 +359,6 @@ class WorkshopStore:
     ) -> VoteResult:
         """Cast or take back one vote atomically (budget, stage and story checked)."""
         keys = Keys(team_id, channel_id)
-        self._register(team_id, channel_id)
         code, detail = self._vote(
             keys=[
                 keys.meta,
@@ -347,6 +379,8 @@ class WorkshopStore:
                 effects_json(effects),
             ],
         )
+        if _text(code) == "ok":
+            self._register(team_id, channel_id)
         return VoteResult(code=_text(code), detail=_text(detail) or "")  # type: ignore[arg-type]
 
     def meta(self, team_id: str, channel_id: str) -> Meta | None:

@@ -150,3 +150,124 @@ def test_the_seed_workshop_survives_a_replica_killed_mid_voting(
         )
     assert len(sim.pinned(channel)) == 1
     assert sim.rate_limited.get("chat.update", 0) == 0
+
+
+# ----- a stage opening across replicas ---------------------------------------------------
+
+
+def text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def lease_holder(client: redis.Redis, team_id: str, channel: str) -> int | None:
+    """The pid of the replica holding the channel's outbox lease (its consumer name is
+    ``<host>-<pid>-<id>-outbox``)."""
+    holder = client.get(f"storymap:{{{team_id}:{channel}}}:lease:outbox")
+    return None if holder is None else int(text(holder).rsplit("-", 3)[1])
+
+
+def open_voting(sim: SlackSimulator, channel: str, stories: int) -> None:
+    """A workshop with ``stories`` stories under one task, moved to voting."""
+    ana, ben = sim.user("U_ANA"), sim.user("U_BEN")
+    for user, text in [
+        (ana, "start Tracking"),
+        (ben, "persona Operations Manager"),
+        (ana, "next"),
+        (ben, "add Track delivery"),
+        (ana, "next"),
+        (ben, "add A1 View real-time map"),
+        (ana, "next"),
+        *((ben, f"add T1 Story number {n}") for n in range(1, stories + 1)),
+        (ana, "next"),
+    ]:
+        delivery = user.slash(channel, "/storymap", text)
+        assert delivery.ok, delivery.text
+
+
+def cards_posted(sim: SlackSimulator, channel: str) -> list[str]:
+    """The story ids of every story card the bot posted (duplicates included)."""
+    voting = next(
+        (m for m in sim.bot_messages(channel) if m.text.startswith("Voting is open")), None
+    )
+    if voting is None:
+        return []
+    return [
+        m.text.partition(" ")[0]
+        for m in sim.replies(channel, voting.ts)
+        if m.is_bot and m.text.startswith("S")
+    ]
+
+
+def check_every_card_once(
+    sim: SlackSimulator, channel: str, client: redis.Redis, team_id: str, stories: int
+) -> None:
+    expected = [f"S{n}" for n in range(1, stories + 1)]
+    sim.wait_for(
+        lambda: len(set(cards_posted(sim, channel))) == stories,
+        timeout=80,
+        message=f"{stories} story cards",
+    )
+    sim.settle(quiet=2.5)
+    posted = cards_posted(sim, channel)
+    assert sorted(posted) == sorted(expected), "every card posted exactly once"
+    tag = f"storymap:{{{team_id}:{channel}}}"
+    assert client.xlen(f"{tag}:dead") == 0, "nothing parked"
+    refs = {text(k): text(v) for k, v in client.hgetall(f"{tag}:refs:1").items()}
+    for story_id in expected:
+        # Votable: its card is known to the bot and lives in Slack.
+        assert sim.message(channel, refs[f"card:{story_id}"]) is not None
+
+
+def test_a_stage_opening_survives_its_poster_killed_and_posts_every_card_once(
+    replicas: tuple[SlackSimulator, Replicas, str], redis_url: str
+) -> None:
+    sim, group, team_id = replicas
+    channel = sim.channel("#delivery").id
+    client = redis.Redis.from_url(redis_url)
+    stories = 32
+    open_voting(sim, channel, stories)
+    sim.wait_for(lambda: len(cards_posted(sim, channel)) >= 8, timeout=40, message="8 cards")
+    pid = lease_holder(client, team_id, channel)
+    victim = next(n for n, p in enumerate(group.processes) if p.pid == pid)
+    group.processes[victim].send_signal(signal.SIGKILL)
+    group.processes[victim].wait(timeout=10)
+    sim.set_bot_endpoints(u for n, u in enumerate(group.urls) if n != victim)
+    assert len(set(cards_posted(sim, channel))) < stories, "killed mid-posting"
+
+    check_every_card_once(sim, channel, client, team_id, stories)
+    assert lease_holder(client, team_id, channel) != pid
+    # A card posted after the takeover counts votes.
+    refs = f"storymap:{{{team_id}:{channel}}}:refs:1"
+    last = client.hget(refs, f"card:S{stories}")
+    assert last is not None
+    assert sim.user("U_CHLOE").react(channel, text(last), "+1").ok
+    store = WorkshopStore(client)
+    sim.wait_for(
+        lambda: (
+            (w := store.load(team_id, channel)) is not None and w.vote_count(f"S{stories}") == 1
+        ),
+        message="the vote counted",
+    )
+
+
+def test_a_40_card_opening_with_no_fault_stays_with_one_replica(
+    replicas: tuple[SlackSimulator, Replicas, str], redis_url: str
+) -> None:
+    sim, group, team_id = replicas
+    channel = sim.channel("#delivery").id
+    client = redis.Redis.from_url(redis_url)
+    open_voting(sim, channel, 40)
+    holders: set[int | None] = set()
+
+    def all_posted() -> bool:
+        holders.add(lease_holder(client, team_id, channel))
+        return len(set(cards_posted(sim, channel))) == 40
+
+    sim.wait_for(all_posted, timeout=80, message="40 story cards")
+    # One replica posted the whole opening: its lease was renewed all along (10 s each).
+    assert len(holders - {None}) == 1, holders
+    check_every_card_once(sim, channel, client, team_id, 40)
+    for log in group.logs:
+        text = log.read_text(errors="replace")
+        assert "parked" not in text, log.name
+        assert "to another replica" not in text, f"{log.name}: the lease moved mid-opening"
