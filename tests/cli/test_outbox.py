@@ -85,7 +85,7 @@ def test_an_empty_outbox_says_so(redis_url: str, team_id: str) -> None:
 def test_outbox_with_the_store_unreachable_is_one_line() -> None:
     url = f"redis://127.0.0.1:{free_port()}/0"
     done = storymap("outbox", "T1", "C1", "--retry", env={"REDIS_URL": url})
-    assert done.returncode == 1
+    assert done.returncode == 3
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("storymap: cannot reach the store")
