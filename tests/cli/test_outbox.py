@@ -88,6 +88,6 @@ def test_outbox_with_the_store_unreachable_is_one_line() -> None:
     assert done.returncode == 3
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("storymap: cannot reach the store")
+    assert lines[0].startswith("storymap: cannot reach Redis at")
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
