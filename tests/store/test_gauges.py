@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 import pytest
 import redis
@@ -30,6 +31,11 @@ def start(service: WorkshopService, team_id: str, channel_id: str) -> None:
     )
 
 
+def first_appended_ms(client: redis.Redis, stream: str) -> int:
+    entries = cast("list[tuple[bytes, object]]", client.xrange(stream, count=1))
+    return int(entries[0][0].decode().partition("-")[0])
+
+
 def test_active_workshops_outbox_depth_and_oldest_age(client: redis.Redis, team_id: str) -> None:
     service = WorkshopService(WorkshopStore(client))
     start(service, team_id, "C1")
@@ -42,10 +48,7 @@ def test_active_workshops_outbox_depth_and_oldest_age(client: redis.Redis, team_
     }
     assert lengths["outbox"] >= 2
     assert lengths["urgent"] == 1
-    firsts = [
-        int(client.xrange(Keys(team_id, ch).outbox, count=1)[0][0].decode().partition("-")[0])
-        for ch in ("C1", "C2")
-    ]
+    firsts = [first_appended_ms(client, Keys(team_id, ch).outbox) for ch in ("C1", "C2")]
     now = min(firsts) / 1000 + 7.5
 
     gauges = read_gauges(client, teams=frozenset({team_id}), limit=1_000_000, clock=lambda: now)
