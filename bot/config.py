@@ -118,6 +118,10 @@ def _known_level_upper(value: object) -> object:
     return value
 
 
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 class StoreSettings(_EnvSettings):
     """Where workshop state lives: an external server, or the embedded one's data dir."""
 
@@ -200,6 +204,11 @@ class LogSettings(_EnvSettings):
         default="INFO",
         validation_alias="STORYMAP_LOG_LEVEL",
         description="one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+    )
+    log_format: Annotated[Literal["text", "json"], BeforeValidator(_lower)] = Field(
+        default="text",
+        validation_alias="LOG_FORMAT",
+        description="text (one readable line per record) or json (one JSON object per line)",
     )
 
 

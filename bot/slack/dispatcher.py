@@ -43,6 +43,7 @@ from bot.domain.effects import (
     RefreshBoard,
     RefreshCard,
 )
+from bot.logs import context
 from bot.slack.notices import (
     OUTBOX_EFFECTS,
     Notify,
@@ -280,7 +281,13 @@ class Dispatcher:
         waiting for another dispatcher, which is not a failed attempt)."""
         workshop = self._store.get(team_id, channel_id, number)
         if workshop is None:
-            log.warning("dispatcher: workshop %s of %s:%s is gone", number, team_id, channel_id)
+            log.warning(
+                "dispatcher: workshop %s of %s:%s is gone",
+                number,
+                team_id,
+                channel_id,
+                extra=context(team_id, channel_id, number),
+            )
             return None
         try:
             self._performer.perform(
@@ -292,12 +299,20 @@ class Dispatcher:
         except (redis.RedisError, RedisClusterException, LeaseLost):
             raise
         except PostingElsewhere as elsewhere:
-            log.info("dispatcher: %s is being posted by another dispatcher; later", elsewhere)
+            log.info(
+                "dispatcher: %s is being posted by another dispatcher; later",
+                elsewhere,
+                extra=context(team_id, channel_id, number),
+            )
             return _WAITING
         except Exception as failure:
             error = _describe_failure(failure)
             log.warning(
-                "dispatcher: effects for %s:%s failed (%s); will retry", team_id, channel_id, error
+                "dispatcher: effects for %s:%s failed (%s); will retry",
+                team_id,
+                channel_id,
+                error,
+                extra=context(team_id, channel_id, number, (e.kind for e, _ in marked)),
             )
             return error
         return None
@@ -333,6 +348,7 @@ class Dispatcher:
                 error or "none recorded",
                 team_id,
                 channel_id,
+                extra=context(team_id, channel_id, number, (e.kind for e in effects)),
             )
             # What it had performed is not what could not be done.
             performed = {
@@ -346,6 +362,7 @@ class Dispatcher:
             outbox.park(
                 self._redis, keys, self._lane, entry_id, fields, attempts=attempts, error=error
             )
+            self._performer.metrics.parked(self._lane)
             self._tell(team_id, channel_id, number, entry_id, undone)
 
     def _tell(

@@ -2,6 +2,10 @@
 
 Served by waitress (a production WSGI server), not Bolt's development server.
 
+``GET /metrics`` answers the bot's metrics in Prometheus' text format (``bot.metrics``):
+the gates below and Bolt's answer count each request by kind and outcome, and time the
+ones Bolt answers.
+
 ``/healthz`` answers 200 when the store accepts a write (a ``SET`` with a short expiry
 on one health key), else 503, so an orchestrator stops routing to a replica that cannot
 save anything: a store that is down, frozen, full (``maxmemory`` with ``noeviction``) or
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 from urllib.parse import parse_qsl
@@ -47,6 +52,7 @@ from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
+from bot.metrics import CONTENT_TYPE, Metrics, bolt_outcome, refusal_outcome, request_kind
 from bot.slack.shapes import malformed
 from bot.store import RedisClient
 
@@ -166,13 +172,20 @@ def bolt_request(
 
 
 def events(
-    app: App, verifier: SignatureVerifier, environ: dict[str, Any], start: StartResponse
+    app: App,
+    verifier: SignatureVerifier,
+    environ: dict[str, Any],
+    start: StartResponse,
+    metrics: Metrics,
 ) -> Iterable[bytes]:
     """``POST /slack/events``: the gates of the module's docstring, then Bolt."""
+    began = time.perf_counter()
     request = WsgiHttpRequest(environ)
+    kind = "other"
     try:
         body = read_body(environ)
         if is_ssl_check(body):
+            metrics.request(kind, "ok")
             return _respond(start, "200 OK", {"ok": True})
         headers = request.get_headers()
         try:  # slack_sdk's verifier decodes the body itself; Slack sends only UTF-8
@@ -181,6 +194,7 @@ def events(
             raise Refused(400, "body is not UTF-8") from None
         verify(verifier, headers, text)
         payload = parse(text, str(headers.get("content-type", "")))
+        kind = request_kind(payload)
         problem = malformed(payload)
         if problem is not None:
             raise Refused(400, problem)
@@ -191,26 +205,47 @@ def events(
             raise Refused(400, f"payload shape unreadable ({type(problem).__name__})") from None
     except Refused as refused:
         peer = environ.get("REMOTE_ADDR", "?")
-        log.warning("refused a request from %s: %s (%d)", peer, refused.reason, refused.status)
+        log.warning(
+            "refused a request from %s: %s (%d)",
+            peer,
+            refused.reason,
+            refused.status,
+            extra={"status": refused.status},
+        )
+        metrics.request(kind, refusal_outcome(refused.status))
         error = {401: "invalid_signature", 411: "length_required", 413: "too_large"}
         return _respond(
             start,
             WsgiHttpResponse(refused.status).status,
             {"ok": False, "error": error.get(refused.status, "bad_request")},
         )
-    answer = app.dispatch(bolt)
+    try:
+        answer = app.dispatch(bolt)
+    except Exception:
+        metrics.request(kind, "error", time.perf_counter() - began)
+        raise
+    metrics.request(kind, bolt_outcome(answer.status), time.perf_counter() - began)
     response = WsgiHttpResponse(answer.status, answer.headers, answer.body)
     start(response.status, response.get_headers())
     return response.get_body()
 
 
-def wsgi_app(app: App | None, client: RedisClient, *, signing_secret: str = "") -> WsgiApp:
-    """The bot's WSGI application; with ``app=None`` only ``/healthz`` (Socket Mode).
+def wsgi_app(
+    app: App | None,
+    client: RedisClient,
+    *,
+    signing_secret: str = "",
+    metrics: Metrics | None = None,
+) -> WsgiApp:
+    """The bot's WSGI application; with ``app=None`` only ``/healthz`` and ``/metrics``
+    (Socket Mode).
 
     ``signing_secret`` is required with an ``app``: requests are verified here, before
-    Bolt parses them (Bolt verifies them again, harmlessly).
+    Bolt parses them (Bolt verifies them again, harmlessly). ``metrics``: what
+    ``/metrics`` exposes and requests are counted in (a fresh set when not given).
     """
     verifier = SignatureVerifier(signing_secret) if app is not None else None
+    counted = metrics if metrics is not None else Metrics()
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
@@ -220,8 +255,15 @@ def wsgi_app(app: App | None, client: RedisClient, *, signing_secret: str = "") 
             return _respond(
                 start_response, "503 Service Unavailable", {"ok": False, "error": "storage"}
             )
+        if path == "/metrics" and method == "GET":
+            exposition = counted.exposition()
+            start_response(
+                "200 OK",
+                [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(exposition)))],
+            )
+            return [exposition]
         if path == "/slack/events" and method == "POST" and app and verifier:
-            return events(app, verifier, environ, start_response)
+            return events(app, verifier, environ, start_response, counted)
         return _respond(start_response, "404 Not Found", {"ok": False, "error": "not_found"})
 
     return application

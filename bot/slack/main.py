@@ -21,6 +21,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.config import LogSettings, SlackSettings, StoreSettings, load
+from bot.logs import configure_logging
+from bot.metrics import Metrics
 from bot.service import WorkshopService, utc_now
 from bot.slack.app import build_app
 from bot.slack.binding import form_key
@@ -32,6 +34,7 @@ from bot.slack.performer import Performer
 from bot.slack.scheduler import Scheduler
 from bot.store import RedisClient
 from bot.store.connect import store_client
+from bot.store.gauges import StoreCollector, read_gauges
 from bot.store.workshops import WorkshopStore
 
 log = logging.getLogger(__name__)
@@ -83,6 +86,9 @@ class Bot:
             # channels' outboxes).
             teams = frozenset({str(self.app.client.auth_test()["team_id"])})
         self.teams = teams
+        #: This replica's metrics (``GET /metrics``), with the store's gauges of its teams.
+        self.metrics = Metrics()
+        self.metrics.add_collector(StoreCollector(lambda: read_gauges(client, teams=teams)))
         team = next(iter(teams)) if teams and len(teams) == 1 else ""
         shared = budget or SlackBudget(client, team=team)
         self.scheduler = Scheduler(client, clock, teams=teams)
@@ -98,6 +104,7 @@ class Bot:
                     self.scheduler,
                     edit_interval=edit_interval,
                     clock=clock,
+                    metrics=self.metrics,
                 ),
                 teams=teams,
                 lane=lane,
@@ -119,7 +126,9 @@ class Bot:
     def start_http(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> str:
         """Serve ``/slack/events`` and ``/healthz`` in a background thread; return the base URL."""
         server = http_server(
-            wsgi_app(self.app, self.redis, signing_secret=self._signing_secret),
+            wsgi_app(
+                self.app, self.redis, signing_secret=self._signing_secret, metrics=self.metrics
+            ),
             host=host,
             port=port,
             threads=threads,
@@ -205,10 +214,7 @@ def _stop_on_sigterm() -> None:
 def run(*, serve: bool = True) -> int:
     """``storymap run`` (``serve``) or ``storymap worker`` (only the background work:
     outbox dispatchers and the job scheduler, for those who run them apart)."""
-    logging.basicConfig(
-        level=load(LogSettings).log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(load(LogSettings))
     slack = load(SlackSettings)
     _stop_on_sigterm()
     stored = load(StoreSettings)
@@ -228,15 +234,16 @@ def run(*, serve: bool = True) -> int:
                 log.info("storymap: worker (dispatchers and scheduler only)")
                 threading.Event().wait()
             elif slack.socket_mode and slack.app_token is not None:
-                health = http_server(wsgi_app(None, client), host="0.0.0.0", port=slack.port)  # noqa: S104
+                served = wsgi_app(None, client, metrics=bot.metrics)
+                health = http_server(served, host="0.0.0.0", port=slack.port)  # noqa: S104
                 threading.Thread(target=health.run, name="healthz", daemon=True).start()
-                log.info("storymap: Socket Mode; /healthz on port %d", slack.port)
+                log.info("storymap: Socket Mode; /healthz and /metrics on port %d", slack.port)
                 bot.start_socket_mode(slack.app_token.get_secret_value())
                 threading.Event().wait()
             else:
                 everywhere = "0.0.0.0"  # noqa: S104 - a container's port must be reachable
                 server = http_server(
-                    wsgi_app(bot.app, client, signing_secret=secret),
+                    wsgi_app(bot.app, client, signing_secret=secret, metrics=bot.metrics),
                     host=everywhere,
                     port=slack.port,
                 )

@@ -39,6 +39,8 @@ from bot.domain.effects import (
 from bot.domain.errors import Rejected
 from bot.domain.model import Stage, Workshop
 from bot.domain.when import parse_when, slack_date
+from bot.logs import context
+from bot.metrics import Metrics
 from bot.render.board import board
 from bot.render.cards import story_card
 from bot.render.map import published_map
@@ -162,8 +164,11 @@ class Performer:
         *,
         edit_interval: float = 1.0,
         clock: Callable[[], datetime] = utc_now,
+        metrics: Metrics | None = None,
     ) -> None:
         self._client = client
+        #: Where Web API calls (and, by the dispatcher, parked entries) are counted.
+        self.metrics = metrics if metrics is not None else Metrics()
         self._service = service
         self._redis = store
         self._done = store.register_script(_DONE)
@@ -250,7 +255,12 @@ class Performer:
                 "chat_update", channel=w.channel_id, ts=ts, text=message.text, blocks=message.blocks
             )
         except CannotPost:
-            log.warning("cannot edit %s in %s: the bot cannot post there", name, w.channel_id)
+            log.warning(
+                "cannot edit %s in %s: the bot cannot post there",
+                name,
+                w.channel_id,
+                extra=context(w.team_id, w.channel_id, w.number),
+            )
 
     def perform(
         self,
@@ -375,12 +385,19 @@ class Performer:
             try:
                 response = getattr(self._client, method)(**args)
             except SlackApiError as failure:
-                if failure.response.status_code != 429:
+                status = failure.response.status_code
+                error = "http_429" if status == 429 else failure.response.get("error")
+                self.metrics.slack_call(slack_method, str(error or f"http_{status}"))
+                if status != 429:
                     return self._failed(method, failure)
                 retry_after = float(failure.response.headers.get("Retry-After", "1"))
                 log.warning("slack: %s answered 429; pausing %.1f s", slack_method, retry_after)
                 self._budget.pause(slack_method, retry_after)
                 continue
+            except OSError:
+                self.metrics.slack_call(slack_method, "unreachable")
+                raise
+            self.metrics.slack_call(slack_method)
             data: dict[str, object] = response.data if isinstance(response.data, dict) else {}
             return data
         raise RuntimeError(f"{slack_method} kept answering 429")
@@ -485,4 +502,9 @@ class Performer:
                 if w.stage.is_open:
                     self._service.handle(w.team_id, w.channel_id, w.facilitator, c.Cancel())
                 return
-        log.warning("cannot post in %s: Slack answered %s", w.channel_id, error)
+        log.warning(
+            "cannot post in %s: Slack answered %s",
+            w.channel_id,
+            error,
+            extra=context(w.team_id, w.channel_id, w.number, (e.kind for e in effects)),
+        )

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,7 +107,7 @@ def test_storymap_run_serves_socket_mode_with_only_an_app_token(
             "SLACK_APP_TOKEN": APP_TOKEN,
             "SLACK_API_URL": sim.api_url,
             "REDIS_URL": redis_url,
-            "PORT": str(free_port()),
+            "PORT": str(port := free_port()),
         }
         env.pop("SLACK_SIGNING_SECRET", None)
         log = tmp_path / "run.log"
@@ -123,6 +124,14 @@ def test_storymap_run_serves_socket_mode_with_only_an_app_token(
                 lambda: any("Tracking" in m.text for m in sim.bot_messages(channel)),
                 timeout=15,
                 message="the board, posted by the outbox dispatcher",
+            )
+            # /metrics is served beside /healthz; the performer's calls are counted.
+            scrape = f"http://127.0.0.1:{port}/metrics"
+            with urllib.request.urlopen(scrape, timeout=10) as answer:
+                text = answer.read().decode()
+            posted = 'storymap_slack_calls_total{error="ok",method="chat.postMessage"}'
+            assert any(
+                line.startswith(posted) and not line.endswith(" 0.0") for line in text.splitlines()
             )
         finally:
             process.send_signal(signal.SIGTERM)
