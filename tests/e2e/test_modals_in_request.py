@@ -11,6 +11,7 @@ first, else one quick ``users.info``, else UTC, said in the reply.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,6 +28,9 @@ from bot.render.ids import DEADLINE_BLOCK
 from bot.service import UTC_FALLBACK
 from bot.slack.forms import CLICK_AGAIN, SLACK_BUSY, USERS_INFO_TIMEOUT_S, time_zone, tz_key
 from bot.slack.main import Bot
+from bot.slack.notices import Notify
+from bot.slack.performer import RESET
+from bot.store.workshops import Keys
 from slacksim import Message, RateLimits, SlackLimits, SlackSimulator
 from tests.e2e.conftest import PEOPLE, SECRET, TOKEN, Workspace
 from tests.e2e.test_workshop import board_message, slash, walk_to
@@ -317,4 +321,25 @@ def test_a_slow_users_info_gives_up_within_its_timeout(redis_url: str) -> None:
         assert client.get(tz_key(team, "U_ANA")) is None
     finally:
         server.shutdown()
+        server.server_close()
         client.close()
+
+
+def test_forms_and_deadlines_queued_by_an_earlier_version_do_not_stop_the_lane(
+    workspace: Workspace,
+) -> None:
+    walk_to(workspace, "persona")
+    board_message(workspace)
+    keys = Keys(workspace.team_id, workspace.channel)
+    earlier = [
+        {"kind": "open_modal", "trigger_id": "1.2.abc", "view": {"type": "modal"}},
+        {"kind": "resolve_deadline", "user": "U_ANA", "text": "tomorrow 17:00", "auto": False},
+    ]
+    workspace.bot.redis.xadd(keys.urgent, {"number": 1, "effects": json.dumps(earlier)})
+    workspace.bot.store.enqueue(
+        workspace.team_id, workspace.channel, 1, [Notify(user="U_BEN", text="Still here.")]
+    )
+
+    workspace.sim.wait_for(lambda: told(workspace, "U_BEN", "Still here."), message="the notice")
+    workspace.sim.wait_for(lambda: told(workspace, "U_ANA", RESET), message="the deadline reset")
+    assert workspace.sim.calls_to("views.open") == []
