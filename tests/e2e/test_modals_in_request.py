@@ -224,6 +224,7 @@ def test_a_deadline_uses_the_cached_zone_without_asking_slack(
 
 def test_a_deadline_asks_slack_once_then_uses_the_cache(workspace: Workspace) -> None:
     walk_to(workspace, "persona")
+    workspace.sim.settle(quiet=0.5)  # the start's own jobs are scheduled
     before = ana_info_calls(workspace)  # the digest may have read ana's zone already
 
     slash(workspace, "U_ANA", "deadline tomorrow 17:00")
