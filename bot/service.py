@@ -10,12 +10,17 @@ A batch (one thread reply or form submission, one item per line) has at most
 nothing. Within the limit, each line is decided on its own; the refused ones are named
 (the first ``NAMED_ITEMS`` of them, then a count), never dropped silently; the accepted
 ones likewise, so a reply stays far under Slack's message size.
+
+``set_deadline`` reads the time the facilitator typed on their own wall clock and sets
+it, in one call: the zone is asked of the caller (``zone``; reading it is the Slack
+side's business) only once the person may set the deadline, and a zone the caller could
+not read means UTC, said in the reply.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
@@ -28,6 +33,7 @@ from bot.domain.machine import (
     Outcome,
     already_voted,
     apply,
+    facilitator_only,
     not_now,
     nothing_to_take_back,
     over_budget,
@@ -37,7 +43,14 @@ from bot.domain.machine import (
 )
 from bot.domain.model import Stage, Workshop
 from bot.domain.text import MAX_LINES, NAMED_ITEMS, normalise_id, quoted
+from bot.domain.when import parse_when, slack_date
 from bot.store.workshops import WorkshopStore
+
+#: Said when a deadline was read as UTC because the person's time zone could not be read.
+UTC_FALLBACK = (
+    "(Slack did not tell me your time zone just now, so I read the time as UTC; set it "
+    "again to read it in your own.)"
+)
 
 
 def utc_now() -> datetime:
@@ -95,6 +108,39 @@ class WorkshopService:
         if step.outcome is None:
             return Reply(ok=True, text="Already done.", duplicate=True)
         return Reply(ok=True, text=step.outcome.reply, workshop=step.outcome.state)
+
+    def set_deadline(
+        self,
+        team_id: str,
+        channel_id: str,
+        actor: str,
+        text: str,
+        *,
+        auto: bool,
+        zone: Callable[[], str | None],
+    ) -> Reply:
+        """Set the current stage's deadline to ``text`` read in ``actor``'s time zone.
+
+        ``zone`` gives the zone's IANA name, or None when it could not be read (then the
+        text is read as UTC and the reply says so); it is called only for a facilitator
+        of a running workshop. A time that cannot be read is refused, changing nothing.
+        """
+        workshop = self.store.load(team_id, channel_id)
+        if workshop is None:
+            return Reply(ok=False, text=NO_WORKSHOP)
+        refusal = facilitator_only(workshop, "set_deadline", actor)
+        if refusal is not None:
+            return Reply(ok=False, text=refusal)
+        tz = zone()
+        note = "" if tz is not None else f" {UTC_FALLBACK}"
+        try:
+            at = parse_when(text, tz or "UTC", self._clock())
+        except Rejected as unreadable:
+            return Reply(ok=False, text=unreadable.message + note)
+        reply = self.handle(team_id, channel_id, actor, c.SetDeadline(at=at, auto=auto))
+        if not reply.ok:
+            return reply
+        return replace(reply, text=f"{reply.text} ({slack_date(at)}){note}")
 
     def handle_batch(
         self,

@@ -3,7 +3,9 @@
 ``process_before_response=True``: listeners do one atomic Redis step and queue the rest
 in the outbox, so they finish in milliseconds and can run before the HTTP response;
 Bolt's default (ack first, run later in a thread) polls for the ack every 10 ms, which
-would put a floor under every response for nothing.
+would put a floor under every response for nothing. The exception is a form: the ack
+is sent first, and the form is opened right after by a lazy listener on
+``FORM_THREADS`` threads of this process (``bot.slack.forms``).
 
 Two gates run before any listener, in this order:
 
@@ -27,6 +29,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Final
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -39,6 +42,10 @@ from bot.slack.listeners import register
 log = logging.getLogger(__name__)
 
 NOT_INSTALLED: Final = "storymap is not installed in this workspace."
+#: Threads opening forms after their click's ack (Bolt's lazy listeners). A form opens
+#: in well under a second; a 429 retried within the trigger's life holds one for up to
+#: 3 s.
+FORM_THREADS: Final = 16
 #: How long a seen signature is remembered: the ±300 s Slack's timestamps are accepted
 #: for (so a replay can come up to 10 minutes after the original), plus a minute.
 REPLAY_TTL_S: Final = 660
@@ -74,6 +81,7 @@ def build_app(
         client=web_client(token, api_url),
         signing_secret=signing_secret,
         process_before_response=True,
+        listener_executor=ThreadPoolExecutor(FORM_THREADS, thread_name_prefix="forms"),
         token_verification_enabled=verify_token,
         logger=logging.getLogger("bot.slack.bolt"),
     )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from slack_sdk import WebClient
+
 from bot.service import WorkshopService
+from bot.slack import forms
 from bot.slack.notices import Notify
 from bot.slack.refs import Refs
 from bot.store import RedisClient
@@ -20,6 +23,10 @@ class Deps:
     def refs(self, team_id: str, channel_id: str, number: int) -> Refs:
         return Refs(self.redis, team_id, channel_id, number)
 
+    def time_zone(self, client: WebClient, team_id: str, user: str) -> str | None:
+        """``user``'s time zone, read in the request path (``bot.slack.forms.time_zone``)."""
+        return forms.time_zone(self.redis, client, team_id, user)
+
     def notify(
         self,
         team_id: str,
@@ -30,6 +37,6 @@ class Deps:
         *,
         thread_ts: str | None = None,
     ) -> None:
-        """Queue an ephemeral message for ``user`` (listeners never call the Web API)."""
+        """Queue an ephemeral message for ``user`` on the outbox's urgent lane."""
         notice = Notify(user=user, text=text, thread_ts=thread_ts)
         self.service.store.enqueue(team_id, channel_id, number, [notice])

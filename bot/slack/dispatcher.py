@@ -47,10 +47,8 @@ from bot.logs import context
 from bot.slack.notices import (
     OUTBOX_EFFECTS,
     Notify,
-    OpenModal,
     OutboxEffect,
     React,
-    ResolveDeadline,
     RunJob,
     Welcome,
 )
@@ -103,7 +101,7 @@ class Dispatcher:
         retry_after_ms: int = 2_000,
     ) -> None:
         """``teams``: only these workspaces (None: all). ``lane``: ``outbox`` (effects of
-        changes, and the coalesced refreshes) or ``urgent`` (modals and notices, which
+        changes, and the coalesced refreshes) or ``urgent`` (notices to one person, which
         must never wait behind a stage's postings)."""
         self._redis = client
         self._store = store
@@ -183,8 +181,8 @@ class Dispatcher:
                 # A posting claim never outlives the lease of the dispatcher that took it.
                 self._performer.claim_ms = self._lease_ms
                 self._performer.owner = self.consumer
-            # The urgent lane (modals, notices) needs no order: any replica takes any
-            # entry, so a modal never waits for a dead replica's lease to run out.
+            # The urgent lane (notices) needs no order: any replica takes any entry, so
+            # a notice never waits for a dead replica's lease to run out.
             done += self._serve(team_id, channel_id, getattr(keys, self._lane))
             if self._lane == "outbox":
                 done += self._performer.flush(team_id, channel_id)
@@ -410,12 +408,8 @@ def _what(effect: OutboxEffect) -> str | None:
             return "post an announcement in the channel"
         case DeadlineSet():
             return "post the new deadline"
-        case ResolveDeadline():
-            return "set the deadline"
         case React():
             return "acknowledge a thread reply with a reaction"
-        case OpenModal():
-            return "open a form"
         case RunJob(job=job):
             return {
                 "deadline": "tell you time's up",

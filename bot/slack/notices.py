@@ -1,15 +1,15 @@
 """Effects of the Slack side that change no workshop state, and the outbox's full union.
 
 The domain's effects say what changed; these say what one person should see (an
-ephemeral notice, a reaction acknowledging their thread reply, a modal to open). Both
-travel through the same outbox, so listeners never call the Web API.
+ephemeral notice, a reaction acknowledging their thread reply). Both travel through the
+same outbox; forms are not effects (they open in the request, ``bot.slack.forms``).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from bot.domain.effects import (
     Announce,
@@ -40,10 +40,17 @@ class React(Frozen):
     name: str
 
 
-class OpenModal(Frozen):
-    kind: Literal["open_modal"] = "open_modal"
-    trigger_id: str
-    view: dict[str, Any]
+class Retired(BaseModel):
+    """An effect earlier versions queued on the urgent lane and this one no longer
+    performs: a form to open (``open_modal``, whose trigger has long expired) or a typed
+    deadline to read (``resolve_deadline``; both now happen in the request). Read so an
+    entry left by a replica of the earlier version does not stop the lane; the person
+    whose deadline it was is asked to set it again."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: Literal["open_modal", "resolve_deadline"]
+    user: str | None = None
 
 
 class Welcome(Frozen):
@@ -52,15 +59,6 @@ class Welcome(Frozen):
     kind: Literal["welcome"] = "welcome"
     response_url: str
     user: str
-
-
-class ResolveDeadline(Frozen):
-    """Read a deadline typed by the facilitator in their time zone, then set it."""
-
-    kind: Literal["resolve_deadline"] = "resolve_deadline"
-    user: str
-    text: str
-    auto: bool = False
 
 
 class RunJob(Frozen):
@@ -78,10 +76,9 @@ OutboxEffect = Annotated[
     | PostMap
     | Notify
     | React
-    | OpenModal
     | Welcome
+    | Retired
     | DeadlineSet
-    | ResolveDeadline
     | RunJob,
     Field(discriminator="kind"),
 ]

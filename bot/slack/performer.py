@@ -36,9 +36,8 @@ from bot.domain.effects import (
     RefreshBoard,
     RefreshCard,
 )
-from bot.domain.errors import Rejected
 from bot.domain.model import Stage, Workshop
-from bot.domain.when import parse_when, slack_date
+from bot.domain.when import slack_date
 from bot.logs import context
 from bot.metrics import Metrics
 from bot.render.board import board
@@ -51,10 +50,9 @@ from bot.slack.budget import SlackBudget
 from bot.slack.jobs import JobRunner
 from bot.slack.notices import (
     Notify,
-    OpenModal,
     OutboxEffect,
     React,
-    ResolveDeadline,
+    Retired,
     RunJob,
     Welcome,
 )
@@ -73,9 +71,6 @@ PERMANENT = frozenset(
     {
         "already_reacted",
         "already_pinned",
-        "expired_trigger_id",
-        "exchanged_trigger_id",
-        "invalid_trigger_id",
         "message_not_found",
         "cant_update_message",
         "user_not_in_channel",
@@ -83,8 +78,11 @@ PERMANENT = frozenset(
 )
 
 
+#: Told when a deadline queued by an earlier version is dropped (``Retired``).
+RESET: Final = "Your deadline was not set while the bot was being updated; set it again."
+
 #: Effects of the urgent lane (see ``WorkshopStore.enqueue``).
-URGENT: Final = (Notify, OpenModal, ResolveDeadline)
+URGENT: Final = (Notify, Retired)
 
 
 def dirty_key(team_id: str, channel_id: str) -> str:
@@ -128,7 +126,7 @@ CANNOT_POST_WHY: Final = {
 #: Effects with a side effect a retry must not repeat: each is marked performed (by its
 #: outbox entry and index) and skipped when its entry is tried again. Board, prompts,
 #: cards and the map are recorded in ``Refs`` instead; refreshes are idempotent.
-ONCE: Final = (Announce, Notify, React, OpenModal, DeadlineSet, ResolveDeadline, RunJob)
+ONCE: Final = (Announce, Notify, React, DeadlineSet, RunJob, Retired)
 
 
 #: Seconds after which a claimed but unfinished edit is tried again (its replica died).
@@ -291,7 +289,7 @@ class Performer:
         no_marks: list[str | None] = [None] * len(effects)
         marked = zip(effects, marks or no_marks, strict=True)
         if all(isinstance(e, URGENT) for e in effects):
-            # The urgent lane: one person's notice or modal; the board is not its job.
+            # The urgent lane: one person's notice; the board is not its job.
             for effect, mark in marked:
                 self._once(w, refs, effect, mark)
             return
@@ -347,8 +345,6 @@ class Performer:
                 )
             case React(ts=ts, name=name):
                 self._call("reactions_add", channel=w.channel_id, timestamp=ts, name=name)
-            case OpenModal(trigger_id=trigger_id, view=view):
-                self._call("views_open", trigger_id=trigger_id, view=view)
             case DeadlineSet(stage=stage, at=at):
                 self.jobs.deadline_set(w, stage, at)
                 self._post(
@@ -356,10 +352,12 @@ class Performer:
                     refs.get("board"),
                     f"Deadline for *{stage.label}*: {slack_date(at)}.",
                 )
-            case ResolveDeadline(user=user, text=text, auto=auto):
-                self._resolve_deadline(w, user, text, auto)
             case RunJob(job=job):
                 self.jobs.run(w, refs, job)
+            case Retired(kind="resolve_deadline", user=str(user)):
+                self._call("chat_postEphemeral", channel=w.channel_id, user=user, text=RESET)
+            case Retired(kind=kind):
+                log.info("outbox: skipped a %s effect queued by an earlier version", kind)
 
     # ----- pieces -----------------------------------------------------------------
 
@@ -423,18 +421,6 @@ class Performer:
             "chat_postMessage", channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
         )
         return str(data["ts"])
-
-    def _resolve_deadline(self, w: Workshop, user: str, text: str, auto: bool) -> None:
-        try:
-            at = parse_when(text, self.jobs.tz(w.team_id, user), self._clock())
-        except Rejected as refusal:
-            reply = refusal.message
-        else:
-            outcome = self._service.handle(
-                w.team_id, w.channel_id, user, c.SetDeadline(at=at, auto=auto)
-            )
-            reply = f"{outcome.text} ({slack_date(at)})" if outcome.ok else outcome.text
-        self._call("chat_postEphemeral", channel=w.channel_id, user=user, text=reply)
 
     def _post_once(
         self, w: Workshop, refs: Refs, name: str, message: Message, thread: str | None = None

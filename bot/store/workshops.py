@@ -25,7 +25,7 @@ Lua scripts touching several of them are single-slot and run on Redis Cluster:
 ``storymap:{T:C}:outbox``                    stream of effects, appended in the same step
                                              as the change they come from
 ``storymap:{T:C}:urgent``                    stream of effects that change no state and
-                                             cannot wait (modals to open, notices)
+                                             cannot wait (notices to one person)
 ``storymap:{T:C}:dead``                      capped stream of entries that failed for
                                              good (see ``bot.store.outbox``)
 ``storymap:channels``                        set of ``T:C`` with an outbox (no hash tag:
@@ -400,7 +400,7 @@ class WorkshopStore:
     def enqueue(
         self, team_id: str, channel_id: str, number: int, effects: Sequence[BaseModel]
     ) -> None:
-        """Queue effects that change no state (a notice, a modal) on the urgent stream."""
+        """Queue effects that change no state (a notice) on the urgent stream."""
         self._register(team_id, channel_id)
         self._redis.xadd(
             Keys(team_id, channel_id).urgent, {"number": number, "effects": effects_json(effects)}

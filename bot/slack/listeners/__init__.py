@@ -1,8 +1,10 @@
 """Bolt listeners, one module per kind (commands, actions, views, events).
 
 Each handler parses the payload into a typed command, makes one service call and acks
-with what it returns. No business rules and no Web API calls here: replies that cannot
-ride on the ack go to the outbox as effects.
+with what it returns. No business rules here, and no Web API calls but two that cannot
+wait for the outbox (``bot.slack.forms``): ``views.open`` for a form, right after the
+click's ack, and ``users.info`` for a deadline's time zone when it is not cached.
+Replies that cannot ride on the ack go to the outbox as effects.
 """
 
 from __future__ import annotations

@@ -1,27 +1,39 @@
-"""Board and prompt buttons: open a modal, or move the workshop along."""
+"""Board and prompt buttons: open a modal, or move the workshop along.
+
+A button that opens a form is acknowledged at once and the form opened right after, in
+this process (a Bolt lazy listener), never through the outbox (``bot.slack.forms``).
+"""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 
 from bot.domain import commands as c
 from bot.domain.model import Workshop
 from bot.render import modals
 from bot.render.ids import ActionId, Ref
 from bot.render.status import status
+from bot.slack import forms
 from bot.slack.binding import seal
 from bot.slack.deps import Deps
-from bot.slack.notices import OpenModal
 
 log = logging.getLogger(__name__)
 
 STALE = "That button belongs to an earlier workshop in this channel."
+#: Where ``acknowledge`` notes when a click arrived (``time.monotonic``), for the form's
+#: lazy listener to know how much of the trigger's life is left.
+RECEIVED = "storymap_received_at"
+
+#: Makes a form for a click's workshop and button.
+Build = Callable[[Workshop, Ref], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -74,41 +86,52 @@ def clicked(deps: Deps, body: dict[str, Any]) -> Click | None:
     return Click(team_id, channel_id, user, ref, delivery, workshop)
 
 
+def open_form(
+    deps: Deps, client: WebClient, body: dict[str, Any], context: BoltContext, build: Build
+) -> None:
+    """Open the form ``build`` makes for the click, in this process, right after the ack.
+
+    Never through the outbox: the click's ``trigger_id`` lives 3 seconds. When Slack
+    does not open it (``bot.slack.forms.open_form``), the clicker is told to click again.
+    """
+    click = clicked(deps, body)
+    if click is None:
+        return
+    view = build(click.workshop, click.ref)
+    # Sealed for this person: the submission is checked against it (bot.slack.binding).
+    view["private_metadata"] = seal(deps.form_key, click.user, view["private_metadata"])
+    received = float(context.get(RECEIVED, 0.0)) or time.monotonic()
+    failed = forms.open_form(client, body["trigger_id"], view, received)
+    if failed is not None:
+        deps.notify(click.team_id, click.channel_id, click.workshop.number, click.user, failed)
+
+
+def acknowledge(ack: Ack, context: BoltContext) -> None:
+    """A click that opens a form: acknowledged at once, noting when it arrived."""
+    context[RECEIVED] = time.monotonic()
+    ack()
+
+
 def register(app: App, deps: Deps) -> None:
-    def open_modal(ack: Ack, body: dict[str, Any], build: Any) -> None:
-        ack()
-        click = clicked(deps, body)
-        if click is None:
-            return
-        view = build(click.workshop, click.ref)
-        # Sealed for this person: the submission is checked against it (bot.slack.binding).
-        view["private_metadata"] = seal(deps.form_key, click.user, view["private_metadata"])
-        deps.service.store.enqueue(
-            click.team_id,
-            click.channel_id,
-            click.workshop.number,
-            [OpenModal(trigger_id=body["trigger_id"], view=view)],
-        )
+    def opener(build: Build, name: str) -> Callable[..., None]:
+        def open_it(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+            open_form(deps, client, body, context, build)
 
-    @app.action(ActionId.OPEN_PERSONA_MODAL)
-    def persona(ack: Ack, body: dict[str, Any]) -> None:
-        open_modal(ack, body, modals.persona_modal)
+        # Bolt tells lazy functions apart by name.
+        open_it.__name__ = open_it.__qualname__ = f"open_{name}_form"
+        return open_it
 
-    @app.action(ActionId.OPEN_ADD_MODAL)
-    def add(ack: Ack, body: dict[str, Any]) -> None:
-        open_modal(ack, body, modals.add_items_modal)
-
-    @app.action(ActionId.PICK_ADD_PARENT)
-    def pick(ack: Ack, body: dict[str, Any]) -> None:
-        open_modal(ack, body, modals.add_items_modal)
-
-    @app.action(ActionId.OPEN_DEADLINE_MODAL)
-    def deadline(ack: Ack, body: dict[str, Any]) -> None:
-        open_modal(ack, body, modals.deadline_modal)
-
-    @app.action(ActionId.OPEN_SLICING_MODAL)
-    def slicing(ack: Ack, body: dict[str, Any]) -> None:
-        open_modal(ack, body, modals.slicing_modal)
+    # Lazy listeners: Bolt runs each ``lazy`` function on its listener executor after
+    # ``acknowledge`` has answered (with process_before_response, as soon as the ack
+    # function returns), in this process.
+    for action_id, build, name in (
+        (ActionId.OPEN_PERSONA_MODAL, modals.persona_modal, "persona"),
+        (ActionId.OPEN_ADD_MODAL, modals.add_items_modal, "add"),
+        (ActionId.PICK_ADD_PARENT, modals.add_items_modal, "picked_add"),
+        (ActionId.OPEN_DEADLINE_MODAL, modals.deadline_modal, "deadline"),
+        (ActionId.OPEN_SLICING_MODAL, modals.slicing_modal, "slicing"),
+    ):
+        app.action(action_id)(ack=acknowledge, lazy=[opener(build, name)])
 
     @app.action(ActionId.SHOW_STATUS)
     def show_status(ack: Ack, body: dict[str, Any]) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot.domain import commands as c
-from bot.domain.machine import NO_WORKSHOP, facilitator_only
-from bot.domain.text import quoted
+from bot.domain.machine import NO_WORKSHOP
 from bot.render.status import help_message, status
 from bot.slack.deps import Deps
-from bot.slack.notices import ResolveDeadline, Welcome
+from bot.slack.notices import Welcome
 from bot.slack.textcmd import DeadlineRequest, Help, Status, Usage, parse
 
 NOT_A_CHANNEL = (
@@ -22,7 +22,7 @@ NOT_A_CHANNEL = (
 
 def register(app: App, deps: Deps) -> None:
     @app.command("/storymap")
-    def storymap(ack: Ack, command: dict[str, Any]) -> None:
+    def storymap(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         team_id, channel_id, user = command["team_id"], command["channel_id"], command["user_id"]
         if channel_id.startswith("D") or command.get("channel_name") == "directmessage":
             ack(text=NOT_A_CHANNEL)
@@ -42,23 +42,17 @@ def register(app: App, deps: Deps) -> None:
             case Usage(message=message):
                 ack(text=message)
             case DeadlineRequest(text=text, auto=auto):
-                workshop = deps.service.store.load(team_id, channel_id)
-                if workshop is None:
-                    ack(text=NO_WORKSHOP)
-                    return
-                # Refused now, not after "Setting the deadline…" (the time zone is read
-                # later, by the dispatcher).
-                refusal = facilitator_only(workshop, "set_deadline", user)
-                if refusal is not None:
-                    ack(text=refusal)
-                    return
-                deps.service.store.enqueue(
+                # Read in the facilitator's time zone now (cached, or one quick
+                # users.info), answered on the ack.
+                reply = deps.service.set_deadline(
                     team_id,
                     channel_id,
-                    workshop.number,
-                    [ResolveDeadline(user=user, text=text, auto=auto)],
+                    user,
+                    text,
+                    auto=auto,
+                    zone=lambda: deps.time_zone(client, team_id, user),
                 )
-                ack(text=f"Setting the deadline to {quoted(text)}, read in your time zone…")
+                ack(text=reply.text)
             case _:
                 extra = (
                     [Welcome(response_url=command["response_url"], user=user)]

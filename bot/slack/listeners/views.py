@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot.domain import commands as c
-from bot.domain.machine import facilitator_only
 from bot.render import modals
 from bot.render.ids import (
     ACTIVITIES_ANCHOR,
@@ -21,7 +21,6 @@ from bot.render.ids import (
 from bot.service import Batch
 from bot.slack.binding import unseal
 from bot.slack.deps import Deps
-from bot.slack.notices import ResolveDeadline
 
 EMPTY = "Write at least one item, one per line."
 
@@ -44,14 +43,11 @@ def _bound(
     ack: Ack,
     body: dict[str, Any],
     block: str,
-    *,
-    facilitator_for: str | None = None,
 ) -> tuple[str, str, Ref] | None:
     """The submission's workshop, or None after showing why the form cannot be used.
 
     The form must carry its seal for this person (``bot.slack.binding``), and the
-    workshop it was opened on must still be the channel's running one; with
-    ``facilitator_for`` (a command kind), the submitter must be allowed to run it.
+    workshop it was opened on must still be the channel's running one.
     """
     user = body["user"]["id"]
     ref = unseal(deps.form_key, user, body["view"].get("private_metadata", ""))
@@ -63,12 +59,6 @@ def _bound(
     if meta is None or meta.number != ref.number:
         ack(response_action="errors", errors={block: stale(ref.number)})
         return None
-    if facilitator_for is not None:
-        workshop = deps.service.store.load(team_id, ref.channel)
-        refusal = workshop and facilitator_only(workshop, facilitator_for, user)
-        if refusal:
-            ack(response_action="errors", errors={block: refusal})
-            return None
     return team_id, ref.channel, ref
 
 
@@ -78,6 +68,34 @@ def item_command(anchor: str | None, line: str) -> c.Command:
     if anchor.startswith("A"):
         return c.AddTask(activity_id=anchor, text=line)
     return c.AddStory(task_id=anchor, text=line)
+
+
+def set_deadline(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    """The deadline form: read in the facilitator's time zone now (cached, or one quick
+    ``users.info``) and set in one service call; a time that cannot be read, or a
+    refusal, is shown on the form."""
+    bound = _bound(deps, ack, body, DEADLINE_BLOCK)
+    if bound is None:
+        return
+    team_id, channel_id, ref = bound
+    user = body["user"]["id"]
+    text, auto = modals.parse_deadline_submission(body["view"]["state"]["values"])
+    if not text:
+        ack(response_action="errors", errors={DEADLINE_BLOCK: "Say when, e.g. tomorrow 17:00."})
+        return
+    reply = deps.service.set_deadline(
+        team_id,
+        channel_id,
+        user,
+        text,
+        auto=auto,
+        zone=lambda: deps.time_zone(client, team_id, user),
+    )
+    if not reply.ok:
+        ack(response_action="errors", errors={DEADLINE_BLOCK: reply.text})
+        return
+    ack()
+    deps.notify(team_id, channel_id, ref.number, user, reply.text)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -117,24 +135,8 @@ def register(app: App, deps: Deps) -> None:
             deps.notify(team_id, channel_id, reply.workshop.number, user, reply.text)
 
     @app.view(CallbackId.DEADLINE)
-    def deadline(ack: Ack, body: dict[str, Any]) -> None:
-        bound = _bound(deps, ack, body, DEADLINE_BLOCK, facilitator_for="set_deadline")
-        if bound is None:
-            return
-        team_id, channel_id, ref = bound
-        text, auto = modals.parse_deadline_submission(body["view"]["state"]["values"])
-        if not text:
-            ack(response_action="errors", errors={DEADLINE_BLOCK: "Say when, e.g. tomorrow 17:00."})
-            return
-        ack()
-        # Read in the facilitator's time zone by the urgent lane (users.info), like the
-        # slash command; the answer comes as an ephemeral message.
-        deps.service.store.enqueue(
-            team_id,
-            channel_id,
-            ref.number,
-            [ResolveDeadline(user=body["user"]["id"], text=text, auto=auto)],
-        )
+    def deadline(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        set_deadline(deps, ack, body, client)
 
     @app.view(CallbackId.SLICING)
     def slicing(ack: Ack, body: dict[str, Any]) -> None:
