@@ -163,10 +163,17 @@ def test_reminders_deadlines_and_digests_across_time_zones(
     # A digest each of ana's mornings with news (Tuesday, Wednesday), in the board's
     # thread, each once across three replicas.
     board = sim.bot_messages(channel)[0]
-    digests = [m.text for m in sim.replies(channel, board.ts) if "Since the last" in m.text]
-    assert len(digests) == 2
-    assert "1 person joined: <@U_BEN>" in digests[0]
-    assert "1 person joined: <@U_CHLOE>" in digests[1]
+
+    def digests() -> list[str]:
+        return [m.text for m in sim.replies(channel, board.ts) if "Since the last" in m.text]
+
+    # Posting is paced at Slack's rate behind the stage's other messages: wait for both,
+    # then make sure no third one follows.
+    sim.wait_for(lambda: len(digests()) >= 2, timeout=30, message="two digests")
+    sim.settle(quiet=1.0, timeout=30)
+    assert len(digests()) == 2
+    assert "1 person joined: <@U_BEN>" in digests()[0]
+    assert "1 person joined: <@U_CHLOE>" in digests()[1]
     sim.wait_for(
         lambda: [m for m in sim.replies(channel, board.ts) if "to *Tasks*" in m.text] or None,
         message="the move announced in the thread",
