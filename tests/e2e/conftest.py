@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -15,7 +16,7 @@ import redis
 
 from bot.slack.budget import SlackBudget
 from bot.slack.main import Bot
-from slacksim import RateLimits, SlackSimulator
+from slacksim import RateLimits, SlackLimits, SlackSimulator
 
 SECRET = "e2e-signing-secret"
 TOKEN = "xoxb-e2e-token"
@@ -36,16 +37,25 @@ class Workspace:
     team_id: str
 
 
-@pytest.fixture
-def workspace(redis_url: str, request: pytest.FixtureRequest) -> Iterator[Workspace]:
-    """``indirect`` parameter ``{"unlimited": True}``: no Slack rate limits on either side."""
-    unlimited = bool(getattr(request, "param", {}).get("unlimited"))
+@contextmanager
+def open_workspace(
+    redis_url: str,
+    *,
+    unlimited: bool = False,
+    limits: SlackLimits | None = None,
+    app_token: str | None = None,
+) -> Iterator[Workspace]:
+    """The simulator with ``PEOPLE`` in ``#delivery`` and the real bot serving it: over
+    HTTP, or in Socket Mode with ``app_token``. ``unlimited``: no Slack rate limits on
+    either side; ``limits``: the simulator's content and trigger limits."""
     team_id = f"T{uuid.uuid4().hex[:10].upper()}"
     with SlackSimulator(
         signing_secret=SECRET,
         bot_token=TOKEN,
+        app_token=app_token or "xapp-unused",  # only Socket Mode asks for it
         team_id=team_id,
         rate_limits=RateLimits.disabled() if unlimited else RateLimits.slack(),
+        limits=limits,
     ) as sim:
         for user_id, (name, tz) in PEOPLE.items():
             sim.add_user(user_id, name, tz=tz)
@@ -54,14 +64,28 @@ def workspace(redis_url: str, request: pytest.FixtureRequest) -> Iterator[Worksp
         bot = Bot(
             client,
             token=TOKEN,
-            signing_secret=SECRET,
+            signing_secret="" if app_token else SECRET,
             api_url=sim.api_url,
             teams=frozenset({team_id}),
             budget=SlackBudget.unlimited(client) if unlimited else None,
         )
-        sim.set_bot_endpoint(bot.start_http() + "/slack/events")
+        if app_token is None:
+            sim.set_bot_endpoint(bot.start_http() + "/slack/events")
+        else:
+            bot.start_socket_mode(app_token)
+            bot.start_dispatchers()
+            sim.socket_mode.wait_connected()
         try:
             yield Workspace(sim=sim, bot=bot, channel=channel, team_id=team_id)
         finally:
             bot.stop()
             client.close()
+
+
+@pytest.fixture
+def workspace(redis_url: str, request: pytest.FixtureRequest) -> Iterator[Workspace]:
+    """``indirect`` parameter ``{"unlimited": True}``: no Slack rate limits on either side."""
+    with open_workspace(
+        redis_url, unlimited=bool(getattr(request, "param", {}).get("unlimited"))
+    ) as ws:
+        yield ws

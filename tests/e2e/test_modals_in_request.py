@@ -27,12 +27,11 @@ from slack_sdk import WebClient
 from bot.render.ids import DEADLINE_BLOCK
 from bot.service import UTC_FALLBACK
 from bot.slack.forms import CLICK_AGAIN, SLACK_BUSY, USERS_INFO_TIMEOUT_S, time_zone, tz_key
-from bot.slack.main import Bot
 from bot.slack.notices import Notify
 from bot.slack.performer import RESET
 from bot.store.workshops import Keys
-from slacksim import Message, RateLimits, SlackLimits, SlackSimulator
-from tests.e2e.conftest import PEOPLE, SECRET, TOKEN, Workspace
+from slacksim import Message, RateLimits, SlackLimits
+from tests.e2e.conftest import PEOPLE, Workspace, open_workspace
 from tests.e2e.test_workshop import board_message, slash, walk_to
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
@@ -122,30 +121,8 @@ def test_a_trigger_slack_refuses_tells_the_clicker_to_click_again(
 @pytest.fixture
 def expiring(redis_url: str) -> Iterator[Workspace]:
     """A workspace whose Slack accepts a trigger for no time at all."""
-    team_id = f"T{uuid.uuid4().hex[:10].upper()}"
-    with SlackSimulator(
-        signing_secret=SECRET,
-        bot_token=TOKEN,
-        team_id=team_id,
-        limits=SlackLimits(trigger_ttl=0.0),
-    ) as sim:
-        for user_id, (name, tz) in PEOPLE.items():
-            sim.add_user(user_id, name, tz=tz)
-        channel = sim.add_channel("#delivery", members=list(PEOPLE)).id
-        client = redis.Redis.from_url(redis_url)
-        bot = Bot(
-            client,
-            token=TOKEN,
-            signing_secret=SECRET,
-            api_url=sim.api_url,
-            teams=frozenset({team_id}),
-        )
-        sim.set_bot_endpoint(bot.start_http() + "/slack/events")
-        try:
-            yield Workspace(sim=sim, bot=bot, channel=channel, team_id=team_id)
-        finally:
-            bot.stop()
-            client.close()
+    with open_workspace(redis_url, limits=SlackLimits(trigger_ttl=0.0)) as ws:
+        yield ws
 
 
 def test_an_expired_trigger_is_answered_never_swallowed(expiring: Workspace) -> None:

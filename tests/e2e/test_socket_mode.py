@@ -19,12 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 
 from bot.demo import Scenario
-from bot.slack.main import Bot
-from slacksim import RateLimits, SlackSimulator
-from tests.e2e.conftest import PEOPLE, SECRET, TOKEN, Workspace
+from slacksim import SlackSimulator
+from tests.e2e.conftest import TOKEN, Workspace, open_workspace
 from tests.e2e.test_workshop import check_seed_map
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
@@ -40,33 +38,8 @@ def free_port() -> int:
 
 @pytest.fixture
 def socket_workspace(redis_url: str) -> Iterator[Workspace]:
-    team_id = f"T{uuid.uuid4().hex[:10].upper()}"
-    with SlackSimulator(
-        signing_secret=SECRET,
-        bot_token=TOKEN,
-        app_token=APP_TOKEN,
-        team_id=team_id,
-        rate_limits=RateLimits.slack(),
-    ) as sim:
-        for user_id, (name, tz) in PEOPLE.items():
-            sim.add_user(user_id, name, tz=tz)
-        channel = sim.add_channel("#delivery", members=list(PEOPLE)).id
-        client = redis.Redis.from_url(redis_url)
-        bot = Bot(
-            client,
-            token=TOKEN,
-            signing_secret="",
-            api_url=sim.api_url,
-            teams=frozenset({team_id}),
-        )
-        bot.start_socket_mode(APP_TOKEN)
-        bot.start_dispatchers()
-        sim.socket_mode.wait_connected()
-        try:
-            yield Workspace(sim=sim, bot=bot, channel=channel, team_id=team_id)
-        finally:
-            bot.stop()
-            client.close()
+    with open_workspace(redis_url, app_token=APP_TOKEN) as ws:
+        yield ws
 
 
 def test_the_seed_workshop_end_to_end_in_socket_mode(socket_workspace: Workspace) -> None:
