@@ -125,7 +125,14 @@ def test_reminders_deadlines_and_digests_across_time_zones(
             while len(sent_at[user]) < len(dms(sim, user)):
                 sent_at[user].append(to)
 
+    def digests() -> list[str]:
+        board = sim.bot_messages(channel)[0]
+        return [m.text for m in sim.replies(channel, board.ts) if "Since the last" in m.text]
+
     advance(datetime(2026, 12, 1, 17, 0, tzinfo=UTC))  # ana's Tuesday 09:00: a digest
+    # The digest says what changed up to when it is posted: wait for it before anything
+    # else changes (a slow dispatcher would otherwise fold Wednesday's news into it).
+    sim.wait_for(lambda: len(digests()) >= 1, timeout=30, message="Tuesday's digest")
     advance(deadline - timedelta(hours=24), expect=("U_DEV", 1))  # Auckland is at 09:00
     assert len(dms(sim, "U_DEV")) == 1
     assert dms(sim, "U_CHLOE") == []  # 01:30 in Kolkata: she hears at her 09:00
@@ -163,10 +170,6 @@ def test_reminders_deadlines_and_digests_across_time_zones(
     # A digest each of ana's mornings with news (Tuesday, Wednesday), in the board's
     # thread, each once across three replicas.
     board = sim.bot_messages(channel)[0]
-
-    def digests() -> list[str]:
-        return [m.text for m in sim.replies(channel, board.ts) if "Since the last" in m.text]
-
     # Posting is paced at Slack's rate behind the stage's other messages: wait for both,
     # then make sure no third one follows.
     sim.wait_for(lambda: len(digests()) >= 2, timeout=30, message="two digests")
