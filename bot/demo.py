@@ -243,11 +243,14 @@ class Scenario:
         return [m for m in self.sim.replies(self.channel, thread_ts) if m.user == user][-1].ts
 
     def _wait_board(self, text: str) -> None:
+        # Up to the channel lease (10 s) and a retry's idle time when the replica serving
+        # the channel dies, plus Slack's edit pace: a generous bound, not an expectation.
         self.sim.wait_for(
             lambda: (
                 (m := self.sim.message(self.channel, self.board_ts)) is not None
                 and text in m.text + str(m.blocks)
             ),
+            timeout=30.0,
             message=f"the board to show {text}",
         )
 
