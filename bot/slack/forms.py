@@ -10,8 +10,8 @@ Everything else a listener causes goes through the outbox. These two cannot wait
   outlasts the trigger, or any other failure returns what to tell the person (click
   again); a 429 whose ``Retry-After`` ends within the trigger's life is retried once;
 - a deadline is read in the facilitator's time zone while the slash command or the form
-  waits for its answer: ``time_zone`` uses the zone cached in Redis (the key and the day
-  of caching ``JobRunner.tz`` uses), and otherwise asks ``users.info`` with a
+  waits for its answer: ``time_zone`` uses the zone cached in Redis (``bot.slack.zones``, as
+  ``JobRunner.tz``), and otherwise asks ``users.info`` with a
   ``USERS_INFO_TIMEOUT_S`` timeout, so the answer stays within Slack's 3 s; None when
   Slack did not answer (the caller reads the time as UTC and says so).
 
@@ -29,7 +29,7 @@ from typing import Any, Final
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.jobs import TZ_CACHE_SECONDS
+from bot.slack.zones import zone_of
 from bot.store import RedisClient
 
 log = logging.getLogger(__name__)
@@ -112,26 +112,20 @@ def open_form(
     return SLACK_BUSY  # pragma: no cover - the loop returns on its second attempt
 
 
-def tz_key(team_id: str, user: str) -> str:
-    """Where a person's zone is cached (shared with ``JobRunner.tz``)."""
-    return f"storymap:{team_id}:tz:{user}"
-
-
 def time_zone(redis: RedisClient, client: WebClient, team_id: str, user: str) -> str | None:
-    """``user``'s IANA zone: cached, else from ``users.info`` (then cached for a day);
-    None when Slack did not answer within ``USERS_INFO_TIMEOUT_S`` or refused."""
-    cached = redis.get(tz_key(team_id, user))
-    if cached is not None:
-        return cached.decode() if isinstance(cached, bytes) else str(cached)
-    try:
-        data = quick_client(client, USERS_INFO_TIMEOUT_S).users_info(user=user).data
-    except SlackApiError as failure:
-        log.warning("slack: users.info failed (%s)", failure.response.get("error"))
-        return None
-    except OSError as problem:
-        log.warning("slack: users.info did not answer (%s)", problem)
-        return None
-    profile: Any = data.get("user", {}) if isinstance(data, dict) else {}
-    tz = str(profile.get("tz") or "UTC")
-    redis.set(tz_key(team_id, user), tz, ex=TZ_CACHE_SECONDS)
-    return tz
+    """``user``'s IANA zone (``bot.slack.zones``), asking ``users.info`` with a
+    ``USERS_INFO_TIMEOUT_S`` timeout when it is not cached; None when Slack did not
+    answer in time or refused."""
+
+    def users_info() -> dict[str, Any] | None:
+        try:
+            data = quick_client(client, USERS_INFO_TIMEOUT_S).users_info(user=user).data
+        except SlackApiError as failure:
+            log.warning("slack: users.info failed (%s)", failure.response.get("error"))
+            return None
+        except OSError as problem:
+            log.warning("slack: users.info did not answer (%s)", problem)
+            return None
+        return data if isinstance(data, dict) else {}
+
+    return zone_of(redis, team_id, user, users_info)

@@ -32,6 +32,7 @@ from bot.render.nudges import digest_text, nudge_message, times_up_message
 from bot.service import WorkshopService
 from bot.slack.refs import Refs
 from bot.slack.scheduler import Job, Scheduler
+from bot.slack.zones import TZ_CACHE_SECONDS, zone_of
 from bot.store import RedisClient
 from bot.store.workshops import Keys
 
@@ -39,7 +40,6 @@ log = logging.getLogger(__name__)
 
 REMINDERS_BEFORE: Final = (timedelta(hours=24), timedelta(hours=2))
 DIGEST_HOUR: Final = 9
-TZ_CACHE_SECONDS: Final = 24 * 3600
 
 
 class SlackCalls(Protocol):
@@ -202,15 +202,8 @@ class JobRunner:
     # ----- people -------------------------------------------------------------------------
 
     def tz(self, team_id: str, user: str) -> str:
-        key = f"storymap:{team_id}:tz:{user}"
-        cached = self._redis.get(key)
-        if cached is not None:
-            return cached.decode() if isinstance(cached, bytes) else str(cached)
-        data = self._call("users_info", user=user)
-        profile: Any = data.get("user", {})
-        tz = str(profile.get("tz") or "UTC")
-        self._redis.set(key, tz, ex=TZ_CACHE_SECONDS)
-        return tz
+        zone = zone_of(self._redis, team_id, user, lambda: self._call("users_info", user=user))
+        return zone or "UTC"
 
     def _bot_user(self, team_id: str) -> str:
         key = f"storymap:{team_id}:bot-user"

@@ -26,9 +26,10 @@ from slack_sdk import WebClient
 
 from bot.render.ids import DEADLINE_BLOCK
 from bot.service import UTC_FALLBACK
-from bot.slack.forms import CLICK_AGAIN, SLACK_BUSY, USERS_INFO_TIMEOUT_S, time_zone, tz_key
+from bot.slack.forms import CLICK_AGAIN, SLACK_BUSY, USERS_INFO_TIMEOUT_S, time_zone
 from bot.slack.notices import Notify
 from bot.slack.performer import RESET
+from bot.slack.zones import tz_key
 from bot.store.workshops import Keys
 from slacksim import Message, RateLimits, SlackLimits
 from tests.e2e.conftest import PEOPLE, Workspace, open_workspace
