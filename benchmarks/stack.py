@@ -3,7 +3,7 @@
 Rules kept:
 - the store is ``REDIS_URL`` when set, else an embedded server in a temporary dir; every
   simulator gets a team id of its own, and leaving a ``Stack`` stops its processes and
-  deletes that team's keys (and its entries in ``storymap:channels``), so a later
+  deletes that team's keys (and its shards of the due-time indexes), so a later
   benchmark's dispatchers never find an earlier one's leftovers;
 - the measured bot is ``storymap run`` in HTTP mode, a process of its own, exactly as
   deployed; the bare app (``benchmarks.bare``) is served by the same waitress setup
@@ -38,7 +38,7 @@ import redis
 from bot.slack.budget import SlackBudget
 from bot.slack.main import Bot
 from bot.store.embedded import EmbeddedServer
-from bot.store.workshops import CHANNELS_KEY
+from bot.store.workshops import team_channels_key
 from slacksim import RateLimits, SlackSimulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -231,9 +231,15 @@ class Stack:
         keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
         for start in range(0, len(keys), 500):
             client.delete(*keys[start : start + 500])
-        ours = [m for m in client.smembers(CHANNELS_KEY) if _text(m).startswith(self.team_id)]
-        if ours:
-            client.srem(CHANNELS_KEY, *ours)
+        # The team's own keys: its channel list, and its shards of the due-time indexes.
+        client.delete(
+            team_channels_key(self.team_id),
+            *(
+                f"storymap:{{{index}:team:{self.team_id}}}:{part}"
+                for index in ("ready", "jobs")
+                for part in ("due", "gen", "wake")
+            ),
+        )
         # The bot's Web API budgets are per workspace but not keyed by team: a later
         # benchmark must start with full buckets, as a fresh install would.
         for pattern in ("storymap:rate:*", "storymap:pause:*"):

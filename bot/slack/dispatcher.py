@@ -1,12 +1,24 @@
-"""The outbox dispatcher: perform each channel's effects, one replica per channel at a time.
+"""The outbox dispatcher: perform the effects of the channels that have work.
 
 Runs in background threads of every bot process (and alone in ``storymap worker``).
 Rules this module keeps:
-- a channel's outbox is served by one dispatcher at a time: the one holding the
-  channel's lease (``SET NX PX``), renewed by the performer before every Web API call
+- work is signalled, not polled: a dispatcher learns which channel lanes have work from
+  the ready index (``bot.store.due``), one waiter thread per shard blocking on the
+  shard's wake-up list and claiming what is due; a channel with nothing due costs
+  nothing, however many channels once held a workshop;
+- each claimed lane is served by one of ``threads`` worker threads, so one channel's
+  long work (a stage opening posting 100 cards at Slack's 1 message/s) never delays
+  another channel's; each worker has its own name (consumer, lease holder) and its own
+  ``Performer``;
+- a channel's outbox is served by one worker at a time: the one holding the channel's
+  lease (``SET NX PX``), renewed by the performer before every Web API call
   (``Performer.heartbeat``); a renewal that finds the lease taken raises ``LeaseLost``,
-  which stops the batch unacknowledged for the new holder. A dead replica's lease runs
-  out and another takes the channel over, with the dead one's pending entries;
+  which stops the batch unacknowledged for the new holder. A worker that finds the
+  lease taken puts the lane back, due when the lease ends; a dead replica's lease runs
+  out and another takes the channel over, with the dead one's pending entries. The
+  lease is released when the lane is served, then the lane is settled in the index:
+  dropped when nothing is left, due again now (more entries), after ``retry_after_ms``
+  (a failed entry), or when the next coalesced edit is due;
 - an entry is acknowledged and deleted only after its effects were performed. When a
   batch fails, the entries before the failing one are done, the failure counts against
   that entry only, and it is retried when it has been idle ``retry_after_ms`` (the
@@ -16,18 +28,21 @@ Rules this module keeps:
   told once what could not be done;
 - entries read together for one workshop are performed together, so a burst of votes
   marks the board dirty once; ``Performer.flush`` then edits it at most once a second;
-- each channel's stream is read on its own (no multi-key command), so this works on a
-  Redis Cluster too.
+- every command is on keys of one hash tag (a channel's, or one shard's), so this works
+  on a Redis Cluster too.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
 import threading
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, Final, cast
 
@@ -52,11 +67,12 @@ from bot.slack.notices import (
     RunJob,
     Welcome,
 )
-from bot.slack.performer import ONCE, Performer, PostingElsewhere
+from bot.slack.performer import ONCE, Performer, PostingElsewhere, dirty_key
 from bot.slack.refs import Refs
 from bot.store import RedisClient, outbox
+from bot.store.due import Claim, Ready, now_ms
 from bot.store.outbox import GROUP
-from bot.store.workshops import CHANNELS_KEY, Keys, WorkshopStore, decode_entry
+from bot.store.workshops import Keys, WorkshopStore, decode_entry
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +81,10 @@ MAX_ATTEMPTS: Final = 5
 #: Deliveries after which an entry is parked however they ended (a backstop for an entry
 #: whose every attempt kills its replica before it can count as a failure).
 MAX_DELIVERIES: Final = 50
+#: Entries read from a lane at once.
+BATCH: Final = 200
+#: Longest wait on a shard's wake-up list: what a wake-up lost to another replica costs.
+WAIT_MAX: Final = 1.0
 
 # Take the lease if free, or renew it if it is ours.
 # KEYS[1] lease   ARGV[1] our consumer name   ARGV[2] lease in ms   Returns 1 if ours.
@@ -77,6 +97,27 @@ end
 return 0
 """
 
+# Give the lease up if it is ours.   KEYS[1] lease   ARGV[1] our consumer name
+_RELEASE: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class Served:
+    """The lane a worker is serving."""
+
+    keys: Keys
+    lane: str
+    #: The worker's name: its consumer name and its lease holder name.
+    name: str
+    performer: Performer
+
+    @property
+    def stream(self) -> str:
+        return str(getattr(self.keys, self.lane))
+
 
 class LeaseLost(Exception):
     """Another dispatcher took the channel over while this one was stalled."""
@@ -86,115 +127,182 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def lease_key(keys: Keys, lane: str) -> str:
+    return f"{keys.tag}:lease:{lane}"
+
+
 class Dispatcher:
     def __init__(
         self,
         client: RedisClient,
         store: WorkshopStore,
-        performer: Performer,
+        performers: Callable[[], Performer],
         *,
-        consumer: str | None = None,
+        ready: Ready,
         teams: frozenset[str] | None = None,
-        lane: str = "outbox",
-        idle_sleep: float | None = None,
+        threads: int = 8,
+        consumer: str | None = None,
         lease_ms: int = 10_000,
         retry_after_ms: int = 2_000,
     ) -> None:
-        """``teams``: only these workspaces (None: all). ``lane``: ``outbox`` (effects of
-        changes, and the coalesced refreshes) or ``urgent`` (notices to one person, which
-        must never wait behind a stage's postings)."""
+        """``performers``: makes one ``Performer`` per worker thread. ``teams``: the
+        workspaces whose shards are watched in the one-workspace scope (None, or the
+        every-workspace scope: all shards)."""
         self._redis = client
         self._store = store
-        self._performer = performer
+        self._ready = ready
+        self._shards = ready.index.shards(teams)
+        self._performers = performers
+        self._threads = threads
         # Unique per process and instance: replicas on one host must never share a name
         # (a shared name would let two of them hold the same channel lease).
-        self.consumer = (
-            consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}-{lane}"
-        )
-        self._teams = teams
-        self._lane = lane
-        # An idle round polls every channel: modals want speed, the rest can wait a bit.
-        self._idle_sleep = (
-            idle_sleep if idle_sleep is not None else (0.05 if lane == "urgent" else 0.1)
-        )
+        self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._lease_ms = lease_ms
         self._retry_after_ms = retry_after_ms
         self._lease = client.register_script(_LEASE)
+        self._release = client.register_script(_RELEASE)
         self._groups: set[str] = set()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._queue: queue.Queue[Claim] = queue.Queue()
+        self._free = threading.Semaphore(threads)
+        self._running: list[threading.Thread] = []
 
     # ----- lifecycle --------------------------------------------------------------
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self.run_forever, name=f"dispatcher-{self._lane}", daemon=True
-        )
-        self._thread.start()
+        for n in range(self._threads):
+            worker = Worker(self, f"{self.consumer}-w{n}", self._performers())
+            self._running.append(
+                threading.Thread(target=worker.run, name=f"dispatch-worker-{n}", daemon=True)
+            )
+        for shard in self._shards:
+            self._running.append(
+                threading.Thread(target=self._wait_on, args=(shard,), name=f"dispatch-{shard}")
+            )
+            self._running[-1].daemon = True
+        for thread in self._running:
+            thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in self._running:
+            thread.join(timeout)
 
-    def run_forever(self) -> None:
+    # ----- finding work -----------------------------------------------------------
+
+    def _wait_on(self, shard: str) -> None:
+        """Claim the shard's due lanes while a worker is free; else wait for a signal."""
+        index = self._ready.index
         while not self._stop.is_set():
+            if not self._free.acquire(timeout=0.5):
+                continue
             try:
-                if self.run_once() == 0:
-                    self._stop.wait(self._idle_sleep)
-            except LeaseLost as lost:
-                log.warning("dispatcher: lost %s to another replica; moving on", lost)
+                now = now_ms()
+                claims, earliest = index.claim(shard, now=now, hold_ms=self._lease_ms)
             except (redis.RedisError, RedisClusterException) as failure:
+                self._free.release()
                 if self._stop.is_set():
                     return
                 log.warning("dispatcher: storage unavailable (%s); retrying", failure)
                 self._stop.wait(1.0)
-            except Exception:
-                # A bug in one batch must not stop every later effect of every channel.
-                log.exception("dispatcher: unexpected failure; carrying on")
+                continue
+            if claims:
+                self._queue.put(claims[0])  # the worker frees the slot when done
+                continue
+            self._free.release()
+            wait = WAIT_MAX if earliest is None else (earliest - now) / 1000
+            try:
+                index.wait(shard, min(WAIT_MAX, max(0.01, wait)))
+            except (redis.RedisError, RedisClusterException):
                 self._stop.wait(1.0)
 
-    # ----- one round --------------------------------------------------------------
+    def next_claim(self, timeout: float) -> Claim | None:
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
 
-    def channels(self) -> list[tuple[str, str]]:
-        found = []
-        for raw in self._redis.smembers(CHANNELS_KEY):
-            team_id, _, channel_id = _text(raw).partition(":")
-            if self._teams is None or team_id in self._teams:
-                found.append((team_id, channel_id))
-        return sorted(found)
+    def done_with(self, claim: Claim, next_ms: int | None) -> None:
+        """Settle a served lane in the index, and free its worker's slot."""
+        try:
+            self._ready.index.settle(claim, next_ms)
+        finally:
+            self._free.release()
 
-    def run_once(self) -> int:
-        """Serve every channel whose lease we can hold; return the work done."""
-        done = 0
-        for team_id, channel_id in self.channels():
-            if self._stop.is_set():
-                break
-            keys = Keys(team_id, channel_id)
-            if self._lane == "outbox":
-                # Order matters here (the board before prompts, prompts before cards),
-                # so one dispatcher at a time serves a channel's outbox.
-                lease = f"{keys.tag}:lease:{self._lane}"
-                if not self._lease(keys=[lease], args=[self.consumer, self._lease_ms]):
-                    continue
-                self._performer.heartbeat = partial(self._renew, lease)
-                # A posting claim never outlives the lease of the dispatcher that took it.
-                self._performer.claim_ms = self._lease_ms
-                self._performer.owner = self.consumer
-            # The urgent lane (notices) needs no order: any replica takes any entry, so
-            # a notice never waits for a dead replica's lease to run out.
-            done += self._serve(team_id, channel_id, getattr(keys, self._lane))
-            if self._lane == "outbox":
-                done += self._performer.flush(team_id, channel_id)
-        return done
+    def done_with_unsettled(self) -> None:
+        """Free a worker's slot without settling (the store did not answer)."""
+        self._free.release()
 
-    def _renew(self, lease: str) -> None:
-        if not self._lease(keys=[lease], args=[self.consumer, self._lease_ms]):
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    # ----- one lane ---------------------------------------------------------------
+
+    def serve(self, member: str, name: str, performer: Performer) -> int | None:
+        """Serve one channel lane as worker ``name``; return when it is due next (None:
+        nothing left)."""
+        lane, team_id, channel_id = Ready.parse(member)
+        keys = Keys(team_id, channel_id)
+        at = Served(keys, lane, name, performer)
+        if lane == "outbox":
+            # Order matters here (the board before prompts, prompts before cards), so
+            # one worker at a time serves a channel's outbox.
+            lease = lease_key(keys, lane)
+            if not self._lease(keys=[lease], args=[name, self._lease_ms]):
+                left = self._redis.pttl(lease)
+                return now_ms() + max(50, left if isinstance(left, int) else self._lease_ms)
+            performer.heartbeat = partial(self._renew, lease, name)
+            # A posting claim never outlives the lease of the dispatcher that took it.
+            performer.claim_ms = self._lease_ms
+            try:
+                while self._serve(at):
+                    performer.flush(team_id, channel_id)
+                    if self._stop.is_set():
+                        break
+                performer.flush(team_id, channel_id)
+            finally:
+                self._release(keys=[lease], args=[name])
+        else:
+            # The urgent lane (notices) needs no order: a notice never waits for a dead
+            # replica's lease to run out.
+            performer.heartbeat = lambda: None
+            while self._serve(at):
+                if self._stop.is_set():
+                    break
+        return self._next_due(keys, lane, at.stream)
+
+    def _next_due(self, keys: Keys, lane: str, stream: str) -> int | None:
+        """When the lane has work again: now (entries not read yet), after the backoff
+        (entries read and not done), when the next coalesced edit is due, or never."""
+        now = now_ms()
+        due: list[int] = []
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.xlen(stream)
+            pipe.xpending(stream, GROUP)
+            if lane == "outbox":
+                pipe.zrange(dirty_key(keys.team_id, keys.channel_id), 0, 0, withscores=True)
+            answers = pipe.execute(raise_on_error=False)
+        length, pending = answers[0], answers[1]
+        waiting = int(pending["pending"]) if isinstance(pending, dict) else 0
+        if isinstance(length, int) and length > waiting:
+            due.append(now)
+        elif waiting:
+            due.append(now + self._retry_after_ms)
+        if lane == "outbox" and isinstance(answers[2], list) and answers[2]:
+            due.append(int(float(answers[2][0][1]) * 1000))
+        return min(due) if due else None
+
+    def _renew(self, lease: str, name: str) -> None:
+        if not self._lease(keys=[lease], args=[name, self._lease_ms]):
             # Someone else holds the channel now (we were stalled past the lease): stop
             # here rather than act on it twice; our pending entries go to the new holder.
             raise LeaseLost(lease)
 
-    def _serve(self, team_id: str, channel_id: str, stream: str) -> int:
+    def _serve(self, at: Served) -> int:
+        """Perform one batch of the lane (retries first); return how many entries."""
+        stream, lane, performer = at.stream, at.lane, at.performer
+        team_id, channel_id = at.keys.team_id, at.keys.channel_id
         if stream not in self._groups:
             try:
                 self._redis.xgroup_create(stream, GROUP, id="0", mkstream=True)
@@ -202,10 +310,10 @@ class Dispatcher:
                 if "BUSYGROUP" not in str(exists):
                     raise
             self._groups.add(stream)
-        entries = self._retries(team_id, channel_id, stream)
+        entries = self._retries(at)
         fresh = cast(
             "list[tuple[bytes, list[Any]]] | None",
-            self._redis.xreadgroup(GROUP, self.consumer, {stream: ">"}, count=200),
+            self._redis.xreadgroup(GROUP, at.name, {stream: ">"}, count=BATCH),
         )
         for _, new in fresh or []:
             entries.extend(new)
@@ -223,24 +331,25 @@ class Dispatcher:
             ids[number].append((entry_id, first))
         keys = Keys(team_id, channel_id)
         for number, marked in batches.items():
-            error = self._perform(team_id, channel_id, number, marked)
+            error = self._perform(team_id, channel_id, number, marked, performer)
             pairs = ids[number]
             if error is None:
-                outbox.forget(self._redis, keys, self._lane, pairs)
+                outbox.forget(self._redis, keys, lane, pairs)
                 continue
             # The entries before the one that failed are complete (their effects were
             # performed or marked); the failure counts against that one entry only, and
             # the entries after it wait for it, uncounted.
-            at = self._performer.performing
-            failed = at.rpartition(":")[0] if at is not None else pairs[0][1]
+            mark = performer.performing
+            failed = mark.rpartition(":")[0] if mark is not None else pairs[0][1]
             position = next((n for n, (_, o) in enumerate(pairs) if o == failed), 0)
-            outbox.forget(self._redis, keys, self._lane, pairs[:position])
+            outbox.forget(self._redis, keys, lane, pairs[:position])
             if error is not _WAITING:
-                outbox.record_failure(self._redis, keys, self._lane, [pairs[position][0]], error)
+                outbox.record_failure(self._redis, keys, lane, [pairs[position][0]], error)
         return len(entries)
 
-    def _retries(self, team_id: str, channel_id: str, stream: str) -> list[Any]:
+    def _retries(self, at: Served) -> list[Any]:
         """Pending entries idle long enough: a failed attempt's, or a dead replica's."""
+        stream, lane, name = at.stream, at.lane, at.name
         pending = cast(
             "list[dict[str, Any]]",
             self._redis.xpending_range(
@@ -249,22 +358,22 @@ class Dispatcher:
         )
         if not pending:
             return []
-        keys = Keys(team_id, channel_id)
+        keys = at.keys
         ids = [_text(p["message_id"]) for p in pending]
-        failed = outbox.failures(self._redis, keys, self._lane, ids)
+        failed = outbox.failures(self._redis, keys, lane, ids)
         parked = [
             entry_id
             for entry_id, p in zip(ids, pending, strict=True)
             if failed[entry_id][0] >= MAX_ATTEMPTS or p["times_delivered"] >= MAX_DELIVERIES
         ]
         if parked:
-            self._park(team_id, channel_id, stream, parked, failed)
+            self._park(at, parked, failed)
         again: list[Any] = [i for i in ids if i not in parked]
         if not again:
             return []
         claimed = cast(
             "list[Any]",
-            self._redis.xclaim(stream, GROUP, self.consumer, self._retry_after_ms, again),
+            self._redis.xclaim(stream, GROUP, name, self._retry_after_ms, again),
         )
         return [entry for entry in claimed if entry[1]]
 
@@ -274,6 +383,7 @@ class Dispatcher:
         channel_id: str,
         number: int,
         marked: list[tuple[OutboxEffect, str]],
+        performer: Performer,
     ) -> str | None:
         """Perform a workshop's effects: None when done, else why not (``_WAITING``: only
         waiting for another dispatcher, which is not a failed attempt)."""
@@ -288,7 +398,7 @@ class Dispatcher:
             )
             return None
         try:
-            self._performer.perform(
+            performer.perform(
                 workshop,
                 Refs(self._redis, team_id, channel_id, number),
                 [effect for effect, _ in marked],
@@ -316,14 +426,10 @@ class Dispatcher:
         return None
 
     def _park(
-        self,
-        team_id: str,
-        channel_id: str,
-        stream: str,
-        entry_ids: list[str],
-        failed: dict[str, tuple[int, str | None]],
+        self, at: Served, entry_ids: list[str], failed: dict[str, tuple[int, str | None]]
     ) -> None:
-        keys = Keys(team_id, channel_id)
+        keys, lane, stream = at.keys, at.lane, at.stream
+        team_id, channel_id = keys.team_id, keys.channel_id
         for entry_id in entry_ids:
             stored = cast("list[Any]", self._redis.xrange(stream, entry_id, entry_id))
             if not stored:
@@ -336,7 +442,7 @@ class Dispatcher:
             log.error(
                 "dispatcher: parked %s entry %s of %s:%s (workshop %d: %s) after %d failed "
                 "attempts; last error: %s; see `storymap outbox %s %s`",
-                self._lane,
+                lane,
                 entry_id,
                 team_id,
                 channel_id,
@@ -357,10 +463,8 @@ class Dispatcher:
                 for n, e in enumerate(effects)
                 if not (isinstance(e, ONCE) and str(n) in performed)
             ]
-            outbox.park(
-                self._redis, keys, self._lane, entry_id, fields, attempts=attempts, error=error
-            )
-            self._performer.metrics.parked(self._lane)
+            outbox.park(self._redis, keys, lane, entry_id, fields, attempts=attempts, error=error)
+            at.performer.metrics.parked(lane)
             self._tell(team_id, channel_id, number, entry_id, undone)
 
     def _tell(
@@ -386,6 +490,48 @@ class Dispatcher:
             number,
             [Notify(user=workshop.facilitator, text=parked_notice(effects))],
         )
+
+
+class Worker:
+    """One thread of a dispatcher: serves the lanes its waiters claimed, one at a time."""
+
+    def __init__(self, dispatcher: Dispatcher, name: str, performer: Performer) -> None:
+        self._dispatcher = dispatcher
+        self.name = name
+        performer.owner = name
+        self._performer = performer
+
+    def run(self) -> None:
+        dispatcher = self._dispatcher
+        while not dispatcher.stopping:
+            claim = dispatcher.next_claim(timeout=0.5)
+            if claim is None:
+                continue
+            self.serve(claim)
+
+    def serve(self, claim: Claim) -> None:
+        next_ms: int | None = now_ms() + 1000
+        settle = True
+        try:
+            next_ms = self._dispatcher.serve(claim.member, self.name, self._performer)
+        except LeaseLost as lost:
+            log.warning("dispatcher: lost %s to another replica; moving on", lost)
+            next_ms = now_ms() + 1000
+        except (redis.RedisError, RedisClusterException) as failure:
+            # The claim runs out and the lane is claimed again once the store is back.
+            settle = False
+            log.warning("dispatcher: storage unavailable (%s); retrying", failure)
+        except Exception:
+            # A bug in one batch must not stop the other channels' effects.
+            log.exception("dispatcher: unexpected failure; carrying on")
+        finally:
+            if settle:
+                try:
+                    self._dispatcher.done_with(claim, next_ms)
+                except (redis.RedisError, RedisClusterException) as failure:
+                    log.warning("dispatcher: storage unavailable (%s); retrying", failure)
+            else:
+                self._dispatcher.done_with_unsettled()
 
 
 _WAITING: Final = "waiting for another dispatcher"

@@ -34,7 +34,9 @@ from bot.slack.performer import Performer
 from bot.slack.scheduler import Scheduler
 from bot.store import RedisClient
 from bot.store.connect import store_client
+from bot.store.due import Ready
 from bot.store.gauges import StoreCollector, read_gauges
+from bot.store.outbox import adopt_legacy_channels
 from bot.store.workshops import WorkshopStore
 
 log = logging.getLogger(__name__)
@@ -64,10 +66,18 @@ class Bot:
     ) -> None:
         """``clock``: the time every part reads (tests pass a fake one and never sleep)."""
         self.redis = client
+        if teams is None and verify_token:
+            # A bot token belongs to one workspace: serve only it (its requests and its
+            # channels' outboxes).
+            probe = WebClient(token=token, base_url=api_url, timeout=10)
+            teams = frozenset({str(probe.auth_test()["team_id"])})
+        #: Where effects are signalled: one workspace's own shard when ``teams`` is known,
+        #: else shards shared by every workspace (``bot.store.due``).
+        self.ready = Ready(client, per_team=teams is not None)
         self.store = (
-            WorkshopStore(client)
+            WorkshopStore(client, ready=self.ready)
             if retention_days is None
-            else WorkshopStore(client, retention_days=retention_days)
+            else WorkshopStore(client, retention_days=retention_days, ready=self.ready)
         )
         self.service = WorkshopService(self.store, clock)
         self._signing_secret = signing_secret
@@ -81,36 +91,29 @@ class Bot:
             verify_token=verify_token,
             installed=self.installed,
         )
-        if teams is None and verify_token:
-            # A bot token belongs to one workspace: serve only it (its requests and its
-            # channels' outboxes).
-            teams = frozenset({str(self.app.client.auth_test()["team_id"])})
         self.teams = teams
         #: This replica's metrics (``GET /metrics``), with the store's gauges of its teams.
         self.metrics = Metrics()
         self.metrics.add_collector(StoreCollector(lambda: read_gauges(client, teams=teams)))
         team = next(iter(teams)) if teams and len(teams) == 1 else ""
         shared = budget or SlackBudget(client, team=team)
-        self.scheduler = Scheduler(client, clock, teams=teams)
-        self.dispatchers = [
-            Dispatcher(
+        self.scheduler = Scheduler(client, clock, teams=teams, ready=self.ready)
+        self.dispatcher = Dispatcher(
+            client,
+            self.store,
+            lambda: Performer(
+                self.app.client,
+                self.service,
                 client,
-                self.store,
-                Performer(
-                    self.app.client,
-                    self.service,
-                    client,
-                    shared,
-                    self.scheduler,
-                    edit_interval=edit_interval,
-                    clock=clock,
-                    metrics=self.metrics,
-                ),
-                teams=teams,
-                lane=lane,
-            )
-            for lane in ("urgent", "outbox")
-        ]
+                shared,
+                self.scheduler,
+                edit_interval=edit_interval,
+                clock=clock,
+                metrics=self.metrics,
+            ),
+            ready=self.ready,
+            teams=teams,
+        )
         self._dispatch = dispatch
         self._socket: SocketModeHandler | None = None
         self._server: object = None
@@ -158,15 +161,15 @@ class Bot:
                 raise
 
     def start_dispatchers(self) -> None:
-        """The background work: the outbox lanes and the job scheduler."""
-        for dispatcher in self.dispatchers:
-            dispatcher.start()
+        """The background work: the outbox dispatcher and the job scheduler (after
+        moving channels listed the old way to the indexes, once)."""
+        adopt_legacy_channels(self.redis, self.ready, self.scheduler.index, self.teams)
+        self.dispatcher.start()
         self.scheduler.start()
 
     def stop_dispatchers(self) -> None:
         self.scheduler.stop()
-        for dispatcher in self.dispatchers:
-            dispatcher.stop()
+        self.dispatcher.stop()
 
     def stop(self) -> None:
         self._stopping = True

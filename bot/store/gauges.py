@@ -1,19 +1,21 @@
 """The store's gauges for ``GET /metrics``, read at scrape time with bounded work.
 
 ``read_gauges`` answers what ``StoreCollector`` exposes; the collector knows nothing of
-keys, so a cheaper way to find the channels with work can replace ``read_gauges``
-alone. Today the store keeps no index of active workshops or of outboxes with entries,
-only ``storymap:channels`` (every channel that ever held a workshop), so one scrape:
+keys. The channels read are those of the replica's workspaces (each team's set of
+channels that held a workshop, ``team_channels_key``) or, when the replica serves every
+workspace, those in the ready index (``bot.store.due``: the channels with work). One
+scrape:
 
-- counts that set (``SCARD``, constant time);
-- samples at most ``limit`` of its members (``SRANDMEMBER``; all of them when there are
-  fewer, so the figures are exact up to ``limit`` channels);
+- counts them (``SCARD`` / ``ZCARD`` per team or shard, constant time each);
+- samples at most ``limit`` of them (``SRANDMEMBER`` per team, or the earliest due of
+  each shard; all of them when there are fewer, so the figures are exact up to
+  ``limit`` channels);
 - reads, for each sampled channel, in one pipeline: whether its ``meta`` hash exists
   (it does exactly while a workshop is active), the length of both outbox lanes, and
   the id of each lane's oldest entry (``XRANGE - + COUNT 1``; a stream id starts with
   its append time in milliseconds).
 
-That is ``1 + 5 * limit`` commands at most, whatever the number of channels. A store
+That is ``2 * sources + 5 * limit`` commands at most, whatever the number of channels. A store
 that does not answer makes ``storymap_store_scrape_ok`` 0 and the other gauges absent,
 never a failed scrape.
 """
@@ -31,8 +33,9 @@ from prometheus_client.registry import Collector
 from redis.exceptions import RedisClusterException
 
 from bot.store.client import RedisClient
+from bot.store.due import DueIndex
 from bot.store.outbox import LANES
-from bot.store.workshops import CHANNELS_KEY, Keys
+from bot.store.workshops import Keys, team_channels_key
 
 #: Channels read per scrape at most.
 SAMPLE_LIMIT: Final = 100
@@ -67,13 +70,7 @@ def read_gauges(
     clock: Callable[[], float] = time.time,
 ) -> StoreGauges:
     """The gauges over at most ``limit`` channels of ``teams`` (None: every team)."""
-    known = int(client.scard(CHANNELS_KEY))
-    members = cast("list[bytes | str]", client.srandmember(CHANNELS_KEY, limit) or [])
-    channels = []
-    for raw in members:
-        team_id, _, channel_id = _text(raw).partition(":")
-        if teams is None or team_id in teams:
-            channels.append(Keys(team_id, channel_id))
+    known, channels = _channels(client, teams, limit)
     depth = dict.fromkeys(LANES, 0)
     oldest: dict[str, int | None] = dict.fromkeys(LANES, None)
     active = 0
@@ -102,6 +99,28 @@ def read_gauges(
     return StoreGauges(known, len(channels), active, depth, ages)
 
 
+def _channels(
+    client: RedisClient, teams: frozenset[str] | None, limit: int
+) -> tuple[int, list[Keys]]:
+    """How many channels there are to read, and at most ``limit`` of them."""
+    found: set[Keys] = set()
+    known = 0
+    if teams is not None:
+        for team_id in sorted(teams):
+            key = team_channels_key(team_id)
+            known += int(client.scard(key))
+            members = cast("list[bytes | str]", client.srandmember(key, limit) or [])
+            found.update(Keys(team_id, _text(m)) for m in members)
+    else:
+        ready = DueIndex(client, "ready", per_team=False)
+        for shard in ready.shards(None):
+            known += ready.size(shard)
+            for member, _ in ready.members(shard, limit):
+                _, team_id, channel_id = member.split(":", 2)
+                found.add(Keys(team_id, channel_id))
+    return known, sorted(found, key=lambda k: (k.team_id, k.channel_id))[:limit]
+
+
 class StoreCollector(Collector):
     """Exposes ``read()``'s gauges at each scrape; reads nothing at registration."""
 
@@ -125,12 +144,13 @@ class StoreCollector(Collector):
         ok.add_metric([], 1)
         yield ok
         sample = (
-            f"over at most {self._limit} channels sampled at random from storymap:channels "
+            f"over at most {self._limit} channels sampled from this replica's workspaces "
             "(all of them when there are fewer; see storymap_channels_sampled)"
         )
         yield GaugeMetricFamily(
             "storymap_channels_known",
-            "Channels that ever held a workshop (members of storymap:channels).",
+            "Channels of this replica's workspaces that held a workshop (when it serves "
+            "every workspace: the channels with outbox work).",
             value=gauges.channels_known,
         )
         yield GaugeMetricFamily(

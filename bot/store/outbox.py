@@ -27,7 +27,8 @@ from typing import Any, Final, cast
 import redis
 
 from bot.store.client import RedisClient
-from bot.store.workshops import CHANNELS_KEY, Keys
+from bot.store.due import DueIndex, Ready
+from bot.store.workshops import Keys, team_channels_key
 
 GROUP: Final = "dispatch"
 LANES: Final = ("outbox", "urgent")
@@ -209,11 +210,23 @@ def listing(client: RedisClient, team_id: str, channel_id: str) -> list[Entry]:
     return found
 
 
-def retry_parked(client: RedisClient, team_id: str, channel_id: str) -> list[tuple[str, str]]:
-    """Send every parked entry back to its lane; return (parked id, new entry id) pairs."""
+def retry_parked(
+    client: RedisClient, team_id: str, channel_id: str, ready: Sequence[Ready] | None = None
+) -> list[tuple[str, str]]:
+    """Send every parked entry back to its lane; return (parked id, new entry id) pairs.
+
+    ``ready``: the indexes to signal (default: both scopes, the one-workspace and the
+    every-workspace one, since the command line does not know which one the bot uses;
+    a signal nobody watches costs one sorted-set member)."""
     keys = Keys(team_id, channel_id)
+    parked = cast("list[tuple[bytes, dict[bytes, bytes]]]", client.xrange(keys.dead))
+    if not parked:
+        return []
+    indexes = ready or [Ready(client, per_team=True), Ready(client, per_team=False)]
+    for index in indexes:
+        index.before(team_id, channel_id, LANES)
     moved = []
-    for dead_id, fields in cast("list[tuple[bytes, dict[bytes, bytes]]]", client.xrange(keys.dead)):
+    for dead_id, fields in parked:
         decoded = {_text(k): _text(v) for k, v in fields.items()}
         lane = decoded.get("lane") if decoded.get("lane") in LANES else "outbox"
         entry = {
@@ -224,6 +237,33 @@ def retry_parked(client: RedisClient, team_id: str, channel_id: str) -> list[tup
         new_id = client.xadd(stream(keys, str(lane)), entry)  # type: ignore[arg-type]
         client.xdel(keys.dead, dead_id)
         moved.append((_text(dead_id) or "", _text(new_id) or ""))
-    if moved:
-        client.sadd(CHANNELS_KEY, f"{team_id}:{channel_id}")
+    for index in indexes:
+        index.now(team_id, channel_id, LANES)
     return moved
+
+
+#: The set every channel with an outbox was added to when dispatchers visited them all.
+LEGACY_CHANNELS_KEY: Final = "storymap:channels"
+
+
+def adopt_legacy_channels(
+    client: RedisClient, ready: Ready, jobs: DueIndex, teams: frozenset[str] | None
+) -> int:
+    """Move the channels of ``storymap:channels`` (of ``teams``; None: all) to the indexes.
+
+    Data written before dispatch was signalled lists every channel that ever had an
+    outbox there. Each such channel is signalled once, both lanes and its jobs, so
+    whatever it still had pending is served and the rest settles out of the indexes; it
+    is recorded among its team's channels and leaves the old set. Returns how many."""
+    adopted = 0
+    for raw in client.smembers(LEGACY_CHANNELS_KEY):
+        member = _text(raw) or ""
+        team_id, _, channel_id = member.partition(":")
+        if not channel_id or (teams is not None and team_id not in teams):
+            continue
+        ready.now(team_id, channel_id, LANES)
+        jobs.signal(jobs.shard(team_id, channel_id), [member], 0, wake=False)
+        client.sadd(team_channels_key(team_id), channel_id)
+        client.srem(LEGACY_CHANNELS_KEY, raw)
+        adopted += 1
+    return adopted

@@ -28,9 +28,9 @@ Lua scripts touching several of them are single-slot and run on Redis Cluster:
                                              cannot wait (notices to one person)
 ``storymap:{T:C}:dead``                      capped stream of entries that failed for
                                              good (see ``bot.store.outbox``)
-``storymap:channels``                        set of ``T:C`` with an outbox (no hash tag:
-                                             written on its own, idempotently, only once
-                                             something was saved or queued there)
+``storymap:{team:T}:channels``               set of the team's channel ids that hold or
+                                             held a workshop (to purge a workspace);
+                                             written once something was saved there
 ===========================================  ==============================================
 
 Rules this module keeps:
@@ -46,7 +46,10 @@ Rules this module keeps:
 - a delivery id is marked seen in the same atomic step as its change, with a TTL of
   ``SEEN_TTL_SECONDS``; a delivery seen before changes nothing;
 - effects are appended to the channel's outbox stream in that same step, so a change
-  is never saved without what Slack must be told about it.
+  is never saved without what Slack must be told about it;
+- a step that may append is covered by a signal of the ready index sent with it, and
+  one that did append signals the channel's lane due now (``bot.store.due``): that is
+  how a dispatcher learns there is work, without visiting channels.
 """
 
 from __future__ import annotations
@@ -54,21 +57,28 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel
+from redis.cluster import RedisCluster
 
 from bot.domain.errors import Rejected
 from bot.domain.machine import Outcome
 from bot.domain.model import Stage, Workshop
 from bot.store import scripts
 from bot.store.client import RedisClient
+from bot.store.due import Ready
 
 SEEN_TTL_SECONDS: Final = 15 * 60
 #: Days a finished (published or cancelled) workshop's archive and refs are kept.
 RETENTION_DAYS: Final = 90
 MAX_CAS_ATTEMPTS: Final = 200
-CHANNELS_KEY: Final = "storymap:channels"
+
+
+def team_channels_key(team_id: str) -> str:
+    """Set of the team's channel ids that hold or held a workshop."""
+    return f"storymap:{{team:{team_id}}}:channels"
 
 
 VoteCode = Literal[
@@ -187,9 +197,12 @@ class WorkshopStore:
         *,
         seen_ttl: int = SEEN_TTL_SECONDS,
         retention_days: float = RETENTION_DAYS,
+        ready: Ready | None = None,
     ) -> None:
-        """``retention_days``: how long a finished workshop's archive and refs are kept."""
+        """``retention_days``: how long a finished workshop's archive and refs are kept.
+        ``ready``: the index signalled when effects are appended (default: per team)."""
         self._redis = client
+        self.ready = ready or Ready(client)
         self._seen_ttl = seen_ttl
         self.retention_seconds = max(1, int(retention_days * 24 * 3600))
         self._vote = client.register_script(scripts.VOTE)
@@ -198,11 +211,23 @@ class WorkshopStore:
         self._known_channels: set[str] = set()
 
     def _register(self, team_id: str, channel_id: str) -> None:
-        """Make the channel's outbox known to dispatchers (once per process and channel)."""
+        """Record the channel among its team's (once per process and channel)."""
         channel = f"{team_id}:{channel_id}"
         if channel not in self._known_channels:
-            self._redis.sadd(CHANNELS_KEY, channel)
+            self._redis.sadd(team_channels_key(team_id), channel_id)
             self._known_channels.add(channel)
+
+    def _covered(self, team_id: str, channel_id: str, lane: str, step: Callable[..., Any]) -> Any:
+        """Run ``step`` (one command or script, called with ``client=``) with the ready
+        signal that covers it (``Ready.before``) in the same round trip; its answer."""
+        if isinstance(self._redis, RedisCluster):
+            # A cluster pipeline does not load a script a node lacks: two round trips.
+            self.ready.before(team_id, channel_id, (lane,))
+            return step(client=self._redis)
+        with self._redis.pipeline(transaction=False) as pipe:
+            self.ready.before(team_id, channel_id, (lane,), client=pipe)
+            step(client=pipe)
+            return pipe.execute()[-1]
 
     # ----- reading --------------------------------------------------------------------
 
@@ -260,6 +285,7 @@ class WorkshopStore:
         retried delivery is not refused twice.
         """
         keys = Keys(team_id, channel_id)
+        covered = False
         for _ in range(MAX_CAS_ATTEMPTS):
             snapshot = self._read(keys, delivery_id)
             if snapshot.seen:
@@ -274,18 +300,24 @@ class WorkshopStore:
             number = current.number if current else snapshot.seq + 1
             saved = self._stamp(outcome.state, current, number)
             effects = [*outcome.effects, *extra_effects]
-            answer = _text(
-                self._save(
-                    keys=[*self._save_keys(keys, delivery_id), keys.refs(number)],
-                    args=[
-                        snapshot.rev,
-                        delivery_id or "",
-                        self._seen_ttl,
-                        *self._save_args(current, saved, effects, self.retention_seconds),
-                    ],
-                )
+            save = partial(
+                self._save,
+                keys=[*self._save_keys(keys, delivery_id), keys.refs(number)],
+                args=[
+                    snapshot.rev,
+                    delivery_id or "",
+                    self._seen_ttl,
+                    *self._save_args(current, saved, effects, self.retention_seconds),
+                ],
             )
+            if effects and not covered:
+                answer = _text(self._covered(team_id, channel_id, "outbox", save))
+                covered = True
+            else:
+                answer = _text(save())
             if answer == "ok":
+                if effects:
+                    self.ready.now(team_id, channel_id, ("outbox",))
                 # Registered only once something was saved: a refused command in a
                 # channel without a workshop leaves no trace.
                 self._register(team_id, channel_id)
@@ -359,7 +391,8 @@ class WorkshopStore:
     ) -> VoteResult:
         """Cast or take back one vote atomically (budget, stage and story checked)."""
         keys = Keys(team_id, channel_id)
-        code, detail = self._vote(
+        vote = partial(
+            self._vote,
             keys=[
                 keys.meta,
                 keys.stories,
@@ -379,7 +412,9 @@ class WorkshopStore:
                 effects_json(effects),
             ],
         )
+        code, detail = self._covered(team_id, channel_id, "outbox", vote)
         if _text(code) == "ok":
+            self.ready.now(team_id, channel_id, ("outbox",))
             self._register(team_id, channel_id)
         return VoteResult(code=_text(code), detail=_text(detail) or "")  # type: ignore[arg-type]
 
@@ -402,9 +437,14 @@ class WorkshopStore:
     ) -> None:
         """Queue effects that change no state (a notice) on the urgent stream."""
         self._register(team_id, channel_id)
-        self._redis.xadd(
-            Keys(team_id, channel_id).urgent, {"number": number, "effects": effects_json(effects)}
-        )
+        entry: dict[Any, Any] = {"number": number, "effects": effects_json(effects)}
+        urgent = Keys(team_id, channel_id).urgent
+
+        def append(client: Any) -> Any:
+            return client.xadd(urgent, entry)
+
+        self._covered(team_id, channel_id, "urgent", append)
+        self.ready.now(team_id, channel_id, ("urgent",))
 
 
 def decode_entry(fields: Mapping[bytes | str, bytes | str]) -> tuple[int, list[dict[str, Any]]]:
@@ -415,7 +455,6 @@ def decode_entry(fields: Mapping[bytes | str, bytes | str]) -> tuple[int, list[d
 
 
 __all__ = [
-    "CHANNELS_KEY",
     "SEEN_TTL_SECONDS",
     "Keys",
     "Step",
@@ -423,4 +462,5 @@ __all__ = [
     "VoteResult",
     "WorkshopStore",
     "decode_entry",
+    "team_channels_key",
 ]

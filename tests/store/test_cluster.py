@@ -23,7 +23,7 @@ from bot.domain.model import Stage
 from bot.store.client import RedisClient, client_from_url
 from bot.store.connect import redis_client as single_server_client
 from bot.store.connect import store_client
-from bot.store.workshops import CHANNELS_KEY, Keys, WorkshopStore
+from bot.store.workshops import Keys, WorkshopStore, team_channels_key
 from tests.builders import FACILITATOR, T0, workshop_at
 from tests.support.cluster import LocalCluster
 
@@ -125,7 +125,7 @@ def test_a_full_workshop_lives_on_the_master_that_owns_its_slot(
         keys.rev, keys.seq, keys.active, keys.meta, keys.stories, keys.ballots, keys.used,
         keys.outbox, keys.seen("Ev1"),
     }  # fmt: skip
-    assert cluster_client.sismember(CHANNELS_KEY, f"{team_id}:CV")
+    assert cluster_client.sismember(team_channels_key(team_id), "CV")
 
 
 def test_the_outbox_consumer_group_reads_claims_and_acknowledges_one_channel(

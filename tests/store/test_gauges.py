@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.domain import commands as c
 from bot.service import WorkshopService
+from bot.store.due import Ready
 from bot.store.gauges import StoreCollector, StoreGauges, read_gauges
 from bot.store.workshops import Keys, WorkshopStore
 
@@ -65,9 +66,23 @@ def test_a_scrape_reads_at_most_the_limit(client: redis.Redis, team_id: str) -> 
     service = WorkshopService(WorkshopStore(client))
     for channel in ("C1", "C2", "C3"):
         start(service, team_id, channel)
-    assert read_gauges(client, limit=2).channels_sampled == 2
+    assert read_gauges(client, teams=frozenset({team_id}), limit=2).channels_sampled == 2
     mine = read_gauges(client, teams=frozenset({team_id}), limit=1_000_000)
-    assert (mine.channels_sampled, mine.active_workshops) == (3, 3)
+    assert (mine.channels_known, mine.channels_sampled, mine.active_workshops) == (3, 3, 3)
+
+
+def test_serving_every_workspace_reads_the_channels_with_work(
+    client: redis.Redis, team_id: str
+) -> None:
+    """Without a list of teams, the channels read are those of the shared ready index."""
+    ready = Ready(client, per_team=False)
+    service = WorkshopService(WorkshopStore(client, ready=ready))
+    for channel in ("C1", "C2"):
+        start(service, team_id, channel)
+    gauges = read_gauges(client, limit=1_000_000)
+    assert gauges.channels_known >= 2  # other tests' channels may be there too
+    sampled = read_gauges(client, limit=1)
+    assert sampled.channels_sampled == 1
 
 
 def test_a_team_with_nothing_has_zeros(client: redis.Redis, team_id: str) -> None:

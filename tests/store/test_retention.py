@@ -9,7 +9,7 @@ from bot.config import ConfigError, StoreSettings, load
 from bot.domain import commands as c
 from bot.service import WorkshopService
 from bot.slack.refs import Refs
-from bot.store.workshops import CHANNELS_KEY, Keys, WorkshopStore
+from bot.store.workshops import Keys, WorkshopStore, team_channels_key
 
 pytestmark = pytest.mark.store
 
@@ -22,10 +22,10 @@ def test_a_refused_command_where_no_workshop_exists_registers_no_channel(
     for command in (c.Next(), c.Publish(), c.SetPersona(text="Dispatcher")):
         assert not service.handle(team_id, "C1", "UANA", command).ok
     assert not service.handle(team_id, "C1", "UANA", c.CastVote(story_id="S1")).ok
-    assert not client.sismember(CHANNELS_KEY, f"{team_id}:C1")
+    assert not client.sismember(team_channels_key(team_id), "C1")
     # A saved change registers it.
     service.handle(team_id, "C1", "UANA", c.Start(team_id=team_id, channel_id="C1"))
-    assert client.sismember(CHANNELS_KEY, f"{team_id}:C1")
+    assert client.sismember(team_channels_key(team_id), "C1")
 
 
 @pytest.mark.parametrize("finish", [c.Cancel(), c.Publish()])

@@ -13,7 +13,7 @@ from bot.domain.errors import Rejected
 from bot.domain.machine import Outcome, apply
 from bot.domain.model import Stage, Workshop
 from bot.store.client import RedisClient, client_from_url
-from bot.store.workshops import CHANNELS_KEY, Keys, WorkshopStore, decode_entry
+from bot.store.workshops import Keys, WorkshopStore, decode_entry, team_channels_key
 from tests.builders import FACILITATOR, PARTICIPANTS, T0, workshop_at
 
 pytestmark = pytest.mark.store
@@ -68,7 +68,7 @@ def test_a_change_is_saved_with_its_effects_and_a_new_version(
         (1, [OpenStage(stage=Stage.PERSONA), RefreshBoard()]),
         (1, [RefreshBoard()]),
     ]
-    assert redis_client.sismember(CHANNELS_KEY, f"{team_id}:{CHANNEL}")
+    assert redis_client.sismember(team_channels_key(team_id), CHANNEL)
 
 
 def test_a_refusal_writes_nothing(redis_client: RedisClient, team_id: str) -> None:
