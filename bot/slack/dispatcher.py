@@ -170,6 +170,12 @@ class Dispatcher:
     # ----- lifecycle --------------------------------------------------------------
 
     def start(self) -> None:
+        # Fresh for each start: a claim left queued at a stop is claimed again once its
+        # hold ends.
+        self._stop = threading.Event()
+        self._queue = queue.Queue()
+        self._free = threading.Semaphore(self._threads)
+        self._running = []
         for n in range(self._threads):
             worker = Worker(self, f"{self.consumer}-w{n}", self._performers())
             self._running.append(

@@ -154,6 +154,7 @@ class Scheduler:
         return int(count)
 
     def start(self) -> None:
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="scheduler", daemon=True)
         self._thread.start()
 

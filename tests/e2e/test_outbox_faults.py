@@ -51,6 +51,7 @@ def test_a_retried_entry_repeats_no_notice_announcement_or_deadline_post(
             ),
         },
     )
+    workspace.bot.ready.now(workspace.team_id, channel, ["outbox"])  # as every writer does
     sim.wait_for(
         lambda: "eyes" in (sim.message(channel, board.ts) or board).reactions,
         timeout=20,
@@ -179,6 +180,7 @@ def test_a_parked_entry_sent_back_performs_only_what_it_had_not(workspace: Works
             ),
         },
     )
+    workspace.bot.ready.now(workspace.team_id, channel, ["outbox"])  # as every writer does
     told = sim.wait_for(
         lambda: [t for t in ephemeral_texts(sim, "U_ANA") if "reaction" in t] or None,
         timeout=30,
