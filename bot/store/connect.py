@@ -18,8 +18,9 @@ Rules this module keeps:
   connection (a pooled connection the server closed), none for a timeout. So a listener
   whose store is down or frozen fails fast and answers "Storage is unavailable" itself,
   instead of Slack showing its own timeout (redis-py's defaults, 5 s and three retries,
-  exceed that). The outbox dispatchers share the listeners' client: they poll and
-  never issue a blocking command, so they need no longer timeout.
+  exceed that). The outbox dispatchers share the listeners' client: their only
+  blocking command waits at most 1 s (``bot.slack.dispatcher.WAIT_MAX``), under the
+  reply timeout, so they need no longer one.
 - ``store_client`` checks that the store answers before handing out a client, and
   raises ``StoreUnreachable`` (one line naming where it looked) when it does not.
 """

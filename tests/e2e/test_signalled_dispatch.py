@@ -75,6 +75,8 @@ def test_work_queued_before_dispatch_was_signalled_is_adopted_once(
     """Data from the polling days: channels listed in ``storymap:channels``."""
     client = workspace.bot.redis
     bot = workspace.bot
+    slash(workspace, "U_ANA", "start Tracking")
+    workspace.sim.wait_for(lambda: "Tracking" in board_text(workspace), timeout=20)
     bot.stop_dispatchers()
     keys = Keys(workspace.team_id, workspace.channel)
     notice = json.dumps([{"kind": "notify", "user": "U_ANA", "text": "queued long ago"}])
