@@ -38,7 +38,7 @@ import redis
 from bot.slack.budget import SlackBudget
 from bot.slack.main import Bot
 from bot.store.embedded import EmbeddedServer
-from bot.store.workshops import team_channels_key
+from bot.store.keys import team_channels_key
 from slacksim import RateLimits, SlackSimulator
 
 ROOT = Path(__file__).resolve().parent.parent

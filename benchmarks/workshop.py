@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 from benchmarks.load import Request
 from benchmarks.stack import Stack
 from bot.slack.refs import Refs, prompt_name
-from bot.store.workshops import Keys
+from bot.store.keys import Keys
 from slacksim import SimulatorError, SlackSimulator
 from slacksim import payloads as p
 from slacksim.finders import find_button

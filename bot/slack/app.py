@@ -25,7 +25,6 @@ Two gates run before any listener, in this order:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -38,6 +37,7 @@ from slack_sdk import WebClient
 from bot.slack import errors
 from bot.slack.deps import Deps
 from bot.slack.listeners import register
+from bot.store.keys import replay_key
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,6 @@ REPLAY_TTL_S: Final = 660
 def web_client(token: str, api_url: str) -> WebClient:
     """A Web API client; 429s are handled by the performer (shared pause, then retry)."""
     return WebClient(token=token, base_url=api_url)
-
-
-def replay_key(signature: str) -> str:
-    return "storymap:signed:" + hashlib.sha256(signature.encode()).hexdigest()
 
 
 def not_installed_response(request: BoltRequest) -> BoltResponse:

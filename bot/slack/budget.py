@@ -17,30 +17,8 @@ import time
 from dataclasses import dataclass
 from typing import Final
 
-from bot.store import RedisClient
-
-# Take one token if the bucket holds more than ARGV[4] after refilling.
-# KEYS[1] bucket hash {tokens, at}   ARGV[1] capacity   ARGV[2] refill per second
-# ARGV[3] now (seconds, float)       ARGV[4] tokens to keep in reserve
-# Returns 0 when a token was taken, else the seconds to wait (as a string).
-_TAKE: Final = """
-local capacity = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-local reserve = tonumber(ARGV[4])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1]) or capacity
-local at = tonumber(state[2]) or now
-tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
-if tokens - reserve >= 1 then
-  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - 1), 'at', tostring(now))
-  redis.call('EXPIRE', KEYS[1], 3600)
-  return 0
-end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
-redis.call('EXPIRE', KEYS[1], 3600)
-return tostring((1 + reserve - tokens) / rate)
-"""
+from bot.store import RedisClient, scripts
+from bot.store.keys import budget_prefix
 
 
 @dataclass(frozen=True)
@@ -79,8 +57,8 @@ class SlackBudget:
     ) -> None:
         """``team``: Slack's limits are per workspace, so are the buckets."""
         self._redis = client
-        self._prefix = f"storymap:{team}" if team else "storymap"
-        self._take = client.register_script(_TAKE)
+        self._prefix = budget_prefix(team)
+        self._take = client.register_script(scripts.TAKE_FROM_BUCKET)
         self._allowances = SLACK_ALLOWANCES if allowances is None else allowances
         self._per_channel_post = per_channel_post
 

@@ -69,10 +69,11 @@ from bot.slack.notices import (
 )
 from bot.slack.performer import ONCE, Performer, PostingElsewhere, dirty_key
 from bot.slack.refs import Refs
-from bot.store import RedisClient, outbox
+from bot.store import RedisClient, outbox, scripts
 from bot.store.due import Claim, Ready, now_ms
+from bot.store.keys import Keys
 from bot.store.outbox import GROUP
-from bot.store.workshops import Keys, WorkshopStore, decode_entry
+from bot.store.workshops import WorkshopStore, decode_entry
 
 log = logging.getLogger(__name__)
 
@@ -85,23 +86,6 @@ MAX_DELIVERIES: Final = 50
 BATCH: Final = 200
 #: Longest wait on a shard's wake-up list: what a wake-up lost to another replica costs.
 WAIT_MAX: Final = 1.0
-
-# Take the lease if free, or renew it if it is ours.
-# KEYS[1] lease   ARGV[1] our consumer name   ARGV[2] lease in ms   Returns 1 if ours.
-_LEASE: Final = """
-local holder = redis.call('GET', KEYS[1])
-if holder == false or holder == ARGV[1] then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
-  return 1
-end
-return 0
-"""
-
-# Give the lease up if it is ours.   KEYS[1] lease   ARGV[1] our consumer name
-_RELEASE: Final = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 
 
 @dataclass(frozen=True)
@@ -128,7 +112,7 @@ def _text(value: bytes | str) -> str:
 
 
 def lease_key(keys: Keys, lane: str) -> str:
-    return f"{keys.tag}:lease:{lane}"
+    return keys.lease(lane)
 
 
 class Dispatcher:
@@ -159,8 +143,8 @@ class Dispatcher:
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._lease_ms = lease_ms
         self._retry_after_ms = retry_after_ms
-        self._lease = client.register_script(_LEASE)
-        self._release = client.register_script(_RELEASE)
+        self._lease = client.register_script(scripts.LEASE)
+        self._release = client.register_script(scripts.RELEASE_IF_HOLDER)
         self._groups: set[str] = set()
         self._stop = threading.Event()
         self._queue: queue.Queue[Claim] = queue.Queue()
@@ -485,7 +469,7 @@ class Dispatcher:
         if all(isinstance(e, Notify | Welcome) for e in effects):
             return  # a notice about a failed notice would fail the same way
         keys = Keys(team_id, channel_id)
-        if not self._redis.set(f"{keys.tag}:told:{entry_id}", "1", nx=True, ex=7 * 24 * 3600):
+        if not self._redis.set(keys.told(entry_id), "1", nx=True, ex=7 * 24 * 3600):
             return
         workshop = self._store.get(team_id, channel_id, number)
         if workshop is None:

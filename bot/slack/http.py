@@ -55,6 +55,7 @@ from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 from bot.metrics import CONTENT_TYPE, Metrics, bolt_outcome, refusal_outcome, request_kind
 from bot.slack.shapes import malformed
 from bot.store import RedisClient
+from bot.store.keys import HEALTH_KEY
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,6 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 #: many times over and keeps what one request can make a replica buffer small.
 MAX_BODY: Final = 1024 * 1024
 
-#: The key ``/healthz`` writes (with ``HEALTH_TTL_MS``) to learn that writes succeed.
-HEALTH_KEY: Final = "storymap:healthz"
 HEALTH_TTL_MS: Final = 10_000
 
 

@@ -34,7 +34,7 @@ from bot.slack.refs import Refs
 from bot.slack.scheduler import Job, Scheduler
 from bot.slack.zones import TZ_CACHE_SECONDS, zone_of
 from bot.store import RedisClient
-from bot.store.workshops import Keys
+from bot.store.keys import Keys, bot_user_key
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class JobRunner:
                 )
                 self._scheduler.schedule(w.team_id, w.channel_id, job)
             return
-        once = f"{Keys(w.team_id, w.channel_id).tag}:nudged:{w.number}:{w.stage.value}:{user}:"
+        once = Keys(w.team_id, w.channel_id).nudged(w.number, w.stage.value, user)
         once += local_date(now, tz).isoformat()
         if not self._redis.set(once, "1", nx=True, ex=3 * 24 * 3600):
             return
@@ -206,7 +206,7 @@ class JobRunner:
         return zone or "UTC"
 
     def _bot_user(self, team_id: str) -> str:
-        key = f"storymap:{team_id}:bot-user"
+        key = bot_user_key(team_id)
         cached = self._redis.get(key)
         if cached is not None:
             return cached.decode() if isinstance(cached, bytes) else str(cached)

@@ -58,9 +58,9 @@ from bot.slack.notices import (
 )
 from bot.slack.refs import PINNED, Refs, prompt_name
 from bot.slack.scheduler import Scheduler
-from bot.store import RedisClient
+from bot.store import RedisClient, scripts
+from bot.store.keys import Keys
 from bot.store.outbox import DONE_TTL_SECONDS
-from bot.store.workshops import Keys
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ URGENT: Final = (Notify, Retired)
 
 
 def dirty_key(team_id: str, channel_id: str) -> str:
-    return f"{Keys(team_id, channel_id).tag}:dirty"
+    return Keys(team_id, channel_id).dirty
 
 
 def _text(value: bytes | str) -> str:
@@ -132,19 +132,6 @@ ONCE: Final = (Announce, Notify, React, DeadlineSet, RunJob, Retired)
 #: Seconds after which a claimed but unfinished edit is tried again (its replica died).
 RETRY_EDIT_AFTER: Final = 5.0
 
-# An edit is done: forget the mark, unless it was marked again while rendering (then it
-# is due again after the edit interval).
-# KEYS[1] dirty set   KEYS[2] mark versions   ARGV[1] member   ARGV[2] version seen
-# ARGV[3] when it is due again if marked meanwhile
-_DONE: Final = """
-if (redis.call('HGET', KEYS[2], ARGV[1]) or '0') == ARGV[2] then
-  redis.call('ZREM', KEYS[1], ARGV[1])
-  redis.call('HDEL', KEYS[2], ARGV[1])
-else
-  redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
-end
-return 1
-"""
 
 #: Tokens of the chat.update bucket that card edits leave for the board.
 BOARD_RESERVE: Final = 5
@@ -169,7 +156,7 @@ class Performer:
         self.metrics = metrics if metrics is not None else Metrics()
         self._service = service
         self._redis = store
-        self._done = store.register_script(_DONE)
+        self._done = store.register_script(scripts.EDIT_DONE)
         self._budget = budget
         self.edit_interval = edit_interval
         #: Called before every Web API call (and while waiting for one): the dispatcher

@@ -15,18 +15,11 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.store import RedisClient
-from bot.store.workshops import Keys
+from bot.store import RedisClient, scripts
+from bot.store.keys import Keys
 
 #: The map's first message was pinned (a step of its own: a failed pin is retried).
 PINNED: Final = "pinned"
-
-# Delete the claim only if it is still ours (it may have run out and been taken).
-# KEYS[1] claim   ARGV[1] our name
-_RELEASE: Final = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
 
 
 def prompt_name(stage: str, anchor: str | None) -> str:
@@ -36,6 +29,7 @@ def prompt_name(stage: str, anchor: str | None) -> str:
 class Refs:
     def __init__(self, client: RedisClient, team_id: str, channel_id: str, number: int) -> None:
         self._redis = client
+        self._release = client.register_script(scripts.RELEASE_IF_HOLDER)
         self.key = Keys(team_id, channel_id).refs(number)
 
     def get(self, name: str) -> str | None:
@@ -60,7 +54,7 @@ class Refs:
         return left / 1000 if isinstance(left, int) and left > 0 else 0.0
 
     def release(self, name: str, owner: str) -> None:
-        self._redis.eval(_RELEASE, 1, f"{self.key}:posting:{name}", owner)
+        self._release(keys=[f"{self.key}:posting:{name}"], args=[owner])
 
     def retain(self, seconds: int) -> None:
         """A finished workshop's refs expire ``seconds`` after the first call (an expiry

@@ -28,28 +28,14 @@ from typing import Any, Final, Literal, cast
 import redis
 
 from bot.domain.model import Frozen, Stage
-from bot.store import RedisClient
+from bot.store import RedisClient, scripts
 from bot.store.due import Claim, DueIndex, Ready
-from bot.store.workshops import Keys
+from bot.store.keys import Keys
 
 log = logging.getLogger(__name__)
 
 JobKind = Literal["nudge", "nudge_user", "deadline", "digest"]
 
-# KEYS[1] jobs (sorted set)  KEYS[2] outbox stream
-# ARGV[1] now (unix seconds)  ARGV[2] most jobs to claim
-# Returns {how many jobs were claimed and queued, when the next one is due or ""}.
-_CLAIM: Final = """
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
-for _, job in ipairs(due) do
-  redis.call('ZREM', KEYS[1], job)
-  local number = cjson.decode(job)['number']
-  redis.call('XADD', KEYS[2], '*', 'number', tostring(number),
-    'effects', '[{"kind":"run_job","job":' .. job .. '}]')
-end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {#due, first[2] or ''}
-"""
 
 #: Jobs claimed per channel and round, and channels per shard and claim.
 BATCH: Final = 50
@@ -72,7 +58,7 @@ class Job(Frozen):
 
 
 def jobs_key(team_id: str, channel_id: str) -> str:
-    return f"{Keys(team_id, channel_id).tag}:jobs"
+    return Keys(team_id, channel_id).jobs
 
 
 def _text(value: bytes | str) -> str:
@@ -96,7 +82,7 @@ class Scheduler:
         self._interval = interval
         self._ready = ready or Ready(client)
         self.index = DueIndex(client, "jobs", per_team=self._ready.index.per_team)
-        self._claim = client.register_script(_CLAIM)
+        self._claim = client.register_script(scripts.QUEUE_DUE_JOBS)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

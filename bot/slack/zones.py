@@ -11,13 +11,10 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from bot.store import RedisClient
+from bot.store.keys import tz_key
 
 #: How long a zone is trusted: someone who travels gets the new one the next day.
 TZ_CACHE_SECONDS: Final = 24 * 3600
-
-
-def tz_key(team_id: str, user: str) -> str:
-    return f"storymap:{team_id}:tz:{user}"
 
 
 def zone_of(

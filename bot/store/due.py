@@ -51,7 +51,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, cast
 
+from bot.store import scripts
 from bot.store.client import RedisClient
+from bot.store.keys import shard_key
 
 #: Shards of an index serving every workspace.
 SHARDS: Final = 8
@@ -59,43 +61,6 @@ SHARDS: Final = 8
 WAKE_MAX: Final = 16
 #: How late a signal sent before an atomic step makes the member due.
 GRACE_MS: Final = 5_000
-
-# Claim due members: each is due again ARGV[2] ms later while it is served.
-# KEYS[1] due   KEYS[2] gen
-# ARGV[1] now (ms)   ARGV[2] hold (ms)   ARGV[3] most members to claim
-# Returns {member, generation, member, generation, ..., earliest due time or ""}: the
-# earliest due time is read after the claim (when to look again).
-_CLAIM: Final = """
-local now = tonumber(ARGV[1])
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
-local out = {}
-for _, member in ipairs(due) do
-  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), member)
-  out[#out + 1] = member
-  out[#out + 1] = redis.call('HGET', KEYS[2], member) or '0'
-end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-out[#out + 1] = first[2] or ''
-return out
-"""
-
-# End a claim.
-# KEYS[1] due   KEYS[2] gen
-# ARGV[1] member   ARGV[2] generation seen by the claim   ARGV[3] next due time or ""
-# Returns 1 if the member is still in the index.
-_SETTLE: Final = """
-if (redis.call('HGET', KEYS[2], ARGV[1]) or '0') == ARGV[2] then
-  if ARGV[3] == '' then
-    redis.call('ZREM', KEYS[1], ARGV[1])
-    redis.call('HDEL', KEYS[2], ARGV[1])
-    return 0
-  end
-  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
-  return 1
-end
-if ARGV[3] ~= '' then redis.call('ZADD', KEYS[1], 'LT', ARGV[3], ARGV[1]) end
-return 1
-"""
 
 
 def now_ms() -> int:
@@ -122,8 +87,8 @@ class DueIndex:
         self._redis = client
         self.name = name
         self.per_team = per_team
-        self._claim = client.register_script(_CLAIM)
-        self._settle = client.register_script(_SETTLE)
+        self._claim = client.register_script(scripts.CLAIM_DUE)
+        self._settle = client.register_script(scripts.SETTLE_DUE)
 
     # ----- where members live -----------------------------------------------------
 
@@ -141,15 +106,15 @@ class DueIndex:
 
     @staticmethod
     def due_key(shard: str) -> str:
-        return f"storymap:{{{shard}}}:due"
+        return shard_key(shard, "due")
 
     @staticmethod
     def gen_key(shard: str) -> str:
-        return f"storymap:{{{shard}}}:gen"
+        return shard_key(shard, "gen")
 
     @staticmethod
     def wake_key(shard: str) -> str:
-        return f"storymap:{{{shard}}}:wake"
+        return shard_key(shard, "wake")
 
     def _keys(self, shard: str) -> list[str]:
         return [self.due_key(shard), self.gen_key(shard), self.wake_key(shard)]

@@ -34,8 +34,8 @@ from redis.exceptions import RedisClusterException
 
 from bot.store.client import RedisClient
 from bot.store.due import DueIndex
+from bot.store.keys import Keys, team_channels_key
 from bot.store.outbox import LANES
-from bot.store.workshops import Keys, team_channels_key
 
 #: Channels read per scrape at most.
 SAMPLE_LIMIT: Final = 100

@@ -28,7 +28,7 @@ import redis
 
 from bot.store.client import RedisClient
 from bot.store.due import DueIndex, Ready
-from bot.store.workshops import Keys, team_channels_key
+from bot.store.keys import LEGACY_CHANNELS_KEY, Keys, team_channels_key
 
 GROUP: Final = "dispatch"
 LANES: Final = ("outbox", "urgent")
@@ -240,10 +240,6 @@ def retry_parked(
     for index in indexes:
         index.now(team_id, channel_id, LANES)
     return moved
-
-
-#: The set every channel with an outbox was added to when dispatchers visited them all.
-LEGACY_CHANNELS_KEY: Final = "storymap:channels"
 
 
 def adopt_legacy_channels(

@@ -1,13 +1,30 @@
-"""Lua scripts, registered once per client (redis-py ``register_script``: EVALSHA, and
-SCRIPT LOAD on every master when a server does not know the script yet).
+"""Every Lua script of the project, registered once per client (redis-py
+``register_script``: EVALSHA, and SCRIPT LOAD on every master when a server does not
+know the script yet).
 
 Rules these scripts keep:
-- every key a script touches is passed in KEYS and shares the channel's hash tag, so
-  each script is single-slot and runs unchanged on one server and on Redis Cluster;
+- every key a script touches is passed in KEYS and shares one hash tag, so each script
+  is single-slot and runs unchanged on one server and on Redis Cluster (the keys are
+  named in ``bot.store.keys``);
 - every change to the active workshop's document or votes increments the channel's
   ``rev`` counter in the same script: ``SAVE`` writes only if ``rev`` is still what its
   caller read in ``SNAPSHOT``, so a document write never interleaves with another one,
   nor with a vote (compare-and-set without WATCH, which a cluster client may not offer).
+
+The scripts, and who runs them:
+
+======================  ======================================  ===========================
+``VOTE``                count or take back one vote             ``bot.store.workshops``
+``SNAPSHOT``            read what a compare-and-set decides on  ``bot.store.workshops``
+``SAVE``                save a workshop with its effects        ``bot.store.workshops``
+``CLAIM_DUE``           claim due members of an index shard     ``bot.store.due``
+``SETTLE_DUE``          end a claim                             ``bot.store.due``
+``LEASE``               take or renew a lane's lease            ``bot.slack.dispatcher``
+``RELEASE_IF_HOLDER``   give up a lease or a posting claim      dispatcher, refs
+``EDIT_DONE``           forget a dirty mark once edited         ``bot.slack.performer``
+``QUEUE_DUE_JOBS``      move due jobs to the outbox             ``bot.slack.scheduler``
+``TAKE_FROM_BUCKET``    take a token from a rate bucket         ``bot.slack.budget``
+======================  ======================================  ===========================
 """
 
 from __future__ import annotations
@@ -123,4 +140,113 @@ end
 if ARGV[2] ~= '' then redis.call('SET', KEYS[2], '1', 'EX', tonumber(ARGV[3])) end
 redis.call('INCR', KEYS[1])
 return 'ok'
+"""
+
+# Claim due members: each is due again ARGV[2] ms later while it is served.
+# KEYS[1] due   KEYS[2] gen
+# ARGV[1] now (ms)   ARGV[2] hold (ms)   ARGV[3] most members to claim
+# Returns {member, generation, member, generation, ..., earliest due time or ""}: the
+# earliest due time is read after the claim (when to look again).
+CLAIM_DUE: Final = """
+local now = tonumber(ARGV[1])
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+for _, member in ipairs(due) do
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), member)
+  out[#out + 1] = member
+  out[#out + 1] = redis.call('HGET', KEYS[2], member) or '0'
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+out[#out + 1] = first[2] or ''
+return out
+"""
+
+# End a claim.
+# KEYS[1] due   KEYS[2] gen
+# ARGV[1] member   ARGV[2] generation seen by the claim   ARGV[3] next due time or ""
+# Returns 1 if the member is still in the index.
+SETTLE_DUE: Final = """
+if (redis.call('HGET', KEYS[2], ARGV[1]) or '0') == ARGV[2] then
+  if ARGV[3] == '' then
+    redis.call('ZREM', KEYS[1], ARGV[1])
+    redis.call('HDEL', KEYS[2], ARGV[1])
+    return 0
+  end
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+  return 1
+end
+if ARGV[3] ~= '' then redis.call('ZADD', KEYS[1], 'LT', ARGV[3], ARGV[1]) end
+return 1
+"""
+
+# Take the lease if free, or renew it if it is ours.
+# KEYS[1] lease   ARGV[1] our consumer name   ARGV[2] lease in ms   Returns 1 if ours.
+LEASE: Final = """
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+  return 1
+end
+return 0
+"""
+
+# Give a lease or a posting claim up if it is ours (it may have run out and been taken).
+# KEYS[1] lease or claim   ARGV[1] our name
+RELEASE_IF_HOLDER: Final = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+# An edit is done: forget the mark, unless it was marked again while rendering (then it
+# is due again after the edit interval).
+# KEYS[1] dirty set   KEYS[2] mark versions   ARGV[1] member   ARGV[2] version seen
+# ARGV[3] when it is due again if marked meanwhile
+EDIT_DONE: Final = """
+if (redis.call('HGET', KEYS[2], ARGV[1]) or '0') == ARGV[2] then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('HDEL', KEYS[2], ARGV[1])
+else
+  redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
+end
+return 1
+"""
+
+# Move a channel's due jobs to its outbox as ``run_job`` effects.
+# Move a channel's due jobs to its outbox as run_job effects.
+# KEYS[1] jobs (sorted set)  KEYS[2] outbox stream
+# ARGV[1] now (unix seconds)  ARGV[2] most jobs to claim
+# Returns {how many jobs were claimed and queued, when the next one is due or ""}.
+QUEUE_DUE_JOBS: Final = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, job in ipairs(due) do
+  redis.call('ZREM', KEYS[1], job)
+  local number = cjson.decode(job)['number']
+  redis.call('XADD', KEYS[2], '*', 'number', tostring(number),
+    'effects', '[{"kind":"run_job","job":' .. job .. '}]')
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {#due, first[2] or ''}
+"""
+
+# Take one token if the bucket holds more than ARGV[4] after refilling.
+# KEYS[1] bucket hash {tokens, at}   ARGV[1] capacity   ARGV[2] refill per second
+# ARGV[3] now (seconds, float)       ARGV[4] tokens to keep in reserve
+# Returns 0 when a token was taken, else the seconds to wait (as a string).
+TAKE_FROM_BUCKET: Final = """
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local reserve = tonumber(ARGV[4])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or capacity
+local at = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
+if tokens - reserve >= 1 then
+  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - 1), 'at', tostring(now))
+  redis.call('EXPIRE', KEYS[1], 3600)
+  return 0
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], 3600)
+return tostring((1 + reserve - tokens) / rate)
 """

@@ -1,37 +1,8 @@
 """Workshops in Redis: one active workshop per channel, finished ones kept as history.
 
-Key scheme. Every key of a channel carries the hash tag ``{<team>:<channel>}``, so the
-Lua scripts touching several of them are single-slot and run on Redis Cluster:
-
-===========================================  ==============================================
-``storymap:{T:C}:rev``                       counter of changes to the active workshop
-                                             (document or votes): the compare-and-set
-                                             token; never reset, so an old read never
-                                             matches again
-``storymap:{T:C}:seq``                       counter: the channel's last workshop number
-``storymap:{T:C}:active``                    JSON of the active workshop, without votes
-``storymap:{T:C}:meta``                      hash number/stage/budget/version of the active
-                                             workshop, read by the vote script
-``storymap:{T:C}:stories``                   set of the active workshop's story ids
-``storymap:{T:C}:ballots``                   set of ``<story>|<voter>``: the active votes
-``storymap:{T:C}:used``                      hash voter -> votes cast (the budget check)
-``storymap:{T:C}:archive``                   hash number -> JSON of a finished workshop,
-                                             votes included; expires the retention after
-                                             the last workshop finished
-``storymap:{T:C}:refs:<n>``                  where workshop n's messages are (see
-                                             ``bot.slack.refs``); expires the retention
-                                             after the workshop finished
-``storymap:{T:C}:seen:<delivery id>``        a Slack delivery already applied (TTL)
-``storymap:{T:C}:outbox``                    stream of effects, appended in the same step
-                                             as the change they come from
-``storymap:{T:C}:urgent``                    stream of effects that change no state and
-                                             cannot wait (notices to one person)
-``storymap:{T:C}:dead``                      capped stream of entries that failed for
-                                             good (see ``bot.store.outbox``)
-``storymap:{team:T}:channels``               set of the team's channel ids that hold or
-                                             held a workshop (to purge a workspace);
-                                             written once something was saved there
-===========================================  ==============================================
+The keys it writes are those of ``bot.store.keys.Keys`` (the whole key scheme is there):
+every key of a channel carries the hash tag ``{<team>:<channel>}``, so the Lua scripts
+touching several of them are single-slot and run on Redis Cluster.
 
 Rules this module keeps:
 - the workshop document changes only by compare-and-set: read a snapshot (the
@@ -69,16 +40,12 @@ from bot.domain.model import Stage, Workshop
 from bot.store import scripts
 from bot.store.client import RedisClient
 from bot.store.due import Ready
+from bot.store.keys import Keys, team_channels_key
 
 SEEN_TTL_SECONDS: Final = 15 * 60
 #: Days a finished (published or cancelled) workshop's archive and refs are kept.
 RETENTION_DAYS: Final = 90
 MAX_CAS_ATTEMPTS: Final = 200
-
-
-def team_channels_key(team_id: str) -> str:
-    """Set of the team's channel ids that hold or held a workshop."""
-    return f"storymap:{{team:{team_id}}}:channels"
 
 
 VoteCode = Literal[
@@ -95,45 +62,6 @@ VoteCode = Literal[
 
 class StoreConflict(RuntimeError):
     """Compare-and-set kept losing: the workshop changed under us too many times."""
-
-
-@dataclass(frozen=True)
-class Keys:
-    team_id: str
-    channel_id: str
-
-    @property
-    def tag(self) -> str:
-        return f"storymap:{{{self.team_id}:{self.channel_id}}}"
-
-    rev = property(lambda self: f"{self.tag}:rev")
-    seq = property(lambda self: f"{self.tag}:seq")
-    active = property(lambda self: f"{self.tag}:active")
-    meta = property(lambda self: f"{self.tag}:meta")
-    stories = property(lambda self: f"{self.tag}:stories")
-    ballots = property(lambda self: f"{self.tag}:ballots")
-    used = property(lambda self: f"{self.tag}:used")
-    archive = property(lambda self: f"{self.tag}:archive")
-    outbox = property(lambda self: f"{self.tag}:outbox")
-    #: Effects that cannot wait behind a stage's postings: modals (their trigger expires
-    #: in 3 s) and notices to one person.
-    urgent = property(lambda self: f"{self.tag}:urgent")
-    #: Entries of either lane that failed for good (capped, see ``bot.store.outbox``).
-    dead = property(lambda self: f"{self.tag}:dead")
-
-    def attempts(self, lane: str) -> str:
-        """Hash: entry id -> failed attempts, ``<entry id>:error`` -> the last error."""
-        return f"{self.tag}:attempts:{lane}"
-
-    def done(self, entry_id: str) -> str:
-        """Hash: index of an entry's effect -> 1 once performed (see ``Performer``)."""
-        return f"{self.tag}:done:{entry_id}"
-
-    def refs(self, number: int) -> str:
-        return f"{self.tag}:refs:{number}"
-
-    def seen(self, delivery_id: str) -> str:
-        return f"{self.tag}:seen:{delivery_id}"
 
 
 @dataclass(frozen=True)

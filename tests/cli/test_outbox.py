@@ -11,7 +11,8 @@ import redis
 from bot.domain import commands as c
 from bot.service import WorkshopService
 from bot.store import outbox
-from bot.store.workshops import Keys, WorkshopStore
+from bot.store.keys import Keys
+from bot.store.workshops import WorkshopStore
 from tests.cli.test_cli import storymap
 
 

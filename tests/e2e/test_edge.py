@@ -15,8 +15,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
-from bot.slack.app import NOT_INSTALLED, replay_key
+from bot.slack.app import NOT_INSTALLED
 from bot.slack.http import MAX_BODY, wsgi_app
+from bot.store.keys import replay_key
 from slacksim.signing import signed_headers
 from tests.e2e.conftest import SECRET, Workspace
 

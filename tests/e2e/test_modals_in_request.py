@@ -29,8 +29,7 @@ from bot.service import UTC_FALLBACK
 from bot.slack.forms import CLICK_AGAIN, SLACK_BUSY, USERS_INFO_TIMEOUT_S, time_zone
 from bot.slack.notices import Notify
 from bot.slack.performer import RESET
-from bot.slack.zones import tz_key
-from bot.store.workshops import Keys
+from bot.store.keys import Keys, tz_key
 from slacksim import Message, RateLimits, SlackLimits
 from tests.e2e.conftest import PEOPLE, Workspace, open_workspace
 from tests.e2e.test_workshop import board_message, slash, walk_to

@@ -16,8 +16,9 @@ import pytest
 from bot.domain.effects import Announce, DeadlineSet
 from bot.domain.model import Stage
 from bot.slack.notices import Notify, React
+from bot.store.keys import Keys
 from bot.store.outbox import listing, retry_parked
-from bot.store.workshops import Keys, effects_json
+from bot.store.workshops import effects_json
 from tests.e2e.conftest import Workspace
 from tests.e2e.test_workshop import board_message, ephemeral_texts, slash, walk_to
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import commands as c
-from bot.store.workshops import Keys
+from bot.store.keys import Keys
 from tests.e2e.conftest import Workspace
 from tests.e2e.test_workshop import slash, walk_to
 

@@ -10,8 +10,7 @@ import json
 
 import pytest
 
-from bot.store.outbox import LEGACY_CHANNELS_KEY
-from bot.store.workshops import Keys, team_channels_key
+from bot.store.keys import LEGACY_CHANNELS_KEY, Keys, team_channels_key
 from tests.e2e.conftest import PEOPLE, Workspace
 from tests.e2e.test_workshop import board_text, ephemeral_texts, slash, walk_to
 

@@ -35,7 +35,7 @@ from bot.domain.model import Workshop
 from bot.render.ids import ActionId, CallbackId, Ref
 from bot.slack.budget import SlackBudget
 from bot.slack.main import Bot
-from bot.store.workshops import Keys
+from bot.store.keys import Keys
 from slacksim import ApiCall, RateLimits, SlackSimulator
 from slacksim.signing import signed_headers
 

@@ -12,7 +12,7 @@ import redis
 from bot.domain.model import Stage
 from bot.slack.scheduler import Job, Scheduler, jobs_key
 from bot.store.due import Ready
-from bot.store.workshops import Keys
+from bot.store.keys import Keys
 
 pytestmark = pytest.mark.store
 

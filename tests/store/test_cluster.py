@@ -23,7 +23,8 @@ from bot.domain.model import Stage
 from bot.store.client import RedisClient, client_from_url
 from bot.store.connect import redis_client as single_server_client
 from bot.store.connect import store_client
-from bot.store.workshops import Keys, WorkshopStore, team_channels_key
+from bot.store.keys import Keys, team_channels_key
+from bot.store.workshops import WorkshopStore
 from tests.builders import FACILITATOR, T0, workshop_at
 from tests.support.cluster import LocalCluster
 

@@ -10,7 +10,8 @@ from bot.domain import commands as c
 from bot.service import WorkshopService
 from bot.store.client import RedisClient
 from bot.store.due import SHARDS, DueIndex, Ready, now_ms
-from bot.store.workshops import Keys, WorkshopStore
+from bot.store.keys import Keys
+from bot.store.workshops import WorkshopStore
 
 pytestmark = pytest.mark.store
 

@@ -14,7 +14,8 @@ from bot.domain import commands as c
 from bot.service import WorkshopService
 from bot.store.due import Ready
 from bot.store.gauges import StoreCollector, StoreGauges, read_gauges
-from bot.store.workshops import Keys, WorkshopStore
+from bot.store.keys import Keys
+from bot.store.workshops import WorkshopStore
 
 pytestmark = pytest.mark.store
 

@@ -23,7 +23,8 @@ from bot.domain.errors import Rejected
 from bot.domain.machine import Outcome, apply
 from bot.domain.model import Stage, Workshop
 from bot.store.client import RedisClient, client_from_url
-from bot.store.workshops import Keys, WorkshopStore
+from bot.store.keys import Keys
+from bot.store.workshops import WorkshopStore
 from tests.builders import FACILITATOR, T0, workshop_at
 from tests.render.factory import no_item_limits
 

@@ -9,7 +9,8 @@ from bot.config import ConfigError, StoreSettings, load
 from bot.domain import commands as c
 from bot.service import WorkshopService
 from bot.slack.refs import Refs
-from bot.store.workshops import Keys, WorkshopStore, team_channels_key
+from bot.store.keys import Keys, team_channels_key
+from bot.store.workshops import WorkshopStore
 
 pytestmark = pytest.mark.store
 

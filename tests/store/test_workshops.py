@@ -13,7 +13,8 @@ from bot.domain.errors import Rejected
 from bot.domain.machine import Outcome, apply
 from bot.domain.model import Stage, Workshop
 from bot.store.client import RedisClient, client_from_url
-from bot.store.workshops import Keys, WorkshopStore, decode_entry, team_channels_key
+from bot.store.keys import Keys, team_channels_key
+from bot.store.workshops import WorkshopStore, decode_entry
 from tests.builders import FACILITATOR, PARTICIPANTS, T0, workshop_at
 
 pytestmark = pytest.mark.store
