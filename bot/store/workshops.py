@@ -33,6 +33,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel
 from redis.cluster import RedisCluster
+from redis.exceptions import NoScriptError
 
 from bot.domain.errors import Rejected
 from bot.domain.machine import Outcome
@@ -152,10 +153,22 @@ class WorkshopStore:
             # A cluster pipeline does not load a script a node lacks: two round trips.
             self.ready.before(team_id, channel_id, (lane,))
             return step(client=self._redis)
-        with self._redis.pipeline(transaction=False) as pipe:
-            self.ready.before(team_id, channel_id, (lane,), client=pipe)
-            step(client=pipe)
-            return pipe.execute()[-1]
+        loaded = False
+        while True:
+            with self._redis.pipeline(transaction=False) as pipe:
+                self.ready.before(team_id, channel_id, (lane,), client=pipe)
+                step(client=pipe)
+                # Not checked before each pipeline (redis-py would send SCRIPT EXISTS
+                # first, a round trip): loaded when the server answers NOSCRIPT.
+                pipe.scripts.clear()
+                try:
+                    return pipe.execute()[-1]
+                except NoScriptError:
+                    if loaded:
+                        raise
+            for script in (self._save, self._vote):
+                script.sha = str(self._redis.script_load(script.script))
+            loaded = True
 
     # ----- reading --------------------------------------------------------------------
 

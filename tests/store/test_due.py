@@ -150,3 +150,19 @@ def test_a_notice_signals_the_urgent_lane(redis_client: RedisClient, team_id: st
     assert [m for m, _ in store.ready.index.members(shard, 10)] == [
         Ready.member("urgent", team_id, "C1")
     ]
+
+
+def test_a_server_that_forgot_the_scripts_still_saves_and_counts_votes(
+    redis_client: RedisClient, team_id: str
+) -> None:
+    """A restarted server has no scripts: a covered step loads them and goes on."""
+    store = WorkshopStore(redis_client)
+    service = WorkshopService(store)
+    assert service.handle(team_id, "C1", "UANA", c.Start(team_id=team_id, channel_id="C1")).ok
+    redis_client.script_flush()
+    assert service.handle(team_id, "C1", "UANA", c.SetPersona(text="Dispatcher")).ok
+    redis_client.script_flush()
+    assert store.vote(team_id, "C1", 1, "S404", "UBEN", cast=True).code == "not_voting"
+    loaded = store.load(team_id, "C1")
+    assert loaded is not None
+    assert loaded.persona is not None
