@@ -31,6 +31,9 @@ Lua scripts touching several of them are single-slot and run on Redis Cluster:
 ``storymap:channels``                        set of ``T:C`` with an outbox (no hash tag:
                                              written on its own, idempotently, only once
                                              something was saved or queued there)
+``storymap:{team:T}:channels``               set of the workspace's channel ids with data,
+                                             written with the one above (the purge of a
+                                             workspace reads it)
 ===========================================  ==============================================
 
 Rules this module keeps:
@@ -69,6 +72,16 @@ SEEN_TTL_SECONDS: Final = 15 * 60
 RETENTION_DAYS: Final = 90
 MAX_CAS_ATTEMPTS: Final = 200
 CHANNELS_KEY: Final = "storymap:channels"
+
+
+def team_tag(team_id: str) -> str:
+    """The hash tag of a workspace's own keys (see ``bot.store.installations``)."""
+    return f"storymap:{{team:{team_id}}}"
+
+
+def team_channels_key(team_id: str) -> str:
+    """Set of the workspace's channel ids that hold data (purged with the workspace)."""
+    return f"{team_tag(team_id)}:channels"
 
 
 VoteCode = Literal[
@@ -202,6 +215,7 @@ class WorkshopStore:
         channel = f"{team_id}:{channel_id}"
         if channel not in self._known_channels:
             self._redis.sadd(CHANNELS_KEY, channel)
+            self._redis.sadd(team_channels_key(team_id), channel_id)
             self._known_channels.add(channel)
 
     # ----- reading --------------------------------------------------------------------
