@@ -58,6 +58,7 @@ def _error(settings_class: type[SlackSettings | StoreSettings | LogSettings]) ->
 
 def test_http_mode_settings_parse_with_defaults(http_env: pytest.MonkeyPatch) -> None:
     settings = load(SlackSettings)
+    assert settings.bot_token is not None
     assert settings.bot_token.get_secret_value() == "xoxb-1-2-abc"
     assert settings.signing_secret is not None
     assert settings.signing_secret.get_secret_value() == "s3cr3t-signing"
