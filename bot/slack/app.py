@@ -83,6 +83,14 @@ class OAuthOptions:
     redirect_uri: str | None = None
 
 
+def _token_safe_logger() -> logging.Logger:
+    """The install's Web API client logs no response body: at DEBUG, slack_sdk logs each
+    body, and ``oauth.v2.access`` answers with the new bot token."""
+    quiet = logging.getLogger("bot.slack.oauth.web")
+    quiet.setLevel(logging.INFO)
+    return quiet
+
+
 def authorization_url(api_url: str) -> str:
     """Slack's authorize page next to its Web API (``https://slack.com/oauth/v2/authorize``
     for ``https://slack.com/api/``), so a local Slack serves both."""
@@ -150,7 +158,7 @@ def build_app(
         app = App(
             # No token: each request's client gets its workspace's token (authorize), and
             # the install's oauth.v2.access goes to SLACK_API_URL through this client.
-            client=WebClient(base_url=api_url),
+            client=WebClient(base_url=api_url, logger=_token_safe_logger()),
             oauth_settings=settings,
             installation_store=oauth.installations,
             # Bolt types it as returning a result; None (not installed) is what it checks.
