@@ -143,6 +143,14 @@ def test_two_workspaces_install_through_the_redirect_and_run_isolated_workshops(
             assert f"{mine} only story" in said
             assert theirs not in said
 
+        # A form opens in the request, with the client Bolt authorized for its workspace.
+        for ws in (wa, wb):
+            board = ws.sim.bot_messages(ws.channel)[0]
+            assert ws.sim.user("U_ANA").click(ws.channel, board.ts, label="Deadline").ok
+            ws.sim.wait_for(partial(ws.sim.modal, "U_ANA"), message="the deadline form")
+        opened = [call.token_team for call in c.slack.calls if call.method == "views.open"]
+        assert sorted(str(team) for team in opened) == sorted([a, b])
+
         calls = c.slack.calls
         assert c.slack.wrong_token_calls() == []
         assert {call.token_team for call in calls} == {a, b}
