@@ -21,7 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import FrameType
+from typing import Final
 
+import redis
+from redis.exceptions import RedisClusterException
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -52,6 +55,10 @@ from bot.store.installations import (
 from bot.store.workshops import WorkshopStore
 
 log = logging.getLogger(__name__)
+
+#: Seconds after an uninstall when the workspace's data is swept again: longer than a
+#: Web API call's timeout, so work under way at the uninstall has met its refusal.
+RESWEEP_S: Final = 40.0
 
 
 class SlackUnreachable(Exception):
@@ -87,9 +94,11 @@ class Bot:
         clock: Callable[[], datetime] = utc_now,
         retention_days: int | None = None,
         oauth: OAuthConfig | None = None,
+        resweep_s: float = RESWEEP_S,
     ) -> None:
         """``clock``: the time every part reads (tests pass a fake one and never sleep).
-        ``oauth``: many workspaces, installed through OAuth (``token`` is unused)."""
+        ``oauth``: many workspaces, installed through OAuth (``token`` is unused).
+        ``resweep_s``: when an uninstalled workspace's data is swept a second time."""
         self.redis = client
         self.store = (
             WorkshopStore(client)
@@ -101,6 +110,8 @@ class Bot:
         # Filled in just below, before any request can arrive.
         self.teams: frozenset[str] | None = teams
         self.oauth = oauth is not None
+        self._resweep_s = resweep_s
+        self._sweeps: list[threading.Timer] = []
         options: OAuthOptions | None = None
         if oauth is not None:
             self.installations: RedisInstallationStore | None = RedisInstallationStore(
@@ -197,6 +208,30 @@ class Bot:
             purge_team(self.redis, team_id)
         if self._authorize is not None:
             self._authorize.forget(team_id, enterprise_id)
+        # A batch already under way when the workspace left may still write a key or two
+        # (a message reference, an edit mark) until its next call is refused: sweep again.
+        sweep = threading.Timer(self._resweep_s, self._sweep, (enterprise_id, team_id, org_wide))
+        sweep.daemon = True
+        self._sweeps = [s for s in self._sweeps if s.is_alive()] + [sweep]
+        sweep.start()
+
+    def _sweep(self, enterprise_id: str | None, team_id: str | None, org_wide: bool) -> None:
+        installs = self.installations
+        if installs is None:
+            return
+        try:
+            if org_wide and enterprise_id:
+                if (
+                    installs.find_bot(
+                        enterprise_id=enterprise_id, team_id=None, is_enterprise_install=True
+                    )
+                    is None
+                ):
+                    purge_enterprise(self.redis, installs, enterprise_id)
+            elif team_id and installs.bot_for_team(team_id) is None:  # not installed again
+                purge_team(self.redis, team_id)
+        except (redis.RedisError, RedisClusterException):
+            log.warning("second sweep of workspace %s failed; its leftovers stay", team_id)
 
     def start_http(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> str:
         """Serve ``/slack/events`` and ``/healthz`` in a background thread; return the base URL."""
@@ -245,6 +280,8 @@ class Bot:
 
     def stop(self) -> None:
         self._stopping = True
+        for sweep in self._sweeps:
+            sweep.cancel()
         self.stop_dispatchers()
         if self._socket is not None:
             self._socket.close()  # type: ignore[no-untyped-call]

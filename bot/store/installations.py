@@ -268,18 +268,25 @@ def _unlink_all(client: RedisClient, keys: Iterable[bytes | str]) -> int:
 def purge_team(client: RedisClient, team_id: str) -> int:
     """Delete every key of workspace ``team_id``; return how many were deleted.
 
-    Its channels' keys (``storymap:{T:C}:*`` for each channel in its channels set), its
-    own keys (``storymap:T:*``: bot user, time zones, rate buckets, pauses) and its
-    installation and bookkeeping (``storymap:{team:T}:*``). Keys of other workspaces
-    are never matched: every pattern ends its team id with ``:`` or ``}``.
+    Three ``SCAN MATCH`` passes, whatever the number of its channels (each pass reads the
+    whole keyspace once; on a cluster client, every primary): its channels' keys
+    (``storymap:{T:*``, every ``storymap:{T:C}:...``, so a channel missing from its
+    channels set is found too), its own keys (``storymap:T:*``: bot user, time zones,
+    rate buckets, pauses) and its installation and bookkeeping (``storymap:{team:T}:*``).
+    Its channels leave the dispatchers' set ``storymap:channels``. Keys of other
+    workspaces never match: every pattern ends the team id with ``:``.
     """
     team = _glob_escape(team_id)
-    channels = sorted(_text(c) for c in client.smembers(team_channels_key(team_id)))
-    deleted = 0
-    for channel in channels:
-        pattern = f"storymap:{{{team}:{_glob_escape(channel)}}}:*"
-        deleted += _unlink_all(client, list(_scan(client, pattern)))
-        client.srem(CHANNELS_KEY, f"{team_id}:{channel}")
+    channels = {_text(c) for c in client.smembers(team_channels_key(team_id))}
+    found = list(_scan(client, f"storymap:{{{team}:*"))
+    prefix = f"storymap:{{{team_id}:"
+    for key in found:
+        channel, brace, _ = _text(key).removeprefix(prefix).partition("}")
+        if brace:
+            channels.add(channel)
+    deleted = _unlink_all(client, found)
+    if channels:
+        client.srem(CHANNELS_KEY, *(f"{team_id}:{channel}" for channel in channels))
     deleted += _unlink_all(client, list(_scan(client, f"storymap:{team}:*")))
     deleted += _unlink_all(client, list(_scan(client, f"storymap:{{team:{team}}}:*")))
     log.info("purged workspace %s: %d keys, %d channels", team_id, deleted, len(channels))

@@ -189,12 +189,16 @@ def test_a_purge_deletes_everything_of_one_team_and_nothing_of_another(
     assert redis_client.smembers(team_channels_key(a)) == {b"CONE", b"CTWO"}
     b_keys = keys_with(redis_client, b)
     assert len(keys_with(redis_client, a)) == len(b_keys) > 10
+    # A channel with data from before the channels set existed is found all the same.
+    redis_client.set(Keys(a, "COLD").seq, 3)
+    redis_client.sadd(CHANNELS_KEY, f"{a}:COLD")
 
-    assert purge_team(redis_client, a) == len(b_keys)
+    assert purge_team(redis_client, a) == len(b_keys) + 1
 
     assert keys_with(redis_client, a) == set()
     assert keys_with(redis_client, b) == b_keys
     members = redis_client.smembers(CHANNELS_KEY)
     assert f"{a}:CONE".encode() not in members
+    assert f"{a}:COLD".encode() not in members
     assert f"{b}:CONE".encode() in members
     assert store(redis_client).find_bot(enterprise_id=None, team_id=b) is not None
