@@ -220,6 +220,29 @@ def test_uninstalling_one_workspace_mid_workshop_stops_its_work_and_deletes_its_
         assert c.bot.installed(b)
         assert c.bot.store.load(b, wb.channel) is not None
         assert "Late story" not in " ".join(m.text for m in wa.sim.messages(wa.channel))
+        # Slack retries the event: it passes the workspace gate and purges again.
+        assert wa.sim.driver.app_uninstalled().ok
+        assert c.bot.installed(b)
+
+
+def test_a_revoked_bot_token_purges_and_a_revoked_user_token_does_not(redis_url: str) -> None:
+    with cloud(redis_url, 1, resweep_s=1.0) as c:
+        (team,) = c.teams
+        install(c, team)
+        ws = c.workspace(team)
+        walk_to(ws, "persona")
+        ws.sim.settle()
+        assert ws.sim.driver.tokens_revoked(oauth=["U_ANA"]).ok
+        assert c.bot.installed(team)
+        assert c.bot.store.load(team, ws.channel) is not None
+
+        bot_user = ws.sim.identity.bot_user_id
+        assert ws.sim.driver.tokens_revoked(bot=[bot_user]).ok
+        assert not c.bot.installed(team)
+        assert c.bot.store.load(team, ws.channel) is None
+        # A dispatcher's round under way may take the channel's lease once more; the
+        # second sweep (here after 1 s) removes it.
+        ws.sim.wait_for(lambda: not c.keys_of(team) or None, message="all deleted", timeout=5)
 
 
 def test_a_workspace_that_did_not_install_gets_nothing_done(redis_url: str) -> None:
