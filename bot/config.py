@@ -96,6 +96,13 @@ def _fernet_keys(value: SecretStr) -> SecretStr:
     return value
 
 
+def _redirect_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("not an http(s) URL")
+    return value  # Slack compares it with the app's redirect URLs as written
+
+
 def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -203,7 +210,7 @@ class SlackSettings(_EnvSettings):
             "bot tokens; unset: a key derived from SLACK_CLIENT_SECRET"
         ),
     )
-    redirect_uri: Annotated[str, AfterValidator(_http_url)] | None = Field(
+    redirect_uri: Annotated[str, AfterValidator(_redirect_url)] | None = Field(
         default=None,
         validation_alias="SLACK_REDIRECT_URI",
         description=(

@@ -112,6 +112,13 @@ def test_client_id_and_secret_without_a_bot_token_is_oauth_mode(
     assert "client-s3cr3t" not in repr(settings)
 
 
+def test_the_redirect_uri_is_kept_as_written(oauth_env: pytest.MonkeyPatch) -> None:
+    oauth_env.setenv("SLACK_REDIRECT_URI", "https://bot.example.com/slack/oauth_redirect")
+    assert load(SlackSettings).redirect_uri == "https://bot.example.com/slack/oauth_redirect"
+    oauth_env.setenv("SLACK_REDIRECT_URI", "bot.example.com/slack/oauth_redirect")
+    assert _error(SlackSettings).startswith("SLACK_REDIRECT_URI is malformed: ")
+
+
 def test_a_bot_token_keeps_one_workspace_mode(http_env: pytest.MonkeyPatch) -> None:
     http_env.setenv("SLACK_CLIENT_ID", "123.456")
     http_env.setenv("SLACK_CLIENT_SECRET", "client-s3cr3t")
