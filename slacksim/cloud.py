@@ -245,9 +245,13 @@ class SlackCloud:
     def uninstall(self, team_id: str) -> Delivery:
         """The workspace uninstalls the app: its token is revoked at once, then Slack
         sends ``app_uninstalled``."""
+        self.revoke(team_id)
+        return self._workspaces[team_id].driver.app_uninstalled()
+
+    def revoke(self, team_id: str) -> None:
+        """The workspace's bot token stops working (``token_revoked``)."""
         with self._lock:
             self._revoked.add(self.token_of(team_id))
-        return self._workspaces[team_id].driver.app_uninstalled()
 
     # -- the front server ------------------------------------------------------------------
 

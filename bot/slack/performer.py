@@ -12,9 +12,10 @@ Rules this module keeps:
 - every call acts for the workspace of the batch (``perform``) or of the channel
   (``flush``): it uses that workspace's client (``TeamClients``) and its budget and
   pauses (``SlackBudget.for_team``); a workspace with no installation raises
-  ``Uninstalled`` from ``perform`` (its effects are dropped) and is skipped by ``flush``,
-  and a token Slack no longer accepts (``TOKEN_GONE``) drops the cached client and
-  raises ``Uninstalled`` too;
+  ``Uninstalled`` from ``perform`` (its effects are dropped) and is skipped by ``flush``;
+  one that leaves while its batch is under way raises it before the next call, and a
+  token Slack no longer accepts (``TOKEN_GONE``) drops the cached client and raises it
+  too;
 - the board is posted before anything else the first time, so prompts and cards follow
   it in the channel; what was posted is recorded in ``Refs`` and never posted twice;
 - story cards are posted in the thread of the voting prompt, each its own message, so
@@ -226,8 +227,11 @@ class Performer:
         """
         try:
             self._act_for(team_id)
+            return self._flush(team_id, channel_id, board_now)
         except Uninstalled:
             return 0  # its data goes with the uninstall
+
+    def _flush(self, team_id: str, channel_id: str, board_now: bool) -> int:
         key = dirty_key(team_id, channel_id)
         now = time.time()
         due = [_text(m) for m in cast("list[bytes]", self._redis.zrangebyscore(key, "-inf", now))]
@@ -406,6 +410,8 @@ class Performer:
                 self._take(slack_method, None)
             # Renewed before every call: a dispatcher that lost the channel stops here.
             self.heartbeat()
+            if self._clients.per_team and self._clients.get(self._team) is None:
+                raise Uninstalled(self._team)  # left while this batch was under way
             try:
                 response = getattr(self._client, method)(**args)
             except SlackApiError as failure:

@@ -26,7 +26,6 @@ from slack_sdk.oauth.installation_store import Installation
 from bot.slack.app import NOT_INSTALLED
 from bot.slack.budget import SlackBudget
 from bot.slack.main import Bot, OAuthConfig
-from bot.store.installations import RedisInstallationStore, token_cipher
 from slacksim import RateLimits, SlackCloud, SlackSimulator
 from slacksim.signing import signed_headers
 from tests.e2e.conftest import PEOPLE, SECRET, Workspace
@@ -282,15 +281,26 @@ def test_an_invalid_code_installs_nothing(redis_url: str) -> None:
         assert c.bot.installations.find_bot(enterprise_id=None, team_id=team) is None
 
 
-def test_an_org_wide_install_serves_a_workspace_of_the_org(redis_url: str) -> None:
-    with cloud(redis_url, 1) as c:
+def post_signed(url: str, body: bytes, content_type: str) -> str:
+    request = urllib.request.Request(  # noqa: S310
+        url, data=body, headers=signed_headers(SECRET, body, content_type)
+    )
+    with urllib.request.urlopen(request) as answer:  # noqa: S310
+        return str(answer.read().decode())
+
+
+def test_an_org_wide_install_serves_a_workspace_of_the_org_until_the_org_uninstalls(
+    redis_url: str,
+) -> None:
+    with cloud(redis_url, 1, resweep_s=1.0) as c:
         (team,) = c.teams
         sim: SlackSimulator = c.slack.workspace(team)
+        channel = c.workspace(team).channel
         enterprise = f"E{uuid.uuid4().hex[:10].upper()}"
-        # Installed org-wide: the store holds it under the org, not the workspace.
-        installs = RedisInstallationStore(
-            c.redis, token_cipher(token_key=None, client_secret=CLIENT_SECRET)
-        )
+        install(c, team)  # Slack issues the token; the store then holds it org-wide only
+        installs = c.bot.installations
+        assert installs is not None
+        installs.delete_all(enterprise_id=None, team_id=team)
         installs.save(
             Installation(
                 app_id="A0SIMAPP01",
@@ -303,35 +313,68 @@ def test_an_org_wide_install_serves_a_workspace_of_the_org(redis_url: str) -> No
                 is_enterprise_install=True,
             )
         )
-        command = {
-            "token": "unused",
-            "team_id": team,
-            "team_domain": "org",
-            "enterprise_id": enterprise,
-            "enterprise_name": "Org",
-            "is_enterprise_install": "true",
-            "channel_id": c.workspace(team).channel,
-            "channel_name": "delivery",
-            "user_id": "U_ANA",
-            "user_name": "ana",
-            "command": "/storymap",
-            "text": "help",
-            "api_app_id": "A0SIMAPP01",
-            "response_url": sim.issue_response_url(c.workspace(team).channel, "U_ANA"),
-            "trigger_id": sim.issue_trigger("U_ANA"),
-        }
-        body = urlencode(command).encode()
-        request = urllib.request.Request(  # noqa: S310
-            f"{c.bot.url}/slack/events",
-            data=body,
-            headers=signed_headers(SECRET, body, "application/x-www-form-urlencoded"),
-        )
-        with urllib.request.urlopen(request) as answer:  # noqa: S310
-            text = answer.read().decode()
-        assert NOT_INSTALLED not in text
-        assert "/storymap" in text  # the help
+        assert installs.find_bot(enterprise_id=None, team_id=team) is None
+
+        def command(text: str) -> str:
+            fields = {
+                "token": "unused",
+                "team_id": team,
+                "team_domain": "org",
+                "enterprise_id": enterprise,
+                "enterprise_name": "Org",
+                "is_enterprise_install": "true",
+                "channel_id": channel,
+                "channel_name": "delivery",
+                "user_id": "U_ANA",
+                "user_name": "ana",
+                "command": "/storymap",
+                "text": text,
+                "api_app_id": "A0SIMAPP01",
+                "response_url": sim.issue_response_url(channel, "U_ANA"),
+                "trigger_id": sim.issue_trigger("U_ANA"),
+            }
+            body = urlencode(fields).encode()
+            return post_signed(
+                f"{c.bot.url}/slack/events", body, "application/x-www-form-urlencoded"
+            )
+
+        answer = command("help")
+        assert NOT_INSTALLED not in answer
+        assert "/storymap" in answer  # the help
         # The workspace is now served by the org's install, for background work too.
         bot = installs.bot_for_team(team)
         assert bot is not None
         assert bot.bot_token == c.slack.token_of(team)
         assert c.bot.installed(team)
+        command("start Tracking")
+        board = sim.wait_for(lambda: sim.bot_messages(channel) or None, message="the board")
+        assert board is not None
+        assert c.slack.wrong_token_calls() == []
+
+        # The org uninstalls: its install and the data of its workspaces go. The token is
+        # left working here, so the stage still being posted must stop on its own.
+        event = {
+            "token": "unused",
+            "team_id": team,
+            "enterprise_id": enterprise,
+            "api_app_id": "A0SIMAPP01",
+            "event": {"type": "app_uninstalled", "event_ts": "1.0"},
+            "type": "event_callback",
+            "event_id": "Ev0ORGLEFT",
+            "event_time": int(time.time()),
+            "is_enterprise_install": True,
+            "authorizations": [
+                {
+                    "enterprise_id": enterprise,
+                    "team_id": None,
+                    "user_id": sim.identity.bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": True,
+                }
+            ],
+        }
+        post_signed(f"{c.bot.url}/slack/events", json.dumps(event).encode(), "application/json")
+        assert installs.bot_for_team(team) is None
+        assert not c.bot.installed(team)
+        sim.wait_for(lambda: not c.keys_of(team) or None, message="all deleted", timeout=5)
+        assert set(c.redis.scan_iter(match=f"*{enterprise}*")) == set()
