@@ -62,6 +62,8 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, stop)
     secret = slack.signing_secret.get_secret_value() if slack.signing_secret else ""
+    if slack.bot_token is None:
+        raise SystemExit("bare Bolt needs SLACK_BOT_TOKEN")
     app = bare_app(slack.bot_token.get_secret_value(), secret, slack.api_url)
     client = redis.Redis.from_url(store.redis_url or "redis://127.0.0.1:6379")
     server = create_server(

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal, Self, TypeVar, get_args
+from typing import Annotated, Any, Literal, Self, TypeVar, get_args
 from urllib.parse import urlsplit
 
+from cryptography.fernet import Fernet
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -36,7 +37,16 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Values that must not be echoed back in an error message.
-_HIDDEN = frozenset({"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "REDIS_URL"})
+_HIDDEN = frozenset(
+    {
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "SLACK_CLIENT_SECRET",
+        "STORYMAP_TOKEN_KEY",
+        "REDIS_URL",
+    }
+)
 _SHOWN_CHARS = 60
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
@@ -74,6 +84,23 @@ def _token(prefix: str) -> AfterValidator:
         return value
 
     return AfterValidator(check)
+
+
+def _fernet_keys(value: SecretStr) -> SecretStr:
+    parts = [part.strip() for part in value.get_secret_value().split(",")]
+    try:
+        for part in parts:
+            Fernet(part)
+    except ValueError:
+        raise ValueError("the value given (not shown) is not a list of Fernet keys") from None
+    return value
+
+
+def _redirect_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("not an http(s) URL")
+    return value  # Slack compares it with the app's redirect URLs as written
 
 
 def _http_url(value: str) -> str:
@@ -154,11 +181,42 @@ class StoreSettings(_EnvSettings):
 
 
 class SlackSettings(_EnvSettings):
-    """How to reach Slack and be reached by it; Socket Mode when an app token is set."""
+    """How to reach Slack and be reached by it; Socket Mode when an app token is set.
 
-    bot_token: Annotated[SecretStr, _token("xoxb-")] = Field(
+    One workspace with ``SLACK_BOT_TOKEN``; many (Slack's OAuth install, HTTP mode only)
+    with ``SLACK_CLIENT_ID`` and ``SLACK_CLIENT_SECRET`` and no bot token.
+    """
+
+    #: None only in OAuth mode (the tokens are the installations').
+    bot_token: Annotated[SecretStr, _token("xoxb-")] | None = Field(
         validation_alias="SLACK_BOT_TOKEN",
         description="the bot token (xoxb-...) from your Slack app's OAuth page",
+    )
+    client_id: str | None = Field(
+        default=None,
+        validation_alias="SLACK_CLIENT_ID",
+        description="the client ID from your Slack app's Basic Information page",
+    )
+    client_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias="SLACK_CLIENT_SECRET",
+        description="the client secret from your Slack app's Basic Information page",
+    )
+    token_key: Annotated[SecretStr, AfterValidator(_fernet_keys)] | None = Field(
+        default=None,
+        validation_alias="STORYMAP_TOKEN_KEY",
+        description=(
+            "one or more Fernet keys, comma-separated (the first encrypts), for the stored "
+            "bot tokens; unset: a key derived from SLACK_CLIENT_SECRET"
+        ),
+    )
+    redirect_uri: Annotated[str, AfterValidator(_redirect_url)] | None = Field(
+        default=None,
+        validation_alias="SLACK_REDIRECT_URI",
+        description=(
+            "the https URL of /slack/oauth_redirect, as listed in your app's Redirect URLs "
+            "(needed only when it lists several)"
+        ),
     )
     signing_secret: SecretStr | None = Field(
         default=None,
@@ -189,6 +247,33 @@ class SlackSettings(_EnvSettings):
     @property
     def socket_mode(self) -> bool:
         return self.app_token is not None
+
+    @property
+    def oauth(self) -> bool:
+        """Many workspaces, installed through Slack's OAuth flow (no bot token given)."""
+        return self.bot_token is None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _oauth_needs_no_bot_token(cls, data: Any) -> Any:
+        if (
+            isinstance(data, dict)
+            and not data.get("SLACK_BOT_TOKEN")
+            and data.get("SLACK_CLIENT_ID")
+            and data.get("SLACK_CLIENT_SECRET")
+        ):
+            return {**data, "SLACK_BOT_TOKEN": None}
+        return data
+
+    @model_validator(mode="after")
+    def _oauth_is_http_mode(self) -> Self:
+        if self.oauth and self.app_token is not None:
+            raise PydanticCustomError(
+                "oauth_socket_mode",
+                "SLACK_APP_TOKEN",
+                {"variable": "SLACK_APP_TOKEN"},
+            )
+        return self
 
     @model_validator(mode="after")
     def _http_mode_needs_signing_secret(self) -> Self:
@@ -235,6 +320,12 @@ def _describe(settings_class: type[_EnvSettings], errors: list[ErrorDetails]) ->
 
 
 def _describe_one(error: ErrorDetails, expected: dict[str, str]) -> str:
+    if error["type"] == "oauth_socket_mode":
+        return (
+            "SLACK_APP_TOKEN is set with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET: installing in "
+            "many workspaces (OAuth) needs HTTP mode; unset SLACK_APP_TOKEN, or set "
+            "SLACK_BOT_TOKEN for one workspace"
+        )
     if error["type"] == "missing_variable":
         variable = str(error.get("ctx", {})["variable"])
         return f"{variable} is missing: expected {expected[variable]}"

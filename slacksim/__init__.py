@@ -8,9 +8,11 @@ point the bot's ``WebClient`` at ``sim.api_url`` and the simulator at the bot's
 ``sim.transcript``, which shows what a reader sees). ``sim.check_no_live_user_tokens``
 (or ``check_no_live_user_tokens`` on one message) fails when user text reached a
 message as a live link, mention or special, or a ``<word>`` vanished.
+Several workspaces meeting one app, and its OAuth install: ``SlackCloud``.
 Module docstrings state the Slack rules each part keeps.
 """
 
+from slacksim.cloud import CloudCall, SlackCloud
 from slacksim.delivery import Delivery
 from slacksim.driver import Driver
 from slacksim.errors import BotUnreachable, ModalInputError, SimulatorError, WaitTimeout
@@ -32,6 +34,7 @@ __all__ = [
     "ApiCall",
     "BotUnreachable",
     "Channel",
+    "CloudCall",
     "Delivery",
     "Driver",
     "Ephemeral",
@@ -43,6 +46,7 @@ __all__ = [
     "RateLimits",
     "Reading",
     "SimulatorError",
+    "SlackCloud",
     "SlackLimits",
     "SlackSimulator",
     "Token",

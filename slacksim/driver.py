@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -366,6 +366,19 @@ class Driver:
                 ts=ts,
                 event_ts=self._ctx.ids.ts(),
             )
+        return self._event(event)
+
+    def app_uninstalled(self) -> Delivery:
+        """The workspace uninstalls the app: Slack sends ``app_uninstalled``."""
+        return self._event({"type": "app_uninstalled", "event_ts": self._ctx.ids.ts()})
+
+    def tokens_revoked(self, *, bot: Sequence[str] = (), oauth: Sequence[str] = ()) -> Delivery:
+        """Tokens were revoked: ``bot`` and ``oauth`` list the users whose tokens went."""
+        event = {
+            "type": "tokens_revoked",
+            "tokens": {"oauth": list(oauth), "bot": list(bot)},
+            "event_ts": self._ctx.ids.ts(),
+        }
         return self._event(event)
 
     def _event(self, event: JsonDict) -> Delivery:

@@ -21,10 +21,12 @@ import time
 class IdFactory:
     """Thread-safe source of timestamps, ids, trigger ids and view hashes."""
 
-    def __init__(self) -> None:
+    def __init__(self, first: int = 1) -> None:
+        """``first``: the first number handed out (workspaces sharing one Slack start
+        far apart, so their ids never collide)."""
         self._lock = threading.Lock()
         self._last_micros = 0
-        self._counter = itertools.count(1)
+        self._counter = itertools.count(first)
 
     def ts(self) -> str:
         """A fresh message timestamp, strictly greater than every earlier one."""

@@ -80,7 +80,9 @@ class SlackSimulator:
         ack_timeout: float = 3.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        first_id: int = 1,
     ) -> None:
+        """``first_id``: where this workspace's object ids start (see ``SlackCloud``)."""
         self.identity = Identity(
             team_id=team_id,
             team_domain=team_domain,
@@ -98,7 +100,7 @@ class SlackSimulator:
         self.workspace.users[bot_user_id] = User(
             bot_user_id, bot_name, bot_name, bot_name, "UTC", 0, is_bot=True
         )
-        self._ids = IdFactory()
+        self._ids = IdFactory(first_id)
         self._limiter = RateLimiter(rate_limits if rate_limits is not None else RateLimits.slack())
         self._server = SimulatorServer(host, port, self._route, self.workspace)
         self.base_url = f"http://{host}:{self._server.port}/"
@@ -432,6 +434,22 @@ class SlackSimulator:
             return [(e.ts, e.text, copy.deepcopy(e.blocks)) for e in ordered]
 
     # -- routing ---------------------------------------------------------------------------
+
+    def web_api(
+        self, method: str, headers: Mapping[str, str], query: str, body: bytes
+    ) -> HttpAnswer:
+        """One Web API call reaching this workspace from elsewhere (``SlackCloud``'s
+        shared front), counted as in flight like a call to this server."""
+        workspace = self.workspace
+        with workspace.lock:
+            workspace.in_flight += 1
+            workspace.last_activity = time.monotonic()
+        try:
+            return self._gateway.handle(method, headers, query, body)
+        finally:
+            with workspace.lock:
+                workspace.in_flight -= 1
+                workspace.last_activity = time.monotonic()
 
     def _route(
         self, verb: str, path: str, query: str, headers: Mapping[str, str], body: bytes

@@ -26,6 +26,10 @@ _VARIABLES = (
     "PORT",
     "STORYMAP_LOG_LEVEL",
     "XDG_DATA_HOME",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+    "STORYMAP_TOKEN_KEY",
+    "SLACK_REDIRECT_URI",
 )
 
 
@@ -54,6 +58,7 @@ def _error(settings_class: type[SlackSettings | StoreSettings | LogSettings]) ->
 
 def test_http_mode_settings_parse_with_defaults(http_env: pytest.MonkeyPatch) -> None:
     settings = load(SlackSettings)
+    assert settings.bot_token is not None
     assert settings.bot_token.get_secret_value() == "xoxb-1-2-abc"
     assert settings.signing_secret is not None
     assert settings.signing_secret.get_secret_value() == "s3cr3t-signing"
@@ -85,6 +90,61 @@ def test_a_missing_bot_token_names_the_variable_and_where_to_find_it(
         "SLACK_BOT_TOKEN is missing: expected the bot token (xoxb-...) "
         "from your Slack app's OAuth page"
     )
+
+
+@pytest.fixture
+def oauth_env(env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    env.setenv("SLACK_CLIENT_ID", "123.456")
+    env.setenv("SLACK_CLIENT_SECRET", "client-s3cr3t")
+    env.setenv("SLACK_SIGNING_SECRET", "s3cr3t-signing")
+    return env
+
+
+def test_client_id_and_secret_without_a_bot_token_is_oauth_mode(
+    oauth_env: pytest.MonkeyPatch,
+) -> None:
+    settings = load(SlackSettings)
+    assert settings.oauth
+    assert settings.bot_token is None
+    assert settings.client_id == "123.456"
+    assert settings.client_secret is not None
+    assert settings.client_secret.get_secret_value() == "client-s3cr3t"
+    assert "client-s3cr3t" not in repr(settings)
+
+
+def test_the_redirect_uri_is_kept_as_written(oauth_env: pytest.MonkeyPatch) -> None:
+    oauth_env.setenv("SLACK_REDIRECT_URI", "https://bot.example.com/slack/oauth_redirect")
+    assert load(SlackSettings).redirect_uri == "https://bot.example.com/slack/oauth_redirect"
+    oauth_env.setenv("SLACK_REDIRECT_URI", "bot.example.com/slack/oauth_redirect")
+    assert _error(SlackSettings).startswith("SLACK_REDIRECT_URI is malformed: ")
+
+
+def test_a_bot_token_keeps_one_workspace_mode(http_env: pytest.MonkeyPatch) -> None:
+    http_env.setenv("SLACK_CLIENT_ID", "123.456")
+    http_env.setenv("SLACK_CLIENT_SECRET", "client-s3cr3t")
+    assert not load(SlackSettings).oauth
+
+
+def test_oauth_with_socket_mode_is_refused_in_one_line(oauth_env: pytest.MonkeyPatch) -> None:
+    oauth_env.setenv("SLACK_APP_TOKEN", "xapp-1")
+    assert _error(SlackSettings) == (
+        "SLACK_APP_TOKEN is set with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET: installing in "
+        "many workspaces (OAuth) needs HTTP mode; unset SLACK_APP_TOKEN, or set "
+        "SLACK_BOT_TOKEN for one workspace"
+    )
+
+
+def test_a_client_id_alone_still_asks_for_the_bot_token(env: pytest.MonkeyPatch) -> None:
+    env.setenv("SLACK_CLIENT_ID", "123.456")
+    env.setenv("SLACK_SIGNING_SECRET", "s3cr3t-signing")
+    assert _error(SlackSettings).startswith("SLACK_BOT_TOKEN is missing: ")
+
+
+def test_a_malformed_token_key_is_not_shown(oauth_env: pytest.MonkeyPatch) -> None:
+    oauth_env.setenv("STORYMAP_TOKEN_KEY", "not-a-fernet-key-hunter2")
+    message = _error(SlackSettings)
+    assert message.startswith("STORYMAP_TOKEN_KEY is malformed: ")
+    assert "hunter2" not in message
 
 
 def test_http_mode_without_a_signing_secret_says_what_would_do(

@@ -19,16 +19,20 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator, ValidationError
 
+from bot.slack.clients import BOT_SCOPES
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MANIFEST_PATH = REPO_ROOT / "manifest.yml"
 SLACK_SHARED = REPO_ROOT.parent / "shared" / "slack"
 
-# Slack delivers each bot event only to an app holding this scope.
-EVENT_SCOPES: dict[str, str] = {
+# Slack delivers each bot event only to an app holding this scope (None: no scope).
+EVENT_SCOPES: dict[str, str | None] = {
     "message.channels": "channels:history",  # thread replies in public channels
     "message.groups": "groups:history",  # thread replies in private channels
     "reaction_added": "reactions:read",  # votes
     "reaction_removed": "reactions:read",  # withdrawn votes
+    "app_uninstalled": None,  # a workspace left: purge it
+    "tokens_revoked": None,  # the bot's token was revoked: purge it
 }
 
 # Web API methods the bot calls, and the bot scopes each needs: the bot works in public
@@ -182,7 +186,7 @@ def test_every_bot_event_has_its_scope(manifest: dict[str, Any]) -> None:
     scopes = set(_bot_scopes(manifest))
     unknown = [e for e in events if e not in EVENT_SCOPES]
     assert unknown == [], "add new events to EVENT_SCOPES with the scope Slack requires"
-    missing = {e: EVENT_SCOPES[e] for e in events if EVENT_SCOPES[e] not in scopes}
+    missing = {e: EVENT_SCOPES[e] for e in events if EVENT_SCOPES[e] not in (scopes | {None})}
     assert missing == {}
 
 
@@ -193,12 +197,19 @@ def test_no_bot_scope_outside_the_allow_list(manifest: dict[str, Any]) -> None:
 
 
 def test_bot_scopes_are_exactly_what_the_bot_uses(manifest: dict[str, Any]) -> None:
-    needed = {EVENT_SCOPES[e] for e in _bot_events(manifest)}
+    needed = {scope for e in _bot_events(manifest) if (scope := EVENT_SCOPES[e]) is not None}
     needed.update(*METHOD_SCOPES.values())
     if manifest["features"].get("slash_commands"):
         needed.add("commands")
     assert set(_bot_scopes(manifest)) == needed
     assert needed <= ALLOWED_BOT_SCOPES
+
+
+def test_an_oauth_install_asks_for_the_manifests_scopes(manifest: dict[str, Any]) -> None:
+    assert list(BOT_SCOPES) == _bot_scopes(manifest)
+    (redirect,) = manifest["oauth_config"]["redirect_urls"]
+    assert redirect.startswith("https://")
+    assert redirect.endswith("/slack/oauth_redirect")
 
 
 def test_no_user_scopes(manifest: dict[str, Any]) -> None:

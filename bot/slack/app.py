@@ -12,8 +12,13 @@ Two gates run before any listener, in this order:
 - workspace: a request from a workspace storymap is not installed in changes nothing.
   A slash command is answered (ephemerally) that storymap is not installed there;
   anything else is acknowledged with an empty 200, so Slack does not retry it.
-  ``installed`` decides; today it is "the bot token's workspace", and a bot serving
-  many workspaces passes its own predicate;
+  ``installed`` decides: with one bot token, "the token's workspace"; with many
+  workspaces (``OAuthOptions``), "the installation store has it". In that mode Bolt's
+  own authorization (``bot.slack.clients.StoreAuthorize``) runs first and answers a
+  request from a workspace without an installation with ``NOT_INSTALLED`` (through the
+  ``response_url`` when there is one) before any listener. ``app_uninstalled`` and
+  ``tokens_revoked`` always pass: their listener deletes the workspace's data, and does
+  it again when Slack retries the event;
 - replay: a signed request whose signature was already seen is acknowledged with an
   empty 200 and not run again (``X-Slack-Signature`` covers the body and the
   timestamp, so only a byte-for-byte replay repeats it). The mark is kept for
@@ -29,14 +34,20 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Final
+from dataclasses import dataclass, field
+from typing import Any, Final, cast
+from urllib.parse import urljoin
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 
 from bot.slack import errors
+from bot.slack.clients import BOT_SCOPES, StoreAuthorize
 from bot.slack.deps import Deps
-from bot.slack.listeners import register
+from bot.slack.listeners import installs, register
+from bot.store.installations import RedisInstallationStore, RedisOAuthStateStore
 from bot.store.keys import replay_key
 
 log = logging.getLogger(__name__)
@@ -56,6 +67,48 @@ def web_client(token: str, api_url: str) -> WebClient:
     return WebClient(token=token, base_url=api_url)
 
 
+@dataclass(frozen=True)
+class OAuthOptions:
+    """Many workspaces: Slack's OAuth v2 install (``GET /slack/install``,
+    ``GET /slack/oauth_redirect``) and a bot token per installed workspace."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    installations: RedisInstallationStore
+    states: RedisOAuthStateStore
+    authorize: StoreAuthorize
+    #: Called with (enterprise id, team id, org-wide) on ``app_uninstalled`` and on a
+    #: ``tokens_revoked`` naming the bot.
+    uninstall: Callable[[str | None, str | None, bool], None]
+    redirect_uri: str | None = None
+
+
+def _token_safe_logger() -> logging.Logger:
+    """The install's Web API client logs no response body: at DEBUG, slack_sdk logs each
+    body, and ``oauth.v2.access`` answers with the new bot token."""
+    quiet = logging.getLogger("bot.slack.oauth.web")
+    quiet.setLevel(logging.INFO)
+    return quiet
+
+
+def authorization_url(api_url: str) -> str:
+    """Slack's authorize page next to its Web API (``https://slack.com/oauth/v2/authorize``
+    for ``https://slack.com/api/``), so a local Slack serves both."""
+    return urljoin(api_url, "../oauth/v2/authorize")
+
+
+UNINSTALL_EVENTS: Final = frozenset({"app_uninstalled", "tokens_revoked"})
+
+
+def is_uninstall(body: dict[str, Any]) -> bool:
+    event = body.get("event")
+    return (
+        body.get("type") == "event_callback"
+        and isinstance(event, dict)
+        and event.get("type") in UNINSTALL_EVENTS
+    )
+
+
 def not_installed_response(request: BoltRequest) -> BoltResponse:
     if "command" in request.body:
         text = json.dumps({"response_type": "ephemeral", "text": NOT_INSTALLED})
@@ -71,16 +124,44 @@ def build_app(
     api_url: str,
     verify_token: bool = True,
     installed: Callable[[str], bool] | None = None,
+    oauth: OAuthOptions | None = None,
 ) -> App:
-    """``installed``: whether a team id is a workspace storymap serves (None: every one)."""
-    app = App(
-        client=web_client(token, api_url),
-        signing_secret=signing_secret,
-        process_before_response=True,
-        listener_executor=ThreadPoolExecutor(FORM_THREADS, thread_name_prefix="forms"),
-        token_verification_enabled=verify_token,
-        logger=logging.getLogger("bot.slack.bolt"),
-    )
+    """``installed``: whether a team id is a workspace storymap serves (None: every one).
+    ``oauth``: serve many workspaces, each with its installation's token (``token`` is
+    then unused)."""
+    common: dict[str, Any] = {
+        "signing_secret": signing_secret,
+        "process_before_response": True,
+        "listener_executor": ThreadPoolExecutor(FORM_THREADS, thread_name_prefix="forms"),
+        "logger": logging.getLogger("bot.slack.bolt"),
+    }
+    if oauth is None:
+        app = App(
+            client=web_client(token, api_url), token_verification_enabled=verify_token, **common
+        )
+    else:
+        settings = OAuthSettings(
+            client_id=oauth.client_id,
+            client_secret=oauth.client_secret,
+            scopes=list(BOT_SCOPES),
+            user_scopes=[],
+            redirect_uri=oauth.redirect_uri,
+            authorization_url=authorization_url(api_url),
+            installation_store=oauth.installations,
+            state_store=oauth.states,
+            logger=logging.getLogger("bot.slack.oauth"),
+        )
+        app = App(
+            # No token: each request's client gets its workspace's token (authorize), and
+            # the install's oauth.v2.access goes to SLACK_API_URL through this client.
+            client=WebClient(base_url=api_url, logger=_token_safe_logger()),
+            oauth_settings=settings,
+            installation_store=oauth.installations,
+            # Bolt types it as returning a result; None (not installed) is what it checks.
+            authorize=cast("Callable[..., AuthorizeResult]", oauth.authorize),
+            user_facing_authorize_error_message=NOT_INSTALLED,
+            **common,
+        )
     # Bolt logs the whole body of a request that fails its check, at INFO. Requests are
     # verified before Bolt sees them (bot.slack.http); this keeps a request that
     # crosses the 5-minute limit in between out of the log too.
@@ -89,7 +170,11 @@ def build_app(
     @app.middleware
     def only_installed(request: BoltRequest, next: Callable[[], None]) -> BoltResponse | None:
         team = request.context.team_id
-        if installed is None or (team is not None and installed(team)):
+        if (
+            installed is None
+            or (team is not None and installed(team))
+            or is_uninstall(request.body)
+        ):
             next()
             return None
         log.info("ignored a request from workspace %s, where storymap is not installed", team)
@@ -105,5 +190,7 @@ def build_app(
         return BoltResponse(status=200, body="")
 
     register(app, deps)
+    if oauth is not None:
+        installs.register(app, oauth.uninstall)
     errors.register(app)
     return app

@@ -57,10 +57,23 @@ class SlackBudget:
     ) -> None:
         """``team``: Slack's limits are per workspace, so are the buckets."""
         self._redis = client
+        self.team = team
         self._prefix = budget_prefix(team)
         self._take = client.register_script(scripts.TAKE_FROM_BUCKET)
         self._allowances = SLACK_ALLOWANCES if allowances is None else allowances
         self._per_channel_post = per_channel_post
+        self._teams: dict[str, SlackBudget] = {}
+
+    def for_team(self, team: str) -> SlackBudget:
+        """The same allowances, in ``team``'s own buckets and pauses (itself for its own
+        team): the budget of a call acting for that workspace."""
+        if team == self.team:
+            return self
+        budget = self._teams.get(team)
+        if budget is None:
+            budget = SlackBudget(self._redis, self._allowances, self._per_channel_post, team=team)
+            self._teams[team] = budget
+        return budget
 
     @classmethod
     def unlimited(cls, client: RedisClient) -> SlackBudget:

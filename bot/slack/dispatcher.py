@@ -59,6 +59,7 @@ from bot.domain.effects import (
     RefreshCard,
 )
 from bot.logs import context
+from bot.slack.clients import Uninstalled
 from bot.slack.notices import (
     OUTBOX_EFFECTS,
     Notify,
@@ -396,6 +397,13 @@ class Dispatcher:
             )
         except (redis.RedisError, RedisClusterException, LeaseLost):
             raise
+        except Uninstalled as gone:
+            log.info(
+                "dispatcher: %s; its effects are dropped",
+                gone,
+                extra=context(team_id, channel_id, number),
+            )
+            return None
         except PostingElsewhere as elsewhere:
             log.info(
                 "dispatcher: %s is being posted by another dispatcher; later",

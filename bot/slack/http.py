@@ -30,6 +30,12 @@ anything of it:
    keeps Bolt and the listeners from failing with a 500 and a traceback. (Socket Mode
    payloads come over Slack's own authenticated connection and skip these gates.)
 
+With many workspaces (Slack's OAuth install), ``GET /slack/install`` and
+``GET /slack/oauth_redirect`` go straight to Bolt's OAuth flow: no body, and no
+signature (a browser sends them); Bolt checks the one-time ``state`` against its
+cookie and the store. Their answers (HTML pages, redirects, cookies) are passed on as
+Bolt gives them, and counted as kind ``other``.
+
 A refused request is logged in one line (the reason and the peer's address), never
 with its body: a body can carry a ``response_url``, usable by anyone for 30 minutes.
 """
@@ -229,6 +235,25 @@ def events(
     return response.get_body()
 
 
+def oauth_page(
+    app: App, path: str, environ: dict[str, Any], start: StartResponse, metrics: Metrics
+) -> Iterable[bytes]:
+    """``GET /slack/install`` or ``GET /slack/oauth_redirect``: Bolt's OAuth flow."""
+    flow = app.oauth_flow
+    if flow is None:  # pragma: no cover - routed here only with a flow
+        raise RuntimeError("no OAuth flow")
+    request = WsgiHttpRequest(environ)
+    bolt = BoltRequest(body="", query=request.query_string, headers=request.get_headers())
+    if path == flow.install_path:
+        answer = flow.handle_installation(bolt)
+    else:
+        answer = flow.handle_callback(bolt)
+    metrics.request("other", bolt_outcome(answer.status))
+    response = WsgiHttpResponse(answer.status, answer.headers, answer.body)
+    start(response.status, response.get_headers())
+    return response.get_body()
+
+
 def wsgi_app(
     app: App | None,
     client: RedisClient,
@@ -261,6 +286,14 @@ def wsgi_app(
                 [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(exposition)))],
             )
             return [exposition]
+        flow = app.oauth_flow if app is not None else None
+        if (
+            method == "GET"
+            and app is not None
+            and flow is not None
+            and path in (flow.install_path, flow.redirect_uri_path)
+        ):
+            return oauth_page(app, path, environ, start_response, counted)
         if path == "/slack/events" and method == "POST" and app and verifier:
             return events(app, verifier, environ, start_response, counted)
         return _respond(start_response, "404 Not Found", {"ok": False, "error": "not_found"})

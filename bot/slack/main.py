@@ -5,6 +5,11 @@ and ``storymap run`` start exactly the same thing; ``run()`` reads the settings 
 serves until SIGTERM or Ctrl-C. It starts only when the store answers
 (``StoreUnreachable`` otherwise) and Slack accepts the bot token (``SlackUnreachable``
 otherwise); the ``storymap`` command prints either as one line.
+
+With ``OAuthConfig`` (``SLACK_CLIENT_ID`` and ``SLACK_CLIENT_SECRET``, no bot token) one
+``Bot`` serves every workspace that installs it through Slack's OAuth flow: HTTP mode
+only, a client per workspace (``bot.slack.clients``), and ``uninstall`` deleting a
+workspace's installation and data when it leaves.
 """
 
 from __future__ import annotations
@@ -13,9 +18,13 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from types import FrameType
+from typing import Final
 
+import redis
+from redis.exceptions import RedisClusterException
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -24,9 +33,10 @@ from bot.config import LogSettings, SlackSettings, StoreSettings, load
 from bot.logs import configure_logging
 from bot.metrics import Metrics
 from bot.service import WorkshopService, utc_now
-from bot.slack.app import build_app
+from bot.slack.app import OAuthOptions, build_app
 from bot.slack.binding import form_key
 from bot.slack.budget import SlackBudget
+from bot.slack.clients import StoreAuthorize, TeamClients
 from bot.slack.deps import Deps
 from bot.slack.dispatcher import Dispatcher
 from bot.slack.http import http_server, wsgi_app
@@ -36,14 +46,36 @@ from bot.store import RedisClient
 from bot.store.connect import store_client
 from bot.store.due import Ready
 from bot.store.gauges import StoreCollector, read_gauges
+from bot.store.installations import (
+    RedisInstallationStore,
+    RedisOAuthStateStore,
+    purge_enterprise,
+    purge_team,
+    token_cipher,
+)
 from bot.store.outbox import adopt_legacy_channels
 from bot.store.workshops import WorkshopStore
 
 log = logging.getLogger(__name__)
 
+#: Seconds after an uninstall when the workspace's data is swept again: longer than a
+#: Web API call's timeout, so work under way at the uninstall has met its refusal.
+RESWEEP_S: Final = 40.0
+
 
 class SlackUnreachable(Exception):
     """Slack's Web API did not answer, or refused the bot token, at startup."""
+
+
+@dataclass(frozen=True)
+class OAuthConfig:
+    """Serve many workspaces through Slack's OAuth install (see ``SlackSettings``)."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    #: Fernet keys for the stored tokens; None: derived from ``client_secret``.
+    token_key: str | None = field(default=None, repr=False)
+    redirect_uri: str | None = None
 
 
 class Bot:
@@ -63,10 +95,14 @@ class Bot:
         budget: SlackBudget | None = None,
         clock: Callable[[], datetime] = utc_now,
         retention_days: int | None = None,
+        oauth: OAuthConfig | None = None,
+        resweep_s: float = RESWEEP_S,
     ) -> None:
-        """``clock``: the time every part reads (tests pass a fake one and never sleep)."""
+        """``clock``: the time every part reads (tests pass a fake one and never sleep).
+        ``oauth``: many workspaces, installed through OAuth (``token`` is unused).
+        ``resweep_s``: when an uninstalled workspace's data is swept a second time."""
         self.redis = client
-        if teams is None and verify_token:
+        if teams is None and verify_token and oauth is None:
             # A bot token belongs to one workspace: serve only it (its requests and its
             # channels' outboxes).
             probe = WebClient(token=token, base_url=api_url, timeout=10)
@@ -83,6 +119,28 @@ class Bot:
         self._signing_secret = signing_secret
         # Filled in just below, before any request can arrive.
         self.teams: frozenset[str] | None = teams
+        self.oauth = oauth is not None
+        self._resweep_s = resweep_s
+        self._sweeps: list[threading.Timer] = []
+        options: OAuthOptions | None = None
+        if oauth is not None:
+            self.installations: RedisInstallationStore | None = RedisInstallationStore(
+                client,
+                token_cipher(token_key=oauth.token_key, client_secret=oauth.client_secret),
+            )
+            self._authorize: StoreAuthorize | None = StoreAuthorize(self.installations)
+            options = OAuthOptions(
+                client_id=oauth.client_id,
+                client_secret=oauth.client_secret,
+                installations=self.installations,
+                states=RedisOAuthStateStore(client),
+                authorize=self._authorize,
+                uninstall=self.uninstall,
+                redirect_uri=oauth.redirect_uri,
+            )
+        else:
+            self.installations = None
+            self._authorize = None
         self.app = build_app(
             Deps(self.service, client, form_key(signing_secret or token)),
             token=token,
@@ -90,6 +148,12 @@ class Bot:
             api_url=api_url,
             verify_token=verify_token,
             installed=self.installed,
+            oauth=options,
+        )
+        self.clients = (
+            TeamClients.installed(self.installations, api_url)
+            if self.installations is not None
+            else TeamClients.one(self.app.client)
         )
         self.teams = teams
         #: This replica's metrics (``GET /metrics``), with the store's gauges of its teams.
@@ -102,7 +166,7 @@ class Bot:
             client,
             self.store,
             lambda: Performer(
-                self.app.client,
+                self.clients,
                 self.service,
                 client,
                 shared,
@@ -122,9 +186,55 @@ class Bot:
         self.url = ""
 
     def installed(self, team_id: str) -> bool:
-        """Whether requests from ``team_id`` are served: the bot token's workspace, or
-        the ``teams`` given (every workspace when neither is known)."""
-        return self.teams is None or team_id in self.teams
+        """Whether requests from ``team_id`` are served: with OAuth, whether it has an
+        installation (and is among the ``teams`` given, if any); else the bot token's
+        workspace, or the ``teams`` given (every workspace when neither is known)."""
+        if self.teams is not None and team_id not in self.teams:
+            return False
+        return not self.oauth or self.clients.get(team_id) is not None
+
+    def uninstall(self, enterprise_id: str | None, team_id: str | None, org_wide: bool) -> None:
+        """A workspace (or an org, for an org-wide install) left: its installation goes
+        first, so its work stops at once, then every key of its data."""
+        installs = self.installations
+        if installs is None:
+            return
+        if org_wide and enterprise_id:
+            teams = installs.linked_teams(enterprise_id)
+            installs.delete_all(enterprise_id=enterprise_id, team_id=None)
+            for team in teams:
+                self.clients.invalidate(team)
+            purge_enterprise(self.redis, installs, enterprise_id)
+        elif team_id:
+            installs.delete_all(enterprise_id=None, team_id=team_id)
+            self.clients.invalidate(team_id)
+            purge_team(self.redis, team_id)
+        if self._authorize is not None:
+            self._authorize.forget(team_id, enterprise_id)
+        # A batch already under way when the workspace left may still write a key or two
+        # (a message reference, an edit mark) until its next call is refused: sweep again.
+        sweep = threading.Timer(self._resweep_s, self._sweep, (enterprise_id, team_id, org_wide))
+        sweep.daemon = True
+        self._sweeps = [s for s in self._sweeps if s.is_alive()] + [sweep]
+        sweep.start()
+
+    def _sweep(self, enterprise_id: str | None, team_id: str | None, org_wide: bool) -> None:
+        installs = self.installations
+        if installs is None:
+            return
+        try:
+            if org_wide and enterprise_id:
+                if (
+                    installs.find_bot(
+                        enterprise_id=enterprise_id, team_id=None, is_enterprise_install=True
+                    )
+                    is None
+                ):
+                    purge_enterprise(self.redis, installs, enterprise_id)
+            elif team_id and installs.bot_for_team(team_id) is None:  # not installed again
+                purge_team(self.redis, team_id)
+        except (redis.RedisError, RedisClusterException):
+            log.warning("second sweep of workspace %s failed; its leftovers stay", team_id)
 
     def start_http(self, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> str:
         """Serve ``/slack/events`` and ``/healthz`` in a background thread; return the base URL."""
@@ -173,6 +283,8 @@ class Bot:
 
     def stop(self) -> None:
         self._stopping = True
+        for sweep in self._sweeps:
+            sweep.cancel()
         self.stop_dispatchers()
         if self._socket is not None:
             self._socket.close()  # type: ignore[no-untyped-call]
@@ -188,6 +300,8 @@ def check_slack(slack: SlackSettings) -> None:
     One quiet ``auth.test`` before anything else calls Slack: no retries, and the Web
     API client's own error log is off, so the failure is told once, by the caller.
     """
+    if slack.bot_token is None:
+        return  # OAuth mode: each workspace's token is checked by its installation
     quiet = logging.getLogger(f"{__name__}.check_slack")
     quiet.disabled = True
     probe = WebClient(
@@ -224,12 +338,21 @@ def run(*, serve: bool = True) -> int:
     with store_client(stored) as client:
         secret = slack.signing_secret.get_secret_value() if slack.signing_secret else ""
         check_slack(slack)
+        oauth = None
+        if slack.bot_token is None and slack.client_id and slack.client_secret:
+            oauth = OAuthConfig(
+                client_id=slack.client_id,
+                client_secret=slack.client_secret.get_secret_value(),
+                token_key=slack.token_key.get_secret_value() if slack.token_key else None,
+                redirect_uri=slack.redirect_uri,
+            )
         bot = Bot(
             client,
-            token=slack.bot_token.get_secret_value(),
+            token=slack.bot_token.get_secret_value() if slack.bot_token else "",
             signing_secret=secret,
             api_url=slack.api_url,
             retention_days=stored.retention_days,
+            oauth=oauth,
         )
         bot.start_dispatchers()
         try:
@@ -250,7 +373,11 @@ def run(*, serve: bool = True) -> int:
                     host=everywhere,
                     port=slack.port,
                 )
-                log.info("storymap: HTTP mode on port %d (POST /slack/events)", slack.port)
+                log.info(
+                    "storymap: HTTP mode on port %d (POST /slack/events%s)",
+                    slack.port,
+                    ", GET /slack/install, GET /slack/oauth_redirect" if oauth else "",
+                )
                 server.run()
         except KeyboardInterrupt:
             pass

@@ -9,6 +9,13 @@ Rules this module keeps:
   the method's shared budget (``SlackBudget``), keeping a reserve for the board;
 - every call takes its token from the shared budget first; a 429 pauses the method for
   every replica and the call is retried after ``Retry-After``;
+- every call acts for the workspace of the batch (``perform``) or of the channel
+  (``flush``): it uses that workspace's client (``TeamClients``) and its budget and
+  pauses (``SlackBudget.for_team``); a workspace with no installation raises
+  ``Uninstalled`` from ``perform`` (its effects are dropped) and is skipped by ``flush``;
+  one that leaves while its batch is under way raises it before the next call, and a
+  token Slack no longer accepts (``TOKEN_GONE``) drops the cached client and raises it
+  too;
 - the board is posted before anything else the first time, so prompts and cards follow
   it in the channel; what was posted is recorded in ``Refs`` and never posted twice;
 - story cards are posted in the thread of the voting prompt, each its own message, so
@@ -47,6 +54,7 @@ from bot.render.message import Message
 from bot.render.prompts import prompts_for
 from bot.service import WorkshopService, utc_now
 from bot.slack.budget import SlackBudget
+from bot.slack.clients import TeamClients, Uninstalled
 from bot.slack.jobs import JobRunner
 from bot.slack.notices import (
     Notify,
@@ -66,6 +74,8 @@ log = logging.getLogger(__name__)
 
 #: Errors meaning the bot cannot post in the channel at all.
 CANNOT_POST = frozenset({"not_in_channel", "channel_not_found", "is_archived"})
+#: Errors meaning the workspace's token is gone (uninstalled, revoked).
+TOKEN_GONE = frozenset({"token_revoked", "account_inactive", "invalid_auth", "not_authed"})
 #: Errors that a retry cannot fix: the effect is dropped with a log line.
 PERMANENT = frozenset(
     {
@@ -141,7 +151,7 @@ MAX_429_RETRIES: Final = 5
 class Performer:
     def __init__(
         self,
-        client: WebClient,
+        clients: TeamClients,
         service: WorkshopService,
         store: RedisClient,
         budget: SlackBudget,
@@ -151,12 +161,16 @@ class Performer:
         clock: Callable[[], datetime] = utc_now,
         metrics: Metrics | None = None,
     ) -> None:
-        self._client = client
+        self._clients = clients
+        #: The workspace being acted for, its client and its budget (set per batch).
+        self._team = ""
+        self._client: WebClient | None = None
         #: Where Web API calls (and, by the dispatcher, parked entries) are counted.
         self.metrics = metrics if metrics is not None else Metrics()
         self._service = service
         self._redis = store
         self._done = store.register_script(scripts.EDIT_DONE)
+        self._shared_budget = budget
         self._budget = budget
         self.edit_interval = edit_interval
         #: Called before every Web API call (and while waiting for one): the dispatcher
@@ -171,6 +185,14 @@ class Performer:
         self.performing: str | None = None
         self._clock = clock
         self.jobs = JobRunner(store, service, scheduler, self._call, clock=clock)
+
+    def _act_for(self, team_id: str) -> None:
+        """Act for ``team_id``: its client and its budget; ``Uninstalled`` if it has none."""
+        client = self._clients.get(team_id)
+        if client is None:
+            raise Uninstalled(team_id)
+        self._team, self._client = team_id, client
+        self._budget = self._shared_budget.for_team(team_id)
 
     # ----- coalesced refreshes ---------------------------------------------------------
 
@@ -190,6 +212,13 @@ class Performer:
         ``board_now``: the board is edited in this call even if it was edited less than
         ``edit_interval`` ago (waiting out the rest of the interval, never skipping it).
         """
+        try:
+            self._act_for(team_id)
+            return self._flush(team_id, channel_id, board_now)
+        except Uninstalled:
+            return 0  # its data goes with the uninstall
+
+    def _flush(self, team_id: str, channel_id: str, board_now: bool) -> int:
         key = dirty_key(team_id, channel_id)
         now = time.time()
         due = [_text(m) for m in cast("list[bytes]", self._redis.zrangebyscore(key, "-inf", now))]
@@ -259,6 +288,7 @@ class Performer:
         if marks is not None and len(marks) != len(effects):
             raise ValueError("one mark per effect")
         self.performing = None
+        self._act_for(w.team_id)
         try:
             self._perform(w, refs, effects, marks)
         except CannotPost as cannot:
@@ -367,6 +397,8 @@ class Performer:
                 self._take(slack_method, None)
             # Renewed before every call: a dispatcher that lost the channel stops here.
             self.heartbeat()
+            if self._clients.per_team and self._clients.get(self._team) is None:
+                raise Uninstalled(self._team)  # left while this batch was under way
             try:
                 response = getattr(self._client, method)(**args)
             except SlackApiError as failure:
@@ -374,6 +406,9 @@ class Performer:
                 error = "http_429" if status == 429 else failure.response.get("error")
                 self.metrics.slack_call(slack_method, str(error or f"http_{status}"))
                 if status != 429:
+                    if self._clients.per_team and failure.response.get("error") in TOKEN_GONE:
+                        self._clients.invalidate(self._team)
+                        raise Uninstalled(self._team) from None
                     return self._failed(method, failure)
                 retry_after = float(failure.response.headers.get("Retry-After", "1"))
                 log.warning("slack: %s answered 429; pausing %.1f s", slack_method, retry_after)

@@ -39,9 +39,14 @@ Per channel, tag ``{<team>:<channel>}`` (``Keys``):
 ``nudged:<n>:<stage>:<user>:<date>``       a reminder was sent that day
 =========================================  =================================================
 
-Per workspace:
+Per workspace, and per Enterprise Grid org (``bot.store.installations``):
 
 =========================================  =================================================
+``storymap:{team:<T>}:installation``       hash of the workspace's installation records
+                                           (``latest``, ``bot``, ``user:<U>``), encrypted
+``storymap:{team:<T>}:enterprise``         the org-wide install that serves T
+``storymap:{enterprise:<E>}:installation`` the same records for an org-wide install
+``storymap:{enterprise:<E>}:teams``        set of the org's workspaces seen in requests
 ``storymap:{team:<T>}:channels``           set of the team's channels that held a workshop
 ``storymap:<T>:bot-user``                  the bot's user id there (cached a day)
 ``storymap:<T>:tz:<user>``                 a person's time zone (cached a day)
@@ -55,8 +60,14 @@ Due-time index shards, tag ``{<index>:team:<T>}`` or ``{<index>:all:<n>}``
 ``wake`` (list).
 
 Process-wide: ``storymap:healthz`` (``/healthz`` writes it), ``storymap:signed:<sha256>``
-(a signed request seen, against replays), and ``storymap:channels`` (the list of
-channels before dispatch was signalled; emptied by ``adopt_legacy_channels``).
+(a signed request seen, against replays), ``storymap:oauth-state:<state>`` (an OAuth
+install under way, one use), and ``storymap:channels`` (the list of channels before
+dispatch was signalled; emptied by ``adopt_legacy_channels``).
+
+A workspace's keys are found for its purge by three patterns (``team_patterns``): its
+channels' (``storymap:{T:*``), its own untagged ones (``storymap:T:*``) and its tagged
+ones (``storymap:{team:T}:*``); the ready and jobs shards of the one-workspace scope
+(``storymap:{ready:team:T}:*``, ``storymap:{jobs:team:T}:*``) are named outright.
 """
 
 from __future__ import annotations
@@ -129,9 +140,53 @@ class Keys:
         return f"{self.tag}:nudged:{number}:{stage}:{user}:"
 
 
+def team_tag(team_id: str) -> str:
+    """The hash tag of a workspace's own keys."""
+    return f"storymap:{{team:{team_id}}}"
+
+
+def enterprise_tag(enterprise_id: str) -> str:
+    return f"storymap:{{enterprise:{enterprise_id}}}"
+
+
 def team_channels_key(team_id: str) -> str:
     """Set of the team's channel ids that hold or held a workshop."""
-    return f"storymap:{{team:{team_id}}}:channels"
+    return f"{team_tag(team_id)}:channels"
+
+
+def installation_key(enterprise_id: str | None, team_id: str | None, org_wide: bool) -> str:
+    """Where an installation lives: the org's for an org-wide install, else the team's."""
+    if (org_wide or not team_id) and enterprise_id:
+        return f"{enterprise_tag(enterprise_id)}:installation"
+    if team_id:
+        return f"{team_tag(team_id)}:installation"
+    raise ValueError("an installation belongs to a team or an enterprise")
+
+
+def enterprise_link_key(team_id: str) -> str:
+    return f"{team_tag(team_id)}:enterprise"
+
+
+def enterprise_teams_key(enterprise_id: str) -> str:
+    return f"{enterprise_tag(enterprise_id)}:teams"
+
+
+def state_key(state: str) -> str:
+    return f"storymap:oauth-state:{state}"
+
+
+def channels_prefix(team_id: str) -> str:
+    """What every key of the team's channels starts with (``storymap:{T:``)."""
+    return f"storymap:{{{team_id}:"
+
+
+def team_patterns(team: str) -> list[str]:
+    """SCAN patterns of a workspace's keys (``team``: its id, glob-escaped)."""
+    return [f"storymap:{{{team}:*", f"storymap:{team}:*", f"storymap:{{team:{team}}}:*"]
+
+
+def enterprise_pattern(enterprise: str) -> str:
+    return f"storymap:{{enterprise:{enterprise}}}:*"
 
 
 def bot_user_key(team_id: str) -> str:
