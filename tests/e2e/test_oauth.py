@@ -138,10 +138,17 @@ def test_two_workspaces_install_through_the_redirect_and_run_isolated_workshops(
         )
         for ws, mine, theirs in ((wa, "Alpha", "Bravo"), (wb, "Bravo", "Alpha")):
             ws.sim.wait_for(partial(voting, ws), message="the voting board")
+
+            def said(ws: Workspace = ws) -> str:
+                return " ".join(m.text for m in ws.sim.messages(ws.channel, include_replies=True))
+
+            # The cards follow the board at Slack's pace (about a message a second).
+            def carded(ws: Workspace = ws, card: str = f"{mine} only story") -> bool | None:
+                return card in said(ws) or None
+
+            ws.sim.wait_for(carded, message="its card")
             ws.sim.settle()
-            said = " ".join(m.text for m in ws.sim.messages(ws.channel, include_replies=True))
-            assert f"{mine} only story" in said
-            assert theirs not in said
+            assert theirs not in said()
 
         # A form opens in the request, with the client Bolt authorized for its workspace.
         for ws in (wa, wb):
