@@ -77,6 +77,9 @@ class TeamClients:
         self._cache_s = cache_s
         self._lock = threading.Lock()
         self._cached: dict[str, tuple[float, WebClient | None]] = {}
+        #: Workspace -> times invalidated: a lookup that overlapped an invalidation is
+        #: not cached (it may have read the installation just before it was deleted).
+        self._invalidations: dict[str, int] = {}
 
     @classmethod
     def one(cls, client: WebClient) -> TeamClients:
@@ -102,6 +105,7 @@ class TeamClients:
         now = time.monotonic()
         with self._lock:
             cached = self._cached.get(team_id)
+            seen = self._invalidations.get(team_id, 0)
         if cached is not None and now - cached[0] < self._cache_s:
             return cached[1]
         bot = self._installations.bot_for_team(team_id)
@@ -111,13 +115,15 @@ class TeamClients:
             else None
         )
         with self._lock:
-            self._cached[team_id] = (now, client)
+            if self._invalidations.get(team_id, 0) == seen:
+                self._cached[team_id] = (now, client)
         return client
 
     def invalidate(self, team_id: str) -> None:
         """Forget the workspace's client (it was uninstalled or its token revoked)."""
         with self._lock:
             self._cached.pop(team_id, None)
+            self._invalidations[team_id] = self._invalidations.get(team_id, 0) + 1
 
 
 class StoreAuthorize(Authorize):
