@@ -220,6 +220,11 @@ class Dispatcher:
         finally:
             self._free.release()
 
+    def forget_groups(self, member: str) -> None:
+        """The lane's consumer group is gone with its stream: do not assume it exists."""
+        lane, team_id, channel_id = Ready.parse(member)
+        self._groups.discard(str(getattr(Keys(team_id, channel_id), lane)))
+
     def done_with_unsettled(self) -> None:
         """Free a worker's slot without settling (the store did not answer)."""
         self._free.release()
@@ -516,9 +521,15 @@ class Worker:
             log.warning("dispatcher: lost %s to another replica; moving on", lost)
             next_ms = now_ms() + 1000
         except (redis.RedisError, RedisClusterException) as failure:
-            # The claim runs out and the lane is claimed again once the store is back.
-            settle = False
-            log.warning("dispatcher: storage unavailable (%s); retrying", failure)
+            if isinstance(failure, redis.ResponseError) and "NOGROUP" in str(failure):
+                # The channel's streams were deleted under us (its workspace was purged).
+                self._dispatcher.forget_groups(claim.member)
+                log.info("dispatcher: %s has no outbox any more; dropped", claim.member)
+                next_ms = None
+            else:
+                # The claim runs out and the lane is claimed again once the store is back.
+                settle = False
+                log.warning("dispatcher: storage unavailable (%s); retrying", failure)
         except Exception:
             # A bug in one batch must not stop the other channels' effects.
             log.exception("dispatcher: unexpected failure; carrying on")

@@ -161,12 +161,18 @@ out[#out + 1] = first[2] or ''
 return out
 """
 
-# End a claim.
+# End a claim. A member without a generation that had one when claimed was removed
+# meanwhile (settled by another claim, or its workspace purged): it stays out.
 # KEYS[1] due   KEYS[2] gen
 # ARGV[1] member   ARGV[2] generation seen by the claim   ARGV[3] next due time or ""
 # Returns 1 if the member is still in the index.
 SETTLE_DUE: Final = """
-if (redis.call('HGET', KEYS[2], ARGV[1]) or '0') == ARGV[2] then
+local generation = redis.call('HGET', KEYS[2], ARGV[1])
+if generation == false and ARGV[2] ~= '0' then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  return 0
+end
+if (generation or '0') == ARGV[2] then
   if ARGV[3] == '' then
     redis.call('ZREM', KEYS[1], ARGV[1])
     redis.call('HDEL', KEYS[2], ARGV[1])

@@ -166,3 +166,18 @@ def test_a_server_that_forgot_the_scripts_still_saves_and_counts_votes(
     loaded = store.load(team_id, "C1")
     assert loaded is not None
     assert loaded.persona is not None
+
+
+def test_a_member_removed_while_claimed_stays_out_when_the_claim_ends(
+    redis_client: RedisClient, team_id: str
+) -> None:
+    """A purge (or another claim's settle) removed it: a late settle does not bring it back."""
+    index = DueIndex(redis_client, "ready", per_team=True)
+    shard = index.shard(team_id, "C1")
+    index.signal(shard, ["m"], 1_000, wake=False)
+    claims, _ = index.claim(shard, now=1_000, hold_ms=HOLD)
+    redis_client.zrem(index.due_key(shard), "m")  # what a purge does
+    redis_client.hdel(index.gen_key(shard), "m")
+
+    assert index.settle(claims[0], 2_000) is False
+    assert index.members(shard, 10) == []
