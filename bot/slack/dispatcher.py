@@ -68,7 +68,8 @@ from bot.slack.notices import (
     RunJob,
     Welcome,
 )
-from bot.slack.performer import ONCE, Performer, PostingElsewhere, dirty_key
+from bot.slack.performer import ONCE, Performer, PostingElsewhere
+from bot.slack.refreshes import dirty_key
 from bot.slack.refs import Refs
 from bot.store import RedisClient, outbox, scripts
 from bot.store.due import Claim, Ready, now_ms
