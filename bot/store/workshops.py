@@ -73,6 +73,8 @@ MAX_CAS_ATTEMPTS: Final = 200
 CHANNELS_KEY: Final = "storymap:channels"
 #: Channels whose last-read workshop a process keeps parsed (``ParsedCache``).
 PARSED_CHANNELS: Final = 1024
+#: Channels whose workshop number a store remembers (``WorkshopStore.message``).
+NUMBERS_KEPT: Final = 100_000
 
 
 VoteCode = Literal[
@@ -244,6 +246,9 @@ class WorkshopStore:
         self._save = client.register_script(scripts.SAVE)
         self._known_channels: set[str] = set()
         self._parsed = ParsedCache()
+        #: The workshop number last seen per channel (``message``'s guess; a wrong
+        #: guess costs a second read, never a wrong answer).
+        self._numbers: dict[Keys, int] = {}
 
     def _register(self, team_id: str, channel_id: str) -> None:
         """Make the channel's outbox known to dispatchers (once per process and channel)."""
@@ -457,6 +462,36 @@ class WorkshopStore:
         raw = self._redis.hmget(
             Keys(team_id, channel_id).meta, ["number", "stage", "budget", "emoji"]
         )
+        return self._meta(raw)
+
+    def message(self, team_id: str, channel_id: str, ts: str) -> tuple[Meta | None, str | None]:
+        """The active workshop's ``meta`` and what its message ``ts`` is (``card:S3``,
+        ``prompt:tasks:A2``..., from the workshop's refs hash, see ``bot.slack.refs``),
+        or None for a message that is not one of its own.
+
+        One round trip when the channel's workshop number is the one this store last
+        saw there (a pipeline of both reads); a second read otherwise.
+        """
+        keys = Keys(team_id, channel_id)
+        field = f"ts:{ts}"
+        guess = self._numbers.get(keys)
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hmget(keys.meta, ["number", "stage", "budget", "emoji"])
+            if guess is not None:
+                pipe.hget(keys.refs(guess), field)
+            answers = pipe.execute()
+        meta = self._meta(answers[0])
+        if meta is None:
+            return None, None
+        if meta.number != guess:
+            if len(self._numbers) >= NUMBERS_KEPT:
+                self._numbers.clear()
+            self._numbers[keys] = meta.number
+            return meta, _text(self._redis.hget(keys.refs(meta.number), field))
+        return meta, _text(answers[1])
+
+    @staticmethod
+    def _meta(raw: Sequence[bytes | str | None]) -> Meta | None:
         number, stage, budget, emoji = (_text(v) for v in raw)
         if number is None or stage is None or budget is None:
             return None
@@ -487,6 +522,8 @@ __all__ = [
     "CHANNELS_KEY",
     "SEEN_TTL_SECONDS",
     "Keys",
+    "Meta",
+    "ParsedCache",
     "Step",
     "StoreConflict",
     "VoteResult",

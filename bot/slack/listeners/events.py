@@ -72,28 +72,25 @@ def register(app: App, deps: Deps) -> None:
         item = event.get("item", {})
         if item.get("type") != "message":
             return
-        team_id, channel_id = body["team_id"], item["channel"]
-        # The hot path reads no document: the meta hash and the card's ref suffice.
-        meta = deps.service.store.meta(team_id, channel_id)
-        if meta is None or _SKIN_TONE.sub("", event.get("reaction", "")) != meta.emoji:
-            return
-        refs = deps.refs(team_id, channel_id, meta.number)
-        about = refs.about(item["ts"])
-        if about is None or not about.startswith("card:"):
-            return
-        story_id = about.removeprefix("card:")
-        command: c.Command = (
-            c.CastVote(story_id=story_id) if cast else c.WithdrawVote(story_id=story_id)
-        )
-        user = event["user"]
-        reply = deps.service.handle(
-            team_id, channel_id, user, command, delivery_id=body.get("event_id")
+        team_id, channel_id, user = body["team_id"], item["channel"], event["user"]
+        emoji = _SKIN_TONE.sub("", event.get("reaction", ""))
+        reply = deps.service.react(
+            team_id,
+            channel_id,
+            user,
+            item["ts"],
+            emoji,
+            cast=cast,
+            delivery_id=body.get("event_id"),
         )
         # Taking back a reaction that never counted (over budget, or before voting) is
         # not worth a message; every refused *vote* is explained.
-        if not reply.ok and cast:
+        if reply is not None and reply.number is not None and not reply.ok and cast:
+            refs = deps.refs(team_id, channel_id, reply.number)
             voting_thread = refs.get(prompt_name(Stage.VOTING.value, None))
-            deps.notify(team_id, channel_id, meta.number, user, reply.text, thread_ts=voting_thread)
+            deps.notify(
+                team_id, channel_id, reply.number, user, reply.text, thread_ts=voting_thread
+            )
 
     @app.event("reaction_added")
     def reaction_added(body: dict[str, Any], event: dict[str, Any]) -> None:
