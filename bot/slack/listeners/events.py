@@ -29,6 +29,38 @@ _CHANGE_SUBTYPES = frozenset({"message_changed", "message_deleted"})
 
 
 def register(app: App, deps: Deps) -> None:
+    def vote(body: dict[str, Any], event: dict[str, Any], cast: bool) -> None:
+        item = event.get("item", {})
+        if item.get("type") != "message":
+            return
+        team_id, channel_id, user = body["team_id"], item["channel"], event["user"]
+        emoji = _SKIN_TONE.sub("", event.get("reaction", ""))
+        reply = deps.service.react(
+            team_id,
+            channel_id,
+            user,
+            item["ts"],
+            emoji,
+            cast=cast,
+            delivery_id=body.get("event_id"),
+        )
+        # Taking back a reaction that never counted (over budget, or before voting) is
+        # not worth a message; every refused *vote* is explained.
+        if reply is not None and reply.number is not None and not reply.ok and cast:
+            refs = deps.refs(team_id, channel_id, reply.number)
+            voting_thread = refs.get(prompt_name(Stage.VOTING.value, None))
+            deps.notify(
+                team_id, channel_id, reply.number, user, reply.text, thread_ts=voting_thread
+            )
+
+    @app.event("reaction_added")
+    def reaction_added(body: dict[str, Any], event: dict[str, Any]) -> None:
+        vote(body, event, cast=True)
+
+    @app.event("reaction_removed")
+    def reaction_removed(body: dict[str, Any], event: dict[str, Any]) -> None:
+        vote(body, event, cast=False)
+
     @app.event("message")
     def thread_reply(body: dict[str, Any], event: dict[str, Any]) -> None:
         subtype = event.get("subtype")
@@ -67,35 +99,3 @@ def register(app: App, deps: Deps) -> None:
         )
         if not reply.duplicate and (reply.refused or not reply.ok):
             deps.notify(team_id, channel_id, meta.number, user, reply.text, thread_ts=thread_ts)
-
-    def vote(body: dict[str, Any], event: dict[str, Any], cast: bool) -> None:
-        item = event.get("item", {})
-        if item.get("type") != "message":
-            return
-        team_id, channel_id, user = body["team_id"], item["channel"], event["user"]
-        emoji = _SKIN_TONE.sub("", event.get("reaction", ""))
-        reply = deps.service.react(
-            team_id,
-            channel_id,
-            user,
-            item["ts"],
-            emoji,
-            cast=cast,
-            delivery_id=body.get("event_id"),
-        )
-        # Taking back a reaction that never counted (over budget, or before voting) is
-        # not worth a message; every refused *vote* is explained.
-        if reply is not None and reply.number is not None and not reply.ok and cast:
-            refs = deps.refs(team_id, channel_id, reply.number)
-            voting_thread = refs.get(prompt_name(Stage.VOTING.value, None))
-            deps.notify(
-                team_id, channel_id, reply.number, user, reply.text, thread_ts=voting_thread
-            )
-
-    @app.event("reaction_added")
-    def reaction_added(body: dict[str, Any], event: dict[str, Any]) -> None:
-        vote(body, event, cast=True)
-
-    @app.event("reaction_removed")
-    def reaction_removed(body: dict[str, Any], event: dict[str, Any]) -> None:
-        vote(body, event, cast=False)
