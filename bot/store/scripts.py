@@ -92,7 +92,7 @@ return {
 # ARGV[11] vote emoji
 # ARGV[12] effects JSON for the outbox, or "" for none
 # ARGV[13] retention in seconds: a closed workshop's archive and refs expire after it
-# ARGV[14...] the workshop's story ids (open only)
+# ARGV[14...] story ids to add to the stories set (open only: those not saved before)
 #
 # Returns "ok", "duplicate" (the delivery was applied meanwhile; nothing written) or
 # "conflict" (rev moved: decide again on a fresh snapshot; nothing written).

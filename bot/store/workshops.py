@@ -400,7 +400,11 @@ class WorkshopStore:
         if saved.stage.is_open:
             state = "open"
             document = saved.model_copy(update={"votes": {}}).model_dump_json()
-            story_ids = [s.id for s in saved.stories]
+            # SAVE adds these to the stories set, which already holds the current
+            # workshop's (written with its document) unless this is a new workshop:
+            # only the ids added since are sent.
+            known = set() if new or current is None else {s.id for s in current.stories}
+            story_ids = [s.id for s in saved.stories if s.id not in known]
         else:
             state, document, story_ids = "closed", saved.model_dump_json(), []
         return [
