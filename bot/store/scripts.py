@@ -124,3 +124,19 @@ if ARGV[2] ~= '' then redis.call('SET', KEYS[2], '1', 'EX', tonumber(ARGV[3])) e
 redis.call('INCR', KEYS[1])
 return 'ok'
 """
+
+# What a reaction is about, in one call: the active workshop's meta and, when the
+# workshop is the one the caller guessed, what the reacted-to message is.
+#
+# KEYS[1] meta          hash: number, stage, budget, emoji
+# KEYS[2] refs          the guessed workshop's refs hash (see ``bot.slack.refs``)
+# ARGV[1] the guessed workshop number     ARGV[2] the refs field (``ts:<ts>``)
+#
+# Returns {number, stage, budget, emoji, field value}; the last is false (nil) when the
+# guess was wrong or the field is unset, and all are nil when there is no workshop.
+MESSAGE: Final = """
+local meta = redis.call('HMGET', KEYS[1], 'number', 'stage', 'budget', 'emoji')
+local about = false
+if meta[1] == ARGV[1] then about = redis.call('HGET', KEYS[2], ARGV[2]) end
+return {meta[1], meta[2], meta[3], meta[4], about}
+"""

@@ -244,6 +244,7 @@ class WorkshopStore:
         self._vote = client.register_script(scripts.VOTE)
         self._snapshot = client.register_script(scripts.SNAPSHOT)
         self._save = client.register_script(scripts.SAVE)
+        self._message = client.register_script(scripts.MESSAGE)
         self._known_channels: set[str] = set()
         self._parsed = ParsedCache()
         #: The workshop number last seen per channel (``message``'s guess; a wrong
@@ -473,18 +474,14 @@ class WorkshopStore:
         ``prompt:tasks:A2``..., from the workshop's refs hash, see ``bot.slack.refs``),
         or None for a message that is not one of its own.
 
-        One round trip when the channel's workshop number is the one this store last
-        saw there (a pipeline of both reads); a second read otherwise.
+        One round trip (the ``MESSAGE`` script) when the channel's workshop number is
+        the one this store last saw there; a second read otherwise.
         """
         keys = Keys(team_id, channel_id)
         field = f"ts:{ts}"
-        guess = self._numbers.get(keys)
-        with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hmget(keys.meta, ["number", "stage", "budget", "emoji"])
-            if guess is not None:
-                pipe.hget(keys.refs(guess), field)
-            answers = pipe.execute()
-        meta = self._meta(answers[0])
+        guess = self._numbers.get(keys, 0)
+        *raw, about = self._message(keys=[keys.meta, keys.refs(guess)], args=[guess, field])
+        meta = self._meta(raw)
         if meta is None:
             return None, None
         if meta.number != guess:
@@ -492,7 +489,7 @@ class WorkshopStore:
                 self._numbers.clear()
             self._numbers[keys] = meta.number
             return meta, _text(self._redis.hget(keys.refs(meta.number), field))
-        return meta, _text(answers[1])
+        return meta, _text(about) if about else None
 
     @staticmethod
     def _meta(raw: Sequence[bytes | str | None]) -> Meta | None:
