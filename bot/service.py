@@ -44,6 +44,7 @@ from bot.domain.machine import (
 from bot.domain.model import Stage, Workshop
 from bot.domain.text import MAX_LINES, NAMED_ITEMS, normalise_id, quoted
 from bot.domain.when import parse_when, slack_date
+from bot.render.ids import ACTIVITIES_ANCHOR
 from bot.store.workshops import Meta, WorkshopStore
 
 #: Said when a deadline was read as UTC because the person's time zone could not be read.
@@ -67,7 +68,7 @@ class Reply:
     workshop: Workshop | None = None
     #: For a batch of lines: the ones refused, with why (the rest were saved).
     refused: tuple[tuple[str, str], ...] = field(default=())
-    #: For a vote: the number of the workshop it was decided in.
+    #: For a vote or a thread reply: the number of the workshop it was decided in.
     number: int | None = None
 
 
@@ -191,6 +192,43 @@ class WorkshopService:
         text = step.outcome.reply + (f"\n{_refusals(refused)}" if refused else "")
         return Reply(ok=True, text=text, workshop=step.outcome.state, refused=tuple(refused))
 
+    def reply_in_thread(
+        self,
+        team_id: str,
+        channel_id: str,
+        actor: str,
+        thread_ts: str,
+        lines: Sequence[str],
+        *,
+        delivery_id: str | None = None,
+        extra_effects: Sequence[BaseModel] = (),
+    ) -> Reply | None:
+        """``lines`` replied in the thread of the message ``thread_ts``: items for the
+        stage its prompt asks for (the persona's prompt takes all lines as one persona),
+        saved as a batch; None when the thread is not one of the workshop's prompts.
+
+        The reply's ``number`` is the workshop's.
+        """
+        meta, about = self.store.message(team_id, channel_id, thread_ts)
+        if meta is None or about is None or not about.startswith("prompt:"):
+            return None
+        _, stage, anchor = about.split(":", 2)
+        if stage == Stage.PERSONA.value:
+            persona = " ".join(lines)
+            batch = Batch(lines=[(persona, c.SetPersona(text=persona))])
+        else:
+            parent = None if anchor == "-" else anchor
+            batch = Batch(lines=[(line, item_command(parent, line)) for line in lines])
+        reply = self.handle_batch(
+            team_id,
+            channel_id,
+            actor,
+            batch,
+            delivery_id=delivery_id,
+            extra_effects=extra_effects,
+        )
+        return replace(reply, number=meta.number)
+
     def react(
         self,
         team_id: str,
@@ -269,6 +307,16 @@ class WorkshopService:
             case _:
                 text = NO_WORKSHOP
         return Reply(ok=False, text=text, number=number)
+
+
+def item_command(anchor: str | None, line: str) -> c.Command:
+    """The command adding ``line`` under ``anchor``: an activity (no anchor, or the
+    activities' anchor), a task under activity ``A#``, or a story under task ``T#``."""
+    if anchor is None or anchor == ACTIVITIES_ANCHOR:
+        return c.AddActivity(text=line)
+    if anchor.startswith("A"):
+        return c.AddTask(activity_id=anchor, text=line)
+    return c.AddStory(task_id=anchor, text=line)
 
 
 def too_many_lines(count: int) -> str:

@@ -81,3 +81,31 @@ def test_a_card_of_an_earlier_workshop_is_not_a_vote_in_the_next_one(
     workshop = service.store.load(team_id, C)
     assert workshop is not None
     assert (workshop.number, workshop.votes) == (2, {"S1": ("UDEV",)})
+
+
+def test_a_reply_in_a_prompts_thread_adds_its_lines_and_elsewhere_nothing(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    service = WorkshopService(WorkshopStore(redis_client))
+    service.handle(team_id, C, "UANA", c.Start(team_id=team_id, channel_id=C))
+    refs = Refs(redis_client, team_id, C, 1)
+    refs.set("prompt:persona:-", "1.000010")
+    refs.set("prompt:activities:-", "1.000020")
+    persona = service.reply_in_thread(team_id, C, "UBEN", "1.000010", ["Ops", "manager"])
+    assert persona is not None
+    assert (persona.ok, persona.number) == (True, 1)
+    assert service.handle(team_id, C, "UANA", c.Next()).ok
+    lines = ["Plan shipment", "Plan shipment", "Track delivery"]
+    added = service.reply_in_thread(team_id, C, "UBEN", "1.000020", lines, delivery_id="Ev9")
+    assert added is not None
+    assert (added.ok, added.number) == (True, 1)
+    assert [line for line, _ in added.refused] == ["Plan shipment"]
+    again = service.reply_in_thread(team_id, C, "UBEN", "1.000020", lines, delivery_id="Ev9")
+    assert again is not None
+    assert again.duplicate
+    assert service.reply_in_thread(team_id, C, "UBEN", "1.000099", ["Resolve"]) is None
+    workshop = service.store.load(team_id, C)
+    assert workshop is not None
+    assert workshop.persona is not None
+    assert workshop.persona.text == "Ops manager"
+    assert [a.text for a in workshop.activities] == ["Plan shipment", "Track delivery"]

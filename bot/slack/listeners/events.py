@@ -7,13 +7,10 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.domain import commands as c
 from bot.domain.model import Stage
 from bot.render.submissions import split_items
-from bot.service import Batch
 from bot.slack.deps import Deps
 from bot.slack.incoming import plain_text
-from bot.slack.listeners.views import item_command
 from bot.slack.notices import React
 from bot.slack.refs import prompt_name
 
@@ -72,30 +69,20 @@ def register(app: App, deps: Deps) -> None:
             return
         if not thread_ts:
             return
-        team_id, channel_id = body["team_id"], event["channel"]
-        meta = deps.service.store.meta(team_id, channel_id)
-        if meta is None:
-            return
-        about = deps.refs(team_id, channel_id, meta.number).about(thread_ts)
-        if about is None or not about.startswith("prompt:"):
-            return
-        _, stage, anchor = about.split(":", 2)
         lines = split_items(plain_text(event.get("text", "")))
         if not lines:
             return
-        if stage == Stage.PERSONA.value:
-            batch = Batch(lines=[(" ".join(lines), c.SetPersona(text=" ".join(lines)))])
-        else:
-            parent = None if anchor == "-" else anchor
-            batch = Batch(lines=[(line, item_command(parent, line)) for line in lines])
-        user = event["user"]
-        reply = deps.service.handle_batch(
+        team_id, channel_id, user = body["team_id"], event["channel"], event["user"]
+        reply = deps.service.reply_in_thread(
             team_id,
             channel_id,
             user,
-            batch,
+            thread_ts,
+            lines,
             delivery_id=body.get("event_id"),
             extra_effects=[React(ts=event["ts"], name=ACCEPTED)],
         )
-        if not reply.duplicate and (reply.refused or not reply.ok):
-            deps.notify(team_id, channel_id, meta.number, user, reply.text, thread_ts=thread_ts)
+        if reply is None or reply.number is None or reply.duplicate:
+            return
+        if reply.refused or not reply.ok:
+            deps.notify(team_id, channel_id, reply.number, user, reply.text, thread_ts=thread_ts)

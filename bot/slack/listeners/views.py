@@ -11,7 +11,6 @@ from slack_sdk import WebClient
 from bot.domain import commands as c
 from bot.render import modals
 from bot.render.ids import (
-    ACTIVITIES_ANCHOR,
     DEADLINE_BLOCK,
     ITEMS_BLOCK,
     PERSONA_BLOCK,
@@ -19,7 +18,7 @@ from bot.render.ids import (
     Ref,
     release_name_block,
 )
-from bot.service import Batch
+from bot.service import Batch, item_command
 from bot.slack.binding import unseal
 from bot.slack.deps import Deps
 from bot.slack.listeners.actions import one_of
@@ -62,14 +61,6 @@ def _bound(
         ack(response_action="errors", errors={block: stale(ref.number)})
         return None
     return team_id, ref.channel, ref
-
-
-def item_command(anchor: str | None, line: str) -> c.Command:
-    if anchor is None or anchor == ACTIVITIES_ANCHOR:
-        return c.AddActivity(text=line)
-    if anchor.startswith("A"):
-        return c.AddTask(activity_id=anchor, text=line)
-    return c.AddStory(task_id=anchor, text=line)
 
 
 def set_deadline(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
