@@ -44,7 +44,8 @@ from bot.domain.machine import (
 from bot.domain.model import Stage, Workshop
 from bot.domain.text import MAX_LINES, NAMED_ITEMS, normalise_id, quoted
 from bot.domain.when import parse_when, slack_date
-from bot.store.workshops import WorkshopStore
+from bot.render.ids import ACTIVITIES_ANCHOR
+from bot.store.workshops import Meta, WorkshopStore
 
 #: Said when a deadline was read as UTC because the person's time zone could not be read.
 UTC_FALLBACK = (
@@ -67,6 +68,8 @@ class Reply:
     workshop: Workshop | None = None
     #: For a batch of lines: the ones refused, with why (the rest were saved).
     refused: tuple[tuple[str, str], ...] = field(default=())
+    #: For a vote or a thread reply: the number of the workshop it was decided in.
+    number: int | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,68 @@ class WorkshopService:
         text = step.outcome.reply + (f"\n{_refusals(refused)}" if refused else "")
         return Reply(ok=True, text=text, workshop=step.outcome.state, refused=tuple(refused))
 
+    def reply_in_thread(
+        self,
+        team_id: str,
+        channel_id: str,
+        actor: str,
+        thread_ts: str,
+        lines: Sequence[str],
+        *,
+        delivery_id: str | None = None,
+        extra_effects: Sequence[BaseModel] = (),
+    ) -> Reply | None:
+        """``lines`` replied in the thread of the message ``thread_ts``: items for the
+        stage its prompt asks for (the persona's prompt takes all lines as one persona),
+        saved as a batch; None when the thread is not one of the workshop's prompts.
+
+        The reply's ``number`` is the workshop's.
+        """
+        meta, about = self.store.message(team_id, channel_id, thread_ts)
+        if meta is None or about is None or not about.startswith("prompt:"):
+            return None
+        _, stage, anchor = about.split(":", 2)
+        if stage == Stage.PERSONA.value:
+            persona = " ".join(lines)
+            batch = Batch(lines=[(persona, c.SetPersona(text=persona))])
+        else:
+            parent = None if anchor == "-" else anchor
+            batch = Batch(lines=[(line, item_command(parent, line)) for line in lines])
+        reply = self.handle_batch(
+            team_id,
+            channel_id,
+            actor,
+            batch,
+            delivery_id=delivery_id,
+            extra_effects=extra_effects,
+        )
+        return replace(reply, number=meta.number)
+
+    def react(
+        self,
+        team_id: str,
+        channel_id: str,
+        actor: str,
+        message_ts: str,
+        emoji: str,
+        *,
+        cast: bool,
+        delivery_id: str | None = None,
+    ) -> Reply | None:
+        """A reaction ``emoji`` added (``cast``) or removed on the message ``message_ts``:
+        a vote when it is the workshop's voting emoji on one of its story cards, else
+        None (nothing happened, nothing to say).
+
+        Reads the workshop's meta and what the message is in one round trip, then votes
+        in one script; the reply's ``number`` is the workshop's.
+        """
+        meta, about = self.store.message(team_id, channel_id, message_ts)
+        if meta is None or emoji != meta.emoji or about is None or not about.startswith("card:"):
+            return None
+        story_id = about.removeprefix("card:")
+        command = c.CastVote(story_id=story_id) if cast else c.WithdrawVote(story_id=story_id)
+        return self._vote(team_id, channel_id, actor, command, delivery_id, meta=meta)
+
     def _vote(
         self,
         team_id: str,
@@ -196,9 +261,11 @@ class WorkshopService:
         actor: str,
         command: c.CastVote | c.WithdrawVote,
         delivery_id: str | None,
+        *,
+        meta: Meta | None = None,
     ) -> Reply:
         # No document read on the hot path: the meta hash has what a vote needs.
-        meta = self.store.meta(team_id, channel_id)
+        meta = meta or self.store.meta(team_id, channel_id)
         if meta is None:
             return Reply(ok=False, text=NO_WORKSHOP)
         story_id = normalise_id(command.story_id)
@@ -209,10 +276,11 @@ class WorkshopService:
         # The script decides everything that can race or repeat: the delivery, the
         # stage, the story, the budget.
         cast = isinstance(command, c.CastVote)
+        number = meta.number
         result = self.store.vote(
             team_id,
             channel_id,
-            meta.number,
+            number,
             story_id,
             actor,
             cast=cast,
@@ -223,21 +291,32 @@ class WorkshopService:
             case "ok":
                 used = int(result.detail)
                 made = vote_counted if cast else vote_taken_back
-                return Reply(ok=True, text=made(story_id, used, meta.budget))
+                return Reply(ok=True, text=made(story_id, used, meta.budget), number=number)
             case "duplicate":
-                return Reply(ok=True, text="Already done.", duplicate=True)
+                return Reply(ok=True, text="Already done.", duplicate=True, number=number)
             case "over_budget":
-                return Reply(ok=False, text=over_budget(int(result.detail), story_id))
+                text = over_budget(int(result.detail), story_id)
             case "already":
-                return Reply(ok=False, text=already_voted(story_id))
+                text = already_voted(story_id)
             case "not_voted":
-                return Reply(ok=False, text=nothing_to_take_back(story_id))
+                text = nothing_to_take_back(story_id)
             case "not_voting":
-                return Reply(ok=False, text=not_now(Stage(result.detail), command.kind))
+                text = not_now(Stage(result.detail), command.kind)
             case "no_story":
-                return Reply(ok=False, text=f"{story_id} does not exist in this workshop.")
+                text = f"{story_id} does not exist in this workshop."
             case _:
-                return Reply(ok=False, text=NO_WORKSHOP)
+                text = NO_WORKSHOP
+        return Reply(ok=False, text=text, number=number)
+
+
+def item_command(anchor: str | None, line: str) -> c.Command:
+    """The command adding ``line`` under ``anchor``: an activity (no anchor, or the
+    activities' anchor), a task under activity ``A#``, or a story under task ``T#``."""
+    if anchor is None or anchor == ACTIVITIES_ANCHOR:
+        return c.AddActivity(text=line)
+    if anchor.startswith("A"):
+        return c.AddTask(activity_id=anchor, text=line)
+    return c.AddStory(task_id=anchor, text=line)
 
 
 def too_many_lines(count: int) -> str:

@@ -48,6 +48,13 @@ USAGE: Final = (
 
 
 def status(w: Workshop, user: str) -> Message:
+    text = status_text(w, user)
+    # The fallback text is the whole status: an ephemeral notice may carry text only.
+    return message(text, [section(text)])
+
+
+def status_text(w: Workshop, user: str) -> str:
+    """The status as text alone (what a notice shows), without building its blocks."""
     ix = index(w)
     lines = [
         f"*{quoted(w.title)}* is at *{w.stage.label}*, facilitated by {mention(w.facilitator)}.",
@@ -66,9 +73,7 @@ def status(w: Workshop, user: str) -> Message:
         lines.append("Ready to publish: the facilitator can `/storymap publish`.")
     elif w.stage.is_open:
         lines.append("Ready for the next stage: the facilitator can `/storymap next`.")
-    text = "\n".join(lines)
-    # The fallback text is the whole status: an ephemeral notice may carry text only.
-    return message(text, [section(text)])
+    return "\n".join(lines)
 
 
 def _voting_started(stage: Stage) -> bool:

@@ -117,12 +117,19 @@ def read_body(environ: dict[str, Any]) -> bytes:
     return body
 
 
-def is_ssl_check(body: bytes) -> bool:
+def form_of(text: str) -> list[tuple[str, str]] | None:
+    """A form body's fields, in order (None for a body starting with ``{``: JSON)."""
+    if text.startswith("{"):
+        return None
+    return parse_qsl(text, keep_blank_values=True)
+
+
+def is_ssl_check(text: str, form: list[tuple[str, str]] | None) -> bool:
     """A form with ``ssl_check=1`` (in a form every value is percent-encoded, so no
     user text can make one; a JSON body, where ``&`` stands as typed, never is one)."""
-    if body.lstrip().startswith(b"{"):
+    if form is None or text.lstrip().startswith("{"):
         return False
-    return ("ssl_check", "1") in parse_qsl(body.decode("latin-1"), keep_blank_values=True)
+    return ("ssl_check", "1") in form
 
 
 def verify(verifier: SignatureVerifier, headers: dict[str, Any], body: str) -> None:
@@ -138,18 +145,19 @@ def verify(verifier: SignatureVerifier, headers: dict[str, Any], body: str) -> N
         raise Refused(401, "bad or stale signature")
 
 
-def parse(text: str, content_type: str) -> dict[str, Any]:
-    """The payload as Slack sends it: a JSON object, ``payload=<JSON object>``, or a form.
+def parse(text: str, content_type: str, form: list[tuple[str, str]] | None) -> dict[str, Any]:
+    """The payload as Slack sends it: a JSON object, ``payload=<JSON object>``, or a form
+    (``form``: the body's fields, read once by ``form_of``).
 
     Stricter than Bolt's own parsing (which this mirrors), so that anything Bolt would
     fail on is refused here with a 400 instead.
     """
     try:
-        if content_type.startswith("application/json") or text.startswith("{"):
+        if content_type.startswith("application/json") or form is None:
             parsed: Any = json.loads(text)
         else:
-            form = dict(parse_qsl(text, keep_blank_values=True))
-            parsed = json.loads(form["payload"]) if "payload" in form else form
+            fields = dict(form)
+            parsed = json.loads(fields["payload"]) if "payload" in fields else fields
     except ValueError as problem:
         raise Refused(400, f"body is not valid JSON ({type(problem).__name__})") from None
     if not isinstance(parsed, dict):
@@ -160,19 +168,16 @@ def parse(text: str, content_type: str) -> dict[str, Any]:
 def bolt_request(
     text: str, payload: dict[str, Any], query: str, headers: dict[str, Any]
 ) -> BoltRequest:
-    """Bolt's request, with the payload as parsed here.
+    """Bolt's request, with the payload as parsed here (Bolt does not parse it again).
 
-    Bolt takes any form body containing the word "payload" for an interactive payload,
-    so a slash command such as ``/storymap add payload checks`` would reach it empty.
+    Bolt would take any form body containing the word "payload" for an interactive
+    payload, so a slash command such as ``/storymap add payload checks`` would reach it
+    empty; the raw body is kept for Bolt's own signature check.
     """
-    try:
-        request = BoltRequest(body=text, query=query, headers=headers)
-    except ValueError:  # Bolt's own parse failed where ours did not: ours wins
-        request = BoltRequest(body="", query=query, headers=headers)
-        request.raw_body = text
-    if request.body != payload:
-        request.body = payload
-        request.context = build_context(BoltContext({}), payload)
+    request = BoltRequest(body="", query=query, headers=headers)
+    request.raw_body = text
+    request.body = payload
+    request.context = build_context(BoltContext({}), payload)
     return request
 
 
@@ -189,16 +194,21 @@ def events(
     kind = "other"
     try:
         body = read_body(environ)
-        if is_ssl_check(body):
+        try:  # slack_sdk's verifier decodes the body itself; Slack sends only UTF-8
+            text: str | None = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        # The form is read once, for the SSL check and for the payload.
+        readable = body.decode("latin-1") if text is None else text
+        form = form_of(readable)
+        if is_ssl_check(readable, form):
             metrics.request(kind, "ok")
             return _respond(start, "200 OK", {"ok": True})
+        if text is None:
+            raise Refused(400, "body is not UTF-8")
         headers = request.get_headers()
-        try:  # slack_sdk's verifier decodes the body itself; Slack sends only UTF-8
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise Refused(400, "body is not UTF-8") from None
         verify(verifier, headers, text)
-        payload = parse(text, str(headers.get("content-type", "")))
+        payload = parse(text, str(headers.get("content-type", "")), form)
         kind = request_kind(payload)
         problem = malformed(payload)
         if problem is not None:

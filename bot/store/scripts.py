@@ -17,6 +17,7 @@ The scripts, and who runs them:
 ``VOTE``                count or take back one vote             ``bot.store.workshops``
 ``SNAPSHOT``            read what a compare-and-set decides on  ``bot.store.workshops``
 ``SAVE``                save a workshop with its effects        ``bot.store.workshops``
+``MESSAGE``             what a reaction is about, with meta     ``bot.store.workshops``
 ``CLAIM_DUE``           claim due members of an index shard     ``bot.store.due``
 ``SETTLE_DUE``          end a claim                             ``bot.store.due``
 ``LEASE``               take or renew a lane's lease            ``bot.slack.dispatcher``
@@ -109,7 +110,7 @@ return {
 # ARGV[11] vote emoji
 # ARGV[12] effects JSON for the outbox, or "" for none
 # ARGV[13] retention in seconds: a closed workshop's archive and refs expire after it
-# ARGV[14...] the workshop's story ids (open only)
+# ARGV[14...] story ids to add to the stories set (open only: those not saved before)
 #
 # Returns "ok", "duplicate" (the delivery was applied meanwhile; nothing written) or
 # "conflict" (rev moved: decide again on a fresh snapshot; nothing written).
@@ -255,4 +256,20 @@ end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('EXPIRE', KEYS[1], 3600)
 return tostring((1 + reserve - tokens) / rate)
+"""
+
+# What a reaction is about, in one call: the active workshop's meta and, when the
+# workshop is the one the caller guessed, what the reacted-to message is.
+#
+# KEYS[1] meta          hash: number, stage, budget, emoji
+# KEYS[2] refs          the guessed workshop's refs hash (see ``bot.slack.refs``)
+# ARGV[1] the guessed workshop number     ARGV[2] the refs field (``ts:<ts>``)
+#
+# Returns {number, stage, budget, emoji, field value}; the last is false (nil) when the
+# guess was wrong or the field is unset, and all are nil when there is no workshop.
+MESSAGE: Final = """
+local meta = redis.call('HMGET', KEYS[1], 'number', 'stage', 'budget', 'emoji')
+local about = false
+if meta[1] == ARGV[1] then about = redis.call('HGET', KEYS[2], ARGV[2]) end
+return {meta[1], meta[2], meta[3], meta[4], about}
 """

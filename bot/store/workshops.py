@@ -26,6 +26,8 @@ Rules this module keeps:
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -47,6 +49,10 @@ SEEN_TTL_SECONDS: Final = 15 * 60
 #: Days a finished (published or cancelled) workshop's archive and refs are kept.
 RETENTION_DAYS: Final = 90
 MAX_CAS_ATTEMPTS: Final = 200
+#: Channels whose last-read workshop a process keeps parsed (``ParsedCache``).
+PARSED_CHANNELS: Final = 1024
+#: Channels whose workshop number a store remembers (``WorkshopStore.message``).
+NUMBERS_KEPT: Final = 100_000
 
 
 VoteCode = Literal[
@@ -81,6 +87,8 @@ class _Snapshot:
     current: Workshop | None
     seq: int
     seen: bool
+    #: The ballots ``current``'s votes were made from.
+    ballots: frozenset[bytes | str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,47 @@ def _votes(ballots: Iterable[bytes | str]) -> dict[str, tuple[str, ...]]:
     return {sid: tuple(sorted(voters)) for sid, voters in sorted(votes.items())}
 
 
+class ParsedCache:
+    """The last workshop read or saved per channel, parsed, so a document is validated
+    once per change rather than once per request.
+
+    An entry is the active document's exact bytes and the exact set of ballots it was
+    made from; a read reuses it only when Redis returned the same bytes and the same
+    ballots, so it never depends on counters (which start again if a channel's keys
+    are deleted) and is right whatever another replica wrote. A save primes the entry
+    with the state it wrote, which equals what parsing that document gives
+    (``tests/store/test_workshops.py`` checks this along a whole workshop). At most
+    ``size`` channels are kept, the least recently used dropped first.
+    """
+
+    def __init__(self, size: int = PARSED_CHANNELS) -> None:
+        self._size = size
+        self._entries: OrderedDict[Keys, tuple[bytes, frozenset[bytes | str], Workshop]]
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, keys: Keys, raw: bytes, ballots: frozenset[bytes | str]) -> Workshop | None:
+        with self._lock:
+            entry = self._entries.get(keys)
+            if entry is None or entry[0] != raw or entry[1] != ballots:
+                return None
+            self._entries.move_to_end(keys)
+            return entry[2]
+
+    def put(
+        self, keys: Keys, raw: bytes, ballots: frozenset[bytes | str], workshop: Workshop
+    ) -> None:
+        with self._lock:
+            self._entries[keys] = (raw, ballots, workshop)
+            self._entries.move_to_end(keys)
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+
+    def forget(self, keys: Keys) -> None:
+        with self._lock:
+            self._entries.pop(keys, None)
+
+
 class WorkshopStore:
     """Load, change (compare-and-set) and vote on a channel's workshop."""
 
@@ -137,7 +186,12 @@ class WorkshopStore:
         self._vote = client.register_script(scripts.VOTE)
         self._snapshot = client.register_script(scripts.SNAPSHOT)
         self._save = client.register_script(scripts.SAVE)
+        self._message = client.register_script(scripts.MESSAGE)
         self._known_channels: set[str] = set()
+        self._parsed = ParsedCache()
+        #: The workshop number last seen per channel (``message``'s guess; a wrong
+        #: guess costs a second read, never a wrong answer).
+        self._numbers: dict[Keys, int] = {}
 
     def _register(self, team_id: str, channel_id: str) -> None:
         """Record the channel among its team's (once per process and channel)."""
@@ -196,17 +250,24 @@ class WorkshopStore:
         )
         return _Snapshot(
             rev=int(rev),
-            current=self._decode(raw, ballots),
+            current=self._decode(keys, raw, frozenset(ballots)),
             seq=int(seq),
             seen=bool(delivery_id) and seen == 1,
+            ballots=frozenset(ballots),
         )
 
-    @staticmethod
-    def _decode(raw: bytes | str | None, ballots: Iterable[bytes | str]) -> Workshop | None:
+    def _decode(
+        self, keys: Keys, raw: bytes | str | None, ballots: frozenset[bytes | str]
+    ) -> Workshop | None:
         if raw is None:
             return None
-        workshop = Workshop.model_validate_json(raw)
-        return workshop.model_copy(update={"votes": _votes(ballots)})
+        document = raw.encode() if isinstance(raw, str) else raw
+        workshop = self._parsed.get(keys, document, ballots)
+        if workshop is None:
+            parsed = Workshop.model_validate_json(document)
+            workshop = parsed.model_copy(update={"votes": _votes(ballots)})
+            self._parsed.put(keys, document, ballots, workshop)
+        return workshop
 
     # ----- changing -------------------------------------------------------------------
 
@@ -241,15 +302,11 @@ class WorkshopStore:
             number = current.number if current else snapshot.seq + 1
             saved = self._stamp(outcome.state, current, number)
             effects = [*outcome.effects, *extra_effects]
+            save_args = self._save_args(current, saved, effects, self.retention_seconds)
             save = partial(
                 self._save,
                 keys=[*self._save_keys(keys, delivery_id), keys.refs(number)],
-                args=[
-                    snapshot.rev,
-                    delivery_id or "",
-                    self._seen_ttl,
-                    *self._save_args(current, saved, effects, self.retention_seconds),
-                ],
+                args=[snapshot.rev, delivery_id or "", self._seen_ttl, *save_args],
             )
             if effects and not covered:
                 answer = _text(self._covered(team_id, channel_id, "outbox", save))
@@ -262,11 +319,29 @@ class WorkshopStore:
                 # Registered only once something was saved: a refused command in a
                 # channel without a workshop leaves no trace.
                 self._register(team_id, channel_id)
+                self._prime(keys, current, saved, snapshot.ballots, save_args[3])
                 return Step(outcome=Outcome(saved, outcome.effects, outcome.reply))
             if answer == "duplicate":
                 return Step(outcome=None, duplicate=True)
             # "conflict": the workshop or its votes changed since the snapshot.
         raise StoreConflict(f"{team_id}:{channel_id} kept changing; gave up after retries")
+
+    def _prime(
+        self,
+        keys: Keys,
+        current: Workshop | None,
+        saved: Workshop,
+        ballots: frozenset[bytes | str],
+        document: str | int,
+    ) -> None:
+        """Keep ``saved`` as what the next read of ``document`` gives. The ballots are
+        the snapshot's (a vote in between would have moved ``rev`` and failed the
+        save), or none for a new workshop (SAVE deleted them)."""
+        same = current is not None and current.number == saved.number
+        if saved.stage.is_open and isinstance(document, str) and (same or not saved.votes):
+            self._parsed.put(keys, document.encode(), ballots if same else frozenset(), saved)
+        else:
+            self._parsed.forget(keys)
 
     @staticmethod
     def _stamp(state: Workshop, current: Workshop | None, number: int) -> Workshop:
@@ -299,7 +374,11 @@ class WorkshopStore:
         if saved.stage.is_open:
             state = "open"
             document = saved.model_copy(update={"votes": {}}).model_dump_json()
-            story_ids = [s.id for s in saved.stories]
+            # SAVE adds these to the stories set, which already holds the current
+            # workshop's (written with its document) unless this is a new workshop:
+            # only the ids added since are sent.
+            known = set() if new or current is None else {s.id for s in current.stories}
+            story_ids = [s.id for s in saved.stories if s.id not in known]
         else:
             state, document, story_ids = "closed", saved.model_dump_json(), []
         return [
@@ -364,6 +443,32 @@ class WorkshopStore:
         raw = self._redis.hmget(
             Keys(team_id, channel_id).meta, ["number", "stage", "budget", "emoji"]
         )
+        return self._meta(raw)
+
+    def message(self, team_id: str, channel_id: str, ts: str) -> tuple[Meta | None, str | None]:
+        """The active workshop's ``meta`` and what its message ``ts`` is (``card:S3``,
+        ``prompt:tasks:A2``..., from the workshop's refs hash, see ``bot.slack.refs``),
+        or None for a message that is not one of its own.
+
+        One round trip (the ``MESSAGE`` script) when the channel's workshop number is
+        the one this store last saw there; a second read otherwise.
+        """
+        keys = Keys(team_id, channel_id)
+        field = f"ts:{ts}"
+        guess = self._numbers.get(keys, 0)
+        *raw, about = self._message(keys=[keys.meta, keys.refs(guess)], args=[guess, field])
+        meta = self._meta(raw)
+        if meta is None:
+            return None, None
+        if meta.number != guess:
+            if len(self._numbers) >= NUMBERS_KEPT:
+                self._numbers.clear()
+            self._numbers[keys] = meta.number
+            return meta, _text(self._redis.hget(keys.refs(meta.number), field))
+        return meta, _text(about) if about else None
+
+    @staticmethod
+    def _meta(raw: Sequence[bytes | str | None]) -> Meta | None:
         number, stage, budget, emoji = (_text(v) for v in raw)
         if number is None or stage is None or budget is None:
             return None
@@ -398,6 +503,8 @@ def decode_entry(fields: Mapping[bytes | str, bytes | str]) -> tuple[int, list[d
 __all__ = [
     "SEEN_TTL_SECONDS",
     "Keys",
+    "Meta",
+    "ParsedCache",
     "Step",
     "StoreConflict",
     "VoteResult",

@@ -16,7 +16,10 @@ from bot.slack.listeners import actions, commands, events, views
 
 
 def register(app: App, deps: Deps) -> None:
+    """Bolt tries listeners in the order they are registered, calling each one's matcher
+    until one matches: so there are few listeners (one per kind of request, a button
+    or form listener covering several ids) and the frequent kinds come first."""
     commands.register(app, deps)
     actions.register(app, deps)
-    views.register(app, deps)
     events.register(app, deps)
+    views.register(app, deps)

@@ -7,10 +7,11 @@ this process (a Bolt lazy listener), never through the outbox (``bot.slack.forms
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from pydantic import ValidationError
 from slack_bolt import Ack, App, BoltContext
@@ -20,7 +21,7 @@ from bot.domain import commands as c
 from bot.domain.model import Workshop
 from bot.render import modals
 from bot.render.ids import ActionId, Ref
-from bot.render.status import status
+from bot.render.status import status_text
 from bot.slack import forms
 from bot.slack.binding import seal
 from bot.slack.deps import Deps
@@ -112,72 +113,74 @@ def acknowledge(ack: Ack, context: BoltContext) -> None:
     ack()
 
 
+#: The form each form-opening button opens.
+FORMS: Final[dict[str, Build]] = {
+    ActionId.OPEN_PERSONA_MODAL: modals.persona_modal,
+    ActionId.OPEN_ADD_MODAL: modals.add_items_modal,
+    ActionId.PICK_ADD_PARENT: modals.add_items_modal,
+    ActionId.OPEN_DEADLINE_MODAL: modals.deadline_modal,
+    ActionId.OPEN_SLICING_MODAL: modals.slicing_modal,
+}
+#: The command each button that moves the workshop along runs, made from its ``Ref``.
+COMMANDS: Final[dict[str, Callable[[Ref], c.Command]]] = {
+    ActionId.NEXT_STAGE: lambda ref: c.Next(seen_stage=ref.stage),
+    ActionId.BACK_STAGE: lambda ref: c.Back(seen_stage=ref.stage),
+    ActionId.PUBLISH: lambda _: c.Publish(),
+    ActionId.MUTE: lambda _: c.Mute(),
+    ActionId.CANCEL: lambda _: c.Cancel(),
+}
+#: Buttons whose reply the clicker is told even when it is not a refusal.
+TOLD: Final = frozenset({ActionId.MUTE})
+
+
+def one_of(ids: Iterable[str]) -> re.Pattern[str]:
+    """A constraint matching exactly these ids: one Bolt listener for several buttons,
+    so a request is matched against a few listeners rather than one per button."""
+    return re.compile("^(?:" + "|".join(re.escape(i) for i in ids) + ")$")
+
+
+def action_id(body: dict[str, Any]) -> str:
+    return str(body["actions"][0]["action_id"])
+
+
+def show_status(deps: Deps, body: dict[str, Any]) -> None:
+    click = clicked(deps, body)
+    if click is not None:
+        shown = status_text(click.workshop, click.user)
+        deps.notify(click.team_id, click.channel_id, click.workshop.number, click.user, shown)
+
+
+def act(deps: Deps, body: dict[str, Any]) -> None:
+    """Run the button's command (made from its ``Ref``); the clicker hears refusals (and
+    for the ``TOLD`` buttons, the reply too)."""
+    click = clicked(deps, body)
+    if click is None:
+        return
+    name = action_id(body)
+    reply = deps.service.handle(
+        click.team_id,
+        click.channel_id,
+        click.user,
+        COMMANDS[name](click.ref),
+        delivery_id=click.delivery,
+    )
+    if name in TOLD or not reply.ok:
+        deps.notify(click.team_id, click.channel_id, click.workshop.number, click.user, reply.text)
+
+
 def register(app: App, deps: Deps) -> None:
-    def opener(build: Build, name: str) -> Callable[..., None]:
-        def open_it(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-            open_form(deps, client, body, context, build)
+    def open_the_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_form(deps, client, body, context, FORMS[action_id(body)])
 
-        # Bolt tells lazy functions apart by name.
-        open_it.__name__ = open_it.__qualname__ = f"open_{name}_form"
-        return open_it
+    # Lazy listener: Bolt runs it on its listener executor after ``acknowledge`` has
+    # answered (with process_before_response, as soon as the ack function returns), in
+    # this process.
+    app.action(one_of(FORMS))(ack=acknowledge, lazy=[open_the_form])
 
-    # Lazy listeners: Bolt runs each ``lazy`` function on its listener executor after
-    # ``acknowledge`` has answered (with process_before_response, as soon as the ack
-    # function returns), in this process.
-    for action_id, build, name in (
-        (ActionId.OPEN_PERSONA_MODAL, modals.persona_modal, "persona"),
-        (ActionId.OPEN_ADD_MODAL, modals.add_items_modal, "add"),
-        (ActionId.PICK_ADD_PARENT, modals.add_items_modal, "picked_add"),
-        (ActionId.OPEN_DEADLINE_MODAL, modals.deadline_modal, "deadline"),
-        (ActionId.OPEN_SLICING_MODAL, modals.slicing_modal, "slicing"),
-    ):
-        app.action(action_id)(ack=acknowledge, lazy=[opener(build, name)])
-
-    @app.action(ActionId.SHOW_STATUS)
-    def show_status(ack: Ack, body: dict[str, Any]) -> None:
+    @app.action(one_of([*COMMANDS, ActionId.SHOW_STATUS]))
+    def button(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        click = clicked(deps, body)
-        if click is not None:
-            shown = status(click.workshop, click.user).text
-            deps.notify(click.team_id, click.channel_id, click.workshop.number, click.user, shown)
-
-    def act(
-        ack: Ack, body: dict[str, Any], command: Callable[[Ref], c.Command], *, tell: bool = False
-    ) -> None:
-        """Run the click's ``command`` (made from the button's ``Ref``); the clicker hears
-        refusals (and with ``tell``, the reply too)."""
-        ack()
-        click = clicked(deps, body)
-        if click is None:
-            return
-        reply = deps.service.handle(
-            click.team_id,
-            click.channel_id,
-            click.user,
-            command(click.ref),
-            delivery_id=click.delivery,
-        )
-        if tell or not reply.ok:
-            deps.notify(
-                click.team_id, click.channel_id, click.workshop.number, click.user, reply.text
-            )
-
-    @app.action(ActionId.NEXT_STAGE)
-    def next_stage(ack: Ack, body: dict[str, Any]) -> None:
-        act(ack, body, lambda ref: c.Next(seen_stage=ref.stage))
-
-    @app.action(ActionId.BACK_STAGE)
-    def back_stage(ack: Ack, body: dict[str, Any]) -> None:
-        act(ack, body, lambda ref: c.Back(seen_stage=ref.stage))
-
-    @app.action(ActionId.PUBLISH)
-    def publish(ack: Ack, body: dict[str, Any]) -> None:
-        act(ack, body, lambda _: c.Publish())
-
-    @app.action(ActionId.MUTE)
-    def mute(ack: Ack, body: dict[str, Any]) -> None:
-        act(ack, body, lambda _: c.Mute(), tell=True)
-
-    @app.action(ActionId.CANCEL)
-    def cancel(ack: Ack, body: dict[str, Any]) -> None:
-        act(ack, body, lambda _: c.Cancel())
+        if action_id(body) == ActionId.SHOW_STATUS:
+            show_status(deps, body)
+        else:
+            act(deps, body)

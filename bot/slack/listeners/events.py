@@ -7,13 +7,10 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.domain import commands as c
 from bot.domain.model import Stage
 from bot.render.submissions import split_items
-from bot.service import Batch
 from bot.slack.deps import Deps
 from bot.slack.incoming import plain_text
-from bot.slack.listeners.views import item_command
 from bot.slack.notices import React
 from bot.slack.refs import prompt_name
 
@@ -29,6 +26,38 @@ _CHANGE_SUBTYPES = frozenset({"message_changed", "message_deleted"})
 
 
 def register(app: App, deps: Deps) -> None:
+    def vote(body: dict[str, Any], event: dict[str, Any], cast: bool) -> None:
+        item = event.get("item", {})
+        if item.get("type") != "message":
+            return
+        team_id, channel_id, user = body["team_id"], item["channel"], event["user"]
+        emoji = _SKIN_TONE.sub("", event.get("reaction", ""))
+        reply = deps.service.react(
+            team_id,
+            channel_id,
+            user,
+            item["ts"],
+            emoji,
+            cast=cast,
+            delivery_id=body.get("event_id"),
+        )
+        # Taking back a reaction that never counted (over budget, or before voting) is
+        # not worth a message; every refused *vote* is explained.
+        if reply is not None and reply.number is not None and not reply.ok and cast:
+            refs = deps.refs(team_id, channel_id, reply.number)
+            voting_thread = refs.get(prompt_name(Stage.VOTING.value, None))
+            deps.notify(
+                team_id, channel_id, reply.number, user, reply.text, thread_ts=voting_thread
+            )
+
+    @app.event("reaction_added")
+    def reaction_added(body: dict[str, Any], event: dict[str, Any]) -> None:
+        vote(body, event, cast=True)
+
+    @app.event("reaction_removed")
+    def reaction_removed(body: dict[str, Any], event: dict[str, Any]) -> None:
+        vote(body, event, cast=False)
+
     @app.event("message")
     def thread_reply(body: dict[str, Any], event: dict[str, Any]) -> None:
         subtype = event.get("subtype")
@@ -40,65 +69,20 @@ def register(app: App, deps: Deps) -> None:
             return
         if not thread_ts:
             return
-        team_id, channel_id = body["team_id"], event["channel"]
-        meta = deps.service.store.meta(team_id, channel_id)
-        if meta is None:
-            return
-        about = deps.refs(team_id, channel_id, meta.number).about(thread_ts)
-        if about is None or not about.startswith("prompt:"):
-            return
-        _, stage, anchor = about.split(":", 2)
         lines = split_items(plain_text(event.get("text", "")))
         if not lines:
             return
-        if stage == Stage.PERSONA.value:
-            batch = Batch(lines=[(" ".join(lines), c.SetPersona(text=" ".join(lines)))])
-        else:
-            parent = None if anchor == "-" else anchor
-            batch = Batch(lines=[(line, item_command(parent, line)) for line in lines])
-        user = event["user"]
-        reply = deps.service.handle_batch(
+        team_id, channel_id, user = body["team_id"], event["channel"], event["user"]
+        reply = deps.service.reply_in_thread(
             team_id,
             channel_id,
             user,
-            batch,
+            thread_ts,
+            lines,
             delivery_id=body.get("event_id"),
             extra_effects=[React(ts=event["ts"], name=ACCEPTED)],
         )
-        if not reply.duplicate and (reply.refused or not reply.ok):
-            deps.notify(team_id, channel_id, meta.number, user, reply.text, thread_ts=thread_ts)
-
-    def vote(body: dict[str, Any], event: dict[str, Any], cast: bool) -> None:
-        item = event.get("item", {})
-        if item.get("type") != "message":
+        if reply is None or reply.number is None or reply.duplicate:
             return
-        team_id, channel_id = body["team_id"], item["channel"]
-        # The hot path reads no document: the meta hash and the card's ref suffice.
-        meta = deps.service.store.meta(team_id, channel_id)
-        if meta is None or _SKIN_TONE.sub("", event.get("reaction", "")) != meta.emoji:
-            return
-        refs = deps.refs(team_id, channel_id, meta.number)
-        about = refs.about(item["ts"])
-        if about is None or not about.startswith("card:"):
-            return
-        story_id = about.removeprefix("card:")
-        command: c.Command = (
-            c.CastVote(story_id=story_id) if cast else c.WithdrawVote(story_id=story_id)
-        )
-        user = event["user"]
-        reply = deps.service.handle(
-            team_id, channel_id, user, command, delivery_id=body.get("event_id")
-        )
-        # Taking back a reaction that never counted (over budget, or before voting) is
-        # not worth a message; every refused *vote* is explained.
-        if not reply.ok and cast:
-            voting_thread = refs.get(prompt_name(Stage.VOTING.value, None))
-            deps.notify(team_id, channel_id, meta.number, user, reply.text, thread_ts=voting_thread)
-
-    @app.event("reaction_added")
-    def reaction_added(body: dict[str, Any], event: dict[str, Any]) -> None:
-        vote(body, event, cast=True)
-
-    @app.event("reaction_removed")
-    def reaction_removed(body: dict[str, Any], event: dict[str, Any]) -> None:
-        vote(body, event, cast=False)
+        if reply.refused or not reply.ok:
+            deps.notify(team_id, channel_id, reply.number, user, reply.text, thread_ts=thread_ts)

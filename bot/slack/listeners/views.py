@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Final
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -10,7 +11,6 @@ from slack_sdk import WebClient
 from bot.domain import commands as c
 from bot.render import modals
 from bot.render.ids import (
-    ACTIVITIES_ANCHOR,
     DEADLINE_BLOCK,
     ITEMS_BLOCK,
     PERSONA_BLOCK,
@@ -18,9 +18,10 @@ from bot.render.ids import (
     Ref,
     release_name_block,
 )
-from bot.service import Batch
+from bot.service import Batch, item_command
 from bot.slack.binding import unseal
 from bot.slack.deps import Deps
+from bot.slack.listeners.actions import one_of
 
 EMPTY = "Write at least one item, one per line."
 
@@ -62,14 +63,6 @@ def _bound(
     return team_id, ref.channel, ref
 
 
-def item_command(anchor: str | None, line: str) -> c.Command:
-    if anchor is None or anchor == ACTIVITIES_ANCHOR:
-        return c.AddActivity(text=line)
-    if anchor.startswith("A"):
-        return c.AddTask(activity_id=anchor, text=line)
-    return c.AddStory(task_id=anchor, text=line)
-
-
 def set_deadline(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     """The deadline form: read in the facilitator's time zone now (cached, or one quick
     ``users.info``) and set in one service call; a time that cannot be read, or a
@@ -98,62 +91,71 @@ def set_deadline(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) 
     deps.notify(team_id, channel_id, ref.number, user, reply.text)
 
 
-def register(app: App, deps: Deps) -> None:
-    @app.view(CallbackId.PERSONA)
-    def persona(ack: Ack, body: dict[str, Any]) -> None:
-        bound = _bound(deps, ack, body, PERSONA_BLOCK)
-        if bound is None:
-            return
-        team_id, channel_id, _ = bound
-        text = modals.parse_persona_submission(body["view"]["state"]["values"])
-        reply = deps.service.handle(
-            team_id, channel_id, body["user"]["id"], c.SetPersona(text=text)
-        )
-        if reply.ok:
-            ack()
-        else:
-            ack(response_action="errors", errors={PERSONA_BLOCK: reply.text})
-
-    @app.view(CallbackId.ADD_ITEMS)
-    def add_items(ack: Ack, body: dict[str, Any]) -> None:
-        bound = _bound(deps, ack, body, ITEMS_BLOCK)
-        if bound is None:
-            return
-        team_id, channel_id, ref = bound
-        user = body["user"]["id"]
-        lines = modals.parse_items_submission(body["view"]["state"]["values"])
-        if not lines:
-            ack(response_action="errors", errors={ITEMS_BLOCK: EMPTY})
-            return
-        batch = Batch(lines=[(line, item_command(ref.anchor, line)) for line in lines])
-        reply = deps.service.handle_batch(team_id, channel_id, user, batch)
-        if not reply.ok:
-            ack(response_action="errors", errors={ITEMS_BLOCK: reply.text})
-            return
+def persona(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    bound = _bound(deps, ack, body, PERSONA_BLOCK)
+    if bound is None:
+        return
+    team_id, channel_id, _ = bound
+    text = modals.parse_persona_submission(body["view"]["state"]["values"])
+    reply = deps.service.handle(team_id, channel_id, body["user"]["id"], c.SetPersona(text=text))
+    if reply.ok:
         ack()
-        if reply.refused and reply.workshop is not None:
-            deps.notify(team_id, channel_id, reply.workshop.number, user, reply.text)
+    else:
+        ack(response_action="errors", errors={PERSONA_BLOCK: reply.text})
 
-    @app.view(CallbackId.DEADLINE)
-    def deadline(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        set_deadline(deps, ack, body, client)
 
-    @app.view(CallbackId.SLICING)
-    def slicing(ack: Ack, body: dict[str, Any]) -> None:
-        bound = _bound(deps, ack, body, release_name_block(1))
-        if bound is None:
-            return
-        team_id, channel_id, _ = bound
-        try:
-            plans = modals.parse_slicing_submission(body["view"]["state"]["values"])
-        except modals.InvalidSubmission as invalid:
-            ack(response_action="errors", errors=invalid.errors)
-            return
-        command = c.SetSlices(
-            slices=tuple(c.SlicePlan(name=name, story_ids=tuple(ids)) for name, ids in plans)
-        )
-        reply = deps.service.handle(team_id, channel_id, body["user"]["id"], command)
-        if reply.ok:
-            ack()
-        else:
-            ack(response_action="errors", errors={release_name_block(1): reply.text})
+def add_items(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    bound = _bound(deps, ack, body, ITEMS_BLOCK)
+    if bound is None:
+        return
+    team_id, channel_id, ref = bound
+    user = body["user"]["id"]
+    lines = modals.parse_items_submission(body["view"]["state"]["values"])
+    if not lines:
+        ack(response_action="errors", errors={ITEMS_BLOCK: EMPTY})
+        return
+    batch = Batch(lines=[(line, item_command(ref.anchor, line)) for line in lines])
+    reply = deps.service.handle_batch(team_id, channel_id, user, batch)
+    if not reply.ok:
+        ack(response_action="errors", errors={ITEMS_BLOCK: reply.text})
+        return
+    ack()
+    if reply.refused and reply.workshop is not None:
+        deps.notify(team_id, channel_id, reply.workshop.number, user, reply.text)
+
+
+def slicing(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    bound = _bound(deps, ack, body, release_name_block(1))
+    if bound is None:
+        return
+    team_id, channel_id, _ = bound
+    try:
+        plans = modals.parse_slicing_submission(body["view"]["state"]["values"])
+    except modals.InvalidSubmission as invalid:
+        ack(response_action="errors", errors=invalid.errors)
+        return
+    command = c.SetSlices(
+        slices=tuple(c.SlicePlan(name=name, story_ids=tuple(ids)) for name, ids in plans)
+    )
+    reply = deps.service.handle(team_id, channel_id, body["user"]["id"], command)
+    if reply.ok:
+        ack()
+    else:
+        ack(response_action="errors", errors={release_name_block(1): reply.text})
+
+
+Submitted = Callable[[Deps, Ack, dict[str, Any], WebClient], None]
+#: What each form's submission does.
+SUBMISSIONS: Final[dict[str, Submitted]] = {
+    CallbackId.PERSONA: persona,
+    CallbackId.ADD_ITEMS: add_items,
+    CallbackId.DEADLINE: set_deadline,
+    CallbackId.SLICING: slicing,
+}
+
+
+def register(app: App, deps: Deps) -> None:
+    # One Bolt listener for every form (a request is matched against each listener).
+    @app.view(one_of(SUBMISSIONS))
+    def submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        SUBMISSIONS[body["view"]["callback_id"]](deps, ack, body, client)
