@@ -23,6 +23,7 @@ real history; seeding ends only when the ready index of the team is empty.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -68,7 +69,7 @@ FULL = Settings(
     replicas=(1, 3),
     active=100,
     settle=5.0,
-    seconds=10.0,
+    seconds=20.0,
     starts=40,
     clicks=50,
     gap=0.5,
@@ -211,9 +212,16 @@ class Idle:
     commands_per_second: float
     cpu_percent: float  # of one core, all replicas together
     top: list[tuple[str, float]]  # the busiest commands, per second
+    cpu_seconds: tuple[float, ...] = ()  # CPU % of each second of the measurement
 
 
-def idle_cost(before: Reading, after: Reading, channels: int, replicas: int) -> Idle:
+def idle_cost(
+    before: Reading,
+    after: Reading,
+    channels: int,
+    replicas: int,
+    cpu_by_second: tuple[float, ...] = (),
+) -> Idle:
     """Commands per second and CPU between two readings, the readings' own INFO calls
     taken out."""
     seconds = after.at - before.at
@@ -230,6 +238,7 @@ def idle_cost(before: Reading, after: Reading, channels: int, replicas: int) -> 
         commands_per_second=commands / seconds,
         cpu_percent=(after.cpu - before.cpu) / seconds * 100,
         top=busiest[:4],
+        cpu_seconds=cpu_by_second,
     )
 
 
@@ -243,11 +252,15 @@ def _measure_idle(stack: Stack, settings: Settings, channels: int, replicas: int
         time.sleep(settings.settle)
         pids = [s.pid for s in services]
         before = read(stack.store.client, pids)
-        time.sleep(settings.seconds)
+        cpu = [(before.at, before.cpu)]
+        for n in range(1, math.ceil(settings.seconds) + 1):
+            time.sleep(max(0.0, before.at + min(n, settings.seconds) - time.monotonic()))
+            cpu.append((time.monotonic(), sum(replica_cpu(p) for p in pids)))
         after = read(stack.store.client, pids)
     finally:
         _stop(stack, services)
-    return idle_cost(before, after, channels, replicas)
+    by_second = tuple((c1 - c0) / (t1 - t0) * 100 for (t0, c0), (t1, c1) in itertools.pairwise(cpu))
+    return idle_cost(before, after, channels, replicas, by_second)
 
 
 def _stop(stack: Stack, services: list[Service]) -> None:
@@ -359,7 +372,11 @@ def run(store: Store, logs: Path, quick: bool) -> Section:
 
 
 def _percent(value: float) -> str:
-    return f"{value:.1f}%"
+    return f"{value:.2f}%"
+
+
+def _spread(values: tuple[float, ...]) -> str:
+    return f"{min(values):.2f}-{max(values):.2f}%" if values else "n/a"
 
 
 def _change(ours: float, base: float) -> float:
@@ -381,7 +398,7 @@ def _section(
         base, top = by[(settings.counts[0], replicas)], by[(most, replicas)]
         for label, ours, theirs, fmt in (
             ("Redis commands/s", top.commands_per_second, base.commands_per_second, "{:.1f}"),
-            ("replica CPU", top.cpu_percent, base.cpu_percent, "{:.1f}%"),
+            ("replica CPU", top.cpu_percent, base.cpu_percent, "{:.2f}%"),
         ):
             change = _change(ours, theirs)
             section.rows.append(
@@ -415,6 +432,7 @@ def _section(
             f"{r.commands_per_second:.1f}",
             _percent(r.cpu_percent),
             _percent(r.cpu_percent / r.replicas),
+            _spread(r.cpu_seconds),
             ", ".join(f"{n} {k:.1f}" for n, k in r.top) or "none",
         )
         for r in results
@@ -438,7 +456,9 @@ def _section(
         "processes' threads' time on a core from the scheduler's "
         "`/proc/<pid>/task/*/schedstat` (nanoseconds; the 10 ms ticks of "
         "`/proc/<pid>/stat` are too coarse for an idle process), as a share of one core. "
-        "Commands run inside Lua scripts count as commands, as `INFO` counts them. The "
+        "Commands run inside Lua scripts count as commands, as `INFO` counts them. "
+        '"Each second" is the lowest and highest CPU of any one second of the '
+        "measurement: what a fraction of a percent of one core moves by on its own. The "
         "machine has two cores shared with other work (see the last line).",
         "",
         *markdown_table(
@@ -448,6 +468,7 @@ def _section(
                 "Redis commands/s while idle",
                 "replica CPU while idle (all)",
                 "per replica",
+                "each second (all)",
                 "busiest commands/s",
             ),
             table,

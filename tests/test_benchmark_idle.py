@@ -129,7 +129,14 @@ def test_a_section_run_alone_replaces_its_own_in_the_results() -> None:
         ["- method"],
     )
     again = [("date", "now"), ("commit", "def"), ("cores", "2")]
-    merged = merge(full, [_section("5. Idle", "3/s", "new body")], again, "cmd idle")
+    merged = merge(
+        full,
+        [_section("5. Idle", "3/s", "new body")],
+        again,
+        "cmd idle",
+        preamble=["new pre"],
+        method=["- new"],
+    )
 
     assert "first body" in merged
     assert "| 1. First | a measure | 1 ms |" in merged
@@ -140,10 +147,17 @@ def test_a_section_run_alone_replaces_its_own_in_the_results() -> None:
     assert "produced on its own by `cmd idle` (now, commit def, 2 cores)" in merged
     assert merged.index("## 5. Idle") < merged.index("## Method and its limits")
     assert merged.count("## 5. Idle") == 1
+    # The text around the figures is the current one; the earlier run's command stays.
+    assert "new pre" in merged
+    assert "preamble" not in merged
+    assert merged.endswith("## Method and its limits\n\n- new\n")
+    assert "Produced by `python -m benchmarks`." in merged
     assert merged.index("| 1. First |") < merged.index("| 5. Idle |") < merged.index("## 1.")
 
     # A section the file did not have goes before the method, its rows at the end.
-    added = merge(full, [_section("6. New", "2 s", "six")], again, "cmd")
+    added = merge(
+        full, [_section("6. New", "2 s", "six")], again, "cmd", preamble=["p"], method=["- m"]
+    )
     assert added.index("## 5. Idle") < added.index("## 6. New") < added.index("## Method")
     assert "| 6. New | a measure | 2 s |" in added
     assert "old body" in added
