@@ -27,7 +27,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -54,7 +54,7 @@ TITLE = "5. Idle cost and a long history"
 
 @dataclass(frozen=True)
 class Settings:
-    counts: tuple[int, ...]  # channels that once held a workshop, in increasing order
+    counts: tuple[int, ...]  # channels that once held a workshop, increasing (and 0)
     replicas: tuple[int, ...]
     active: int  # active workshops where nothing happens
     settle: float  # seconds after the replicas are up before measuring
@@ -65,7 +65,7 @@ class Settings:
 
 
 FULL = Settings(
-    counts=(0, 1_000, 10_000),
+    counts=(1_000, 10_000),
     replicas=(1, 3),
     active=100,
     settle=5.0,
@@ -75,7 +75,7 @@ FULL = Settings(
     gap=0.5,
 )
 QUICK = Settings(
-    counts=(0, 300),
+    counts=(300,),
     replicas=(1, 3),
     active=10,
     settle=3.0,
@@ -213,6 +213,7 @@ class Idle:
     cpu_percent: float  # of one core, all replicas together
     top: list[tuple[str, float]]  # the busiest commands, per second
     cpu_seconds: tuple[float, ...] = ()  # CPU % of each second of the measurement
+    beside: int = 0  # the history's size in the turn it was measured in
 
 
 def idle_cost(
@@ -343,29 +344,42 @@ def _request_paths(
 # ----- the benchmark --------------------------------------------------------------------
 
 
+def _quiet_workshops(stack: Stack, settings: Settings) -> tuple[list[Workshop], list[str]]:
+    """The active workshops where nothing happens, and the people who may click."""
+    add_facilitator(stack)
+    with stack.setting_up():
+        clickers = add_people(stack.sim, "0CLK", settings.clicks)
+        active = []
+        for n in range(settings.active):
+            workshop = Workshop.open(stack, f"#active-{n}", clickers)
+            workshop.slash("start Quiet workshop", "Workshop")
+            active.append(workshop)
+    return active, clickers
+
+
 def run(store: Store, logs: Path, quick: bool) -> Section:
+    """Two workspaces with the same quiet workshops, one also holding the history: at
+    each count their idle costs are measured in turns (no history, history, history,
+    no history for 1 then 3 replicas), so a change in the machine's background load
+    falls on both."""
     settings = QUICK if quick else FULL
     results: list[Idle] = []
     seeding: list[tuple[int, float]] = []
-    with Stack(store, logs, "idle") as stack:
-        add_facilitator(stack)
-        with stack.setting_up():
-            clickers = add_people(stack.sim, "0CLK", settings.clicks)
-            active = []
-            for n in range(settings.active):
-                workshop = Workshop.open(stack, f"#active-{n}", clickers)
-                workshop.slash("start Quiet workshop", "Workshop")
-                active.append(workshop)
+    with Stack(store, logs, "idle-none") as none, Stack(store, logs, "idle") as stack:
+        _quiet_workshops(none, settings)
+        active, clickers = _quiet_workshops(stack, settings)
         seeded = 0
         for count in settings.counts:
             began = time.monotonic()
             seed_history(stack, count - seeded, first=seeded)
-            if count > seeded:
-                seeding.append((count - seeded, time.monotonic() - began))
+            seeding.append((count - seeded, time.monotonic() - began))
             seeded = count
             for replicas in settings.replicas:
-                print(f"  idle: {count} channels, {replicas} replicas", flush=True)
-                results.append(_measure_idle(stack, settings, count, replicas))
+                turns = [(none, 0), (stack, count)]
+                for where, channels in turns if replicas == settings.replicas[0] else turns[::-1]:
+                    print(f"  idle: {channels} channels, {replicas} replicas", flush=True)
+                    measured = _measure_idle(where, settings, channels, replicas)
+                    results.append(replace(measured, beside=count))
         print("  request paths", flush=True)
         paths = _request_paths(stack, settings, active, clickers)
     return _section(settings, results, paths, seeding)
@@ -393,9 +407,9 @@ def _section(
 ) -> Section:
     most = settings.counts[-1]
     section = Section(TITLE)
-    by = {(r.channels, r.replicas): r for r in results}
+    by = {(r.channels, r.beside, r.replicas): r for r in results}
     for replicas in settings.replicas:
-        base, top = by[(settings.counts[0], replicas)], by[(most, replicas)]
+        base, top = by[(0, most, replicas)], by[(most, most, replicas)]
         for label, ours, theirs, fmt in (
             ("Redis commands/s", top.commands_per_second, base.commands_per_second, "{:.1f}"),
             ("replica CPU", top.cpu_percent, base.cpu_percent, "{:.2f}%"),
@@ -427,7 +441,7 @@ def _section(
     ]
     table = [
         (
-            f"{r.channels:,}",
+            f"{r.channels:,}" if r.channels else f"0 (beside {r.beside:,})",
             str(r.replicas),
             f"{r.commands_per_second:.1f}",
             _percent(r.cpu_percent),
@@ -438,18 +452,23 @@ def _section(
         for r in results
     ]
     section.details = [
-        f"One workspace holding {settings.active} active workshops where nothing happens "
-        "(started through the simulator's slash command, board and persona prompt "
-        "posted) and, measured at each count, that many channels whose workshop was "
-        "started and cancelled: each channel has what such a history leaves (archive, "
-        "message refs, counters, an emptied outbox stream, its id in the team's channel "
-        "set), made by `WorkshopService` in the benchmark's process with a setup "
-        "replica's dispatchers performing the effects against the simulator; seeding "
-        "ends when the team's ready index is empty. "
-        + "; ".join(f"{n:,} channels took {s:.0f} s to seed" for n, s in seeding)
-        + ".",
+        f"Two workspaces, each holding {settings.active} active workshops where nothing "
+        "happens (started through the simulator's slash command: board and persona prompt "
+        "posted, first digest scheduled). One of them also holds the history, grown to "
+        "each count: channels whose workshop was started, its board posted, then "
+        "cancelled, each keeping what such a history keeps (archive, message refs, "
+        "counters, an emptied outbox stream, its id in the team's channel set, its first "
+        "digest job, due about 12 hours later and dropped unrun then). The history is "
+        "made by `WorkshopService` in the benchmark's process with a setup replica's "
+        "dispatchers performing the effects against the simulator, and seeding ends when "
+        "the team's ready index is empty; "
+        + "; ".join(f"{n:,} more channels took {s:.0f} s" for n, s in seeding)
+        + ". At each count the two workspaces are measured in turns: without history "
+        "then with it for 1 replica, with it then without it for 3, so a change in the "
+        "machine's background load falls on both sides; the goal compares the largest "
+        "count with the workspace without history measured beside it.",
         "",
-        f"Then 1 and 3 `storymap run` replicas (HTTP mode, one process each) start, get "
+        f"Each time, 1 or 3 `storymap run` replicas (HTTP mode, one process each) start, get "
         f"{settings.settle:g} s to settle, and nothing happens for {settings.seconds:g} s: "
         "commands/s is the store's `total_commands_processed` delta over that time minus "
         f"the {OWN_COMMANDS} `INFO` calls of the measurement; CPU is the replica "
