@@ -31,11 +31,11 @@ PREAMBLE = [
     "`process_before_response=True`), with requests built and signed exactly as Slack "
     "sends them (the simulator's payload builders and signing code). These are "
     "benchmarks, not tests: nothing fails on a missed goal; the table says so. A full run "
-    "takes about four minutes on two cores, `--quick` under one, plus about eight minutes "
-    "(one with `--quick`) for the idle-cost benchmark, most of it seeding 10,000 channels "
-    "of history. `python -m benchmarks idle` runs one benchmark alone and puts its "
-    "section in place of the same section of this file, the rest kept from the run that "
-    "made it.",
+    "takes about four minutes on two cores, `--quick` under one, plus about eleven "
+    "minutes (one and a half with `--quick`) for the idle-cost benchmark, a third of it "
+    "seeding 10,000 channels of history. `python -m benchmarks idle` runs one benchmark "
+    "alone and puts its section in place of the same section of this file, the rest kept "
+    "from the run that made it.",
 ]
 
 METHOD = [
@@ -76,12 +76,12 @@ METHOD = [
     "2 slowest of 150. Expect ratios to move by a few tenths between runs.",
     "- **The economy benchmark runs once, on the real clock**, and waits at most 150 s "
     "(5 s with `--quick`) for the counts to settle.",
-    "- **The idle-cost benchmark measures nothing happening**: its replicas serve one "
-    "workspace that holds history and quiet workshops, and no request arrives while its "
-    "commands and CPU are counted; its latencies are timed one request at a time on the "
-    "simulator's clock, so they include the simulator's own handling but no queueing "
-    "behind other load. `--quick` seeds 300 channels of history, not 10,000, and measures "
-    "3 s, not 20.",
+    "- **The idle-cost benchmark measures nothing happening**: its replicas serve a "
+    "workspace of quiet workshops, with or without history, and no request arrives while "
+    "its commands and CPU are counted; the two workspaces take turns, as bare and bot do. "
+    "Its latencies are timed one request at a time on the simulator's clock, so they "
+    "include the simulator's own handling but no queueing behind other load. `--quick` "
+    "seeds 300 channels of history, not 10,000, and measures 3 s, not 20.",
     "- **`REDIS_URL` must name a scratch server**: the benchmarks delete their own keys "
     "and the bot's Web API budget keys (`storymap:rate:*`, `storymap:pause:*`) there.",
 ]

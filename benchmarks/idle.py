@@ -41,7 +41,7 @@ from bot.domain import commands as c
 from bot.service import WorkshopService
 from bot.store.client import RedisClient
 from bot.store.due import DueIndex, Ready
-from bot.store.workshops import Keys, WorkshopStore
+from bot.store.workshops import Keys, WorkshopStore, team_channels_key
 from slacksim import SimulatorError
 
 #: Idle cost may differ by at most this much between no history and the most.
@@ -274,8 +274,8 @@ def _stop(stack: Stack, services: list[Service]) -> None:
 
 @dataclass
 class Paths:
-    starts: list[float] = field(default_factory=list)  # seconds
-    forms: list[float] = field(default_factory=list)
+    starts: dict[int, list[float]] = field(default_factory=dict)  # by channels known
+    forms: list[float] = field(default_factory=list)  # seconds
     missing: list[str] = field(default_factory=list)
 
 
@@ -303,17 +303,24 @@ def _timed(
     return None if at is None else at - sent
 
 
-def _request_paths(
-    stack: Stack, settings: Settings, active: list[Workshop], clickers: list[str]
-) -> Paths:
-    sim = stack.sim
-    paths = Paths()
+def _replica(stack: Stack, settings: Settings) -> Service:
     service = stack.bot()
-    sim.set_bot_endpoint(service.events_url)
+    stack.sim.set_bot_endpoint(service.events_url)
+    time.sleep(settings.settle)
+    return service
+
+
+def _starts(stack: Stack, settings: Settings, known: int, paths: Paths) -> None:
+    """Time ``/storymap start`` in new channels, then cancel those workshops (their
+    channels join the history, as they would)."""
+    sim = stack.sim
+    timed = paths.starts.setdefault(known, [])
+    channels = []
+    service = _replica(stack, settings)
     try:
-        time.sleep(settings.settle)
         for n in range(settings.starts):
-            channel = sim.add_channel(f"#new-{n}", members=[FACILITATOR]).id
+            channel = sim.add_channel(f"#new-{known}-{n}", members=[FACILITATOR]).id
+            channels.append(channel)
 
             def start(channel: str = channel) -> None:
                 delivery = sim.user(FACILITATOR).slash(channel, "/storymap", "start New work")
@@ -321,8 +328,27 @@ def _request_paths(
                     raise RuntimeError(f"/storymap start: {delivery.status} {delivery.text}")
 
             took = _timed(stack, "chat.postMessage", channel, start)
-            paths.starts.append(took) if took is not None else paths.missing.append(channel)
+            timed.append(took) if took is not None else paths.missing.append(channel)
             time.sleep(settings.gap)
+        for channel in channels:
+            delivery = sim.user(FACILITATOR).slash(channel, "/storymap", "cancel")
+            if not delivery.ok:
+                raise RuntimeError(f"/storymap cancel: {delivery.status} {delivery.text}")
+        sim.wait_for(
+            lambda: ready_members(stack.store.client, stack.team_id) == 0,
+            timeout=120,
+            message="the timed workshops' effects performed",
+        )
+    finally:
+        _stop(stack, [service])
+
+
+def _forms(
+    stack: Stack, settings: Settings, active: list[Workshop], clickers: list[str], paths: Paths
+) -> None:
+    sim = stack.sim
+    service = _replica(stack, settings)
+    try:
         for n, user in enumerate(clickers):
             workshop = active[n % len(active)]
 
@@ -338,7 +364,6 @@ def _request_paths(
             time.sleep(settings.gap)
     finally:
         _stop(stack, [service])
-    return paths
 
 
 # ----- the benchmark --------------------------------------------------------------------
@@ -369,20 +394,30 @@ def run(store: Store, logs: Path, quick: bool) -> Section:
         _quiet_workshops(none, settings)
         active, clickers = _quiet_workshops(stack, settings)
         seeded = 0
+        paths = Paths()
         for count in settings.counts:
+            known = _history(stack, settings)
             began = time.monotonic()
-            seed_history(stack, count - seeded, first=seeded)
-            seeding.append((count - seeded, time.monotonic() - began))
-            seeded = count
+            seed_history(stack, count - known, first=seeded)
+            seeding.append((count - known, time.monotonic() - began))
+            seeded += count - known
             for replicas in settings.replicas:
                 turns = [(none, 0), (stack, count)]
                 for where, channels in turns if replicas == settings.replicas[0] else turns[::-1]:
                     print(f"  idle: {channels} channels, {replicas} replicas", flush=True)
                     measured = _measure_idle(where, settings, channels, replicas)
                     results.append(replace(measured, beside=count))
-        print("  request paths", flush=True)
-        paths = _request_paths(stack, settings, active, clickers)
+            print(f"  /storymap start at {count} channels", flush=True)
+            _starts(stack, settings, count, paths)
+        print("  /storymap start at 0 channels, forms", flush=True)
+        _starts(none, settings, 0, paths)
+        _forms(stack, settings, active, clickers, paths)
     return _section(settings, results, paths, seeding)
+
+
+def _history(stack: Stack, settings: Settings) -> int:
+    """Channels of the team that held a workshop: all it knows but the quiet ones."""
+    return int(stack.store.client.scard(team_channels_key(stack.team_id))) - settings.active
 
 
 def _percent(value: float) -> str:
@@ -424,7 +459,7 @@ def _section(
                     met=abs(change) <= FLAT if math.isfinite(change) else False,
                 )
             )
-    starts, forms = Latency.of(paths.starts), Latency.of(paths.forms)
+    starts, forms = Latency.of(paths.starts.get(most, [])), Latency.of(paths.forms)
     section.rows += [
         Row(
             "/storymap start -> first message p99",
@@ -451,7 +486,34 @@ def _section(
         )
         for r in results
     ]
+    why = []
+    for known in (0, *settings.counts):
+        idle = by.get((known, most if known == 0 else known, settings.replicas[0]))
+        taken = Latency.of(paths.starts.get(known, []))
+        if idle is not None:
+            why.append(
+                (
+                    f"{known:,}",
+                    f"{idle.commands_per_second:.1f}",
+                    _percent(idle.cpu_percent),
+                    f"{taken.p50_ms:.0f} ms (p99 {taken.p99_ms:.0f} ms)",
+                )
+            )
     section.details = [
+        f"With {settings.replicas[0]} replica, as the table that set the goals was "
+        "measured (the row for 0 is the workspace without history, measured beside the "
+        f"{most:,}):",
+        "",
+        *markdown_table(
+            (
+                "channels known",
+                "Redis commands/s while idle",
+                "replica CPU while idle",
+                "`/storymap start` in a new channel -> first message, p50",
+            ),
+            why,
+        ),
+        "",
         f"Two workspaces, each holding {settings.active} active workshops where nothing "
         "happens (started through the simulator's slash command: board and persona prompt "
         "posted, first digest scheduled). One of them also holds the history, grown to "
@@ -493,10 +555,13 @@ def _section(
             table,
         ),
         "",
-        f"At {most:,} channels, one replica: {len(paths.starts)} `/storymap start` in "
-        f"new channels, {settings.gap:g} s apart, each timed from the simulator sending "
-        "the slash command to the simulator receiving the channel's first "
-        f"`chat.postMessage`; then {len(paths.forms)} clicks on the "
+        f"Requests, one replica at a time: after each count's idle turns, "
+        f"{settings.starts} `/storymap start` in new channels, {settings.gap:g} s apart, "
+        "each timed from the simulator sending the slash command to the simulator "
+        "receiving the channel's first `chat.postMessage` (those workshops are then "
+        "cancelled: their channels count in the history from then on); the same in the "
+        f"workspace without history, after its last idle turn; then, at {most:,} "
+        f"channels, {settings.clicks} clicks on the "
         f"{FORM_BUTTON} button of the active workshops' boards (a distinct person each), "
         "timed from the simulator sending the click to it receiving `views.open`. "
         "Slack's default rate limits are on.",
@@ -505,7 +570,7 @@ def _section(
             ("request", "n", "p50", "p99", "max", "goal"),
             [
                 (
-                    "/storymap start -> first message",
+                    f"/storymap start -> first message, {most:,} channels",
                     str(starts.count),
                     f"{starts.p50_ms:.0f} ms",
                     f"{starts.p99_ms:.0f} ms",

@@ -227,7 +227,7 @@ def merge(
     facts = dict(host)
     produced = (
         f"This section was produced on its own by `{command}` ({facts.get('date', '?')}, "
-        f"commit {facts.get('commit', '?')}, {facts.get('cores', '?')} cores), not in the "
+        f"commit {facts.get('commit', '?')}, cores {facts.get('cores', '?')}), not in the "
         "run the machine table above describes."
     )
     fresh = {s.title: ["", produced, "", *s.details, ""] for s in sections}

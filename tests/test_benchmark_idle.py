@@ -144,7 +144,7 @@ def test_a_section_run_alone_replaces_its_own_in_the_results() -> None:
     assert "9/s" not in merged
     assert "new body" in merged
     assert "| 5. Idle | a measure | 3/s |" in merged
-    assert "produced on its own by `cmd idle` (now, commit def, 2 cores)" in merged
+    assert "produced on its own by `cmd idle` (now, commit def, cores 2)" in merged
     assert merged.index("## 5. Idle") < merged.index("## Method and its limits")
     assert merged.count("## 5. Idle") == 1
     # The text around the figures is the current one; the earlier run's command stays.
