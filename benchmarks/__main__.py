@@ -1,4 +1,7 @@
-"""``python -m benchmarks [--quick]``: every benchmark, a table, and ``docs/benchmarks.md``.
+"""``python -m benchmarks [--quick] [name ...]``: benchmarks, a table, ``docs/benchmarks.md``.
+
+With names (``python -m benchmarks idle``), only those run, and their sections replace
+the same sections of the existing results file (``report.merge``), the others' kept.
 
 Runs from a fresh checkout with only the project's virtualenv: the store is ``REDIS_URL``
 (a scratch server: the benchmarks delete their own keys and the bot's rate-limit keys
@@ -15,12 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import economy, latency, size, throughput
+from benchmarks import economy, idle, latency, size, throughput
 from benchmarks.cpu import Neighbours
-from benchmarks.report import Section, machine, markdown, terminal_table
+from benchmarks.report import Section, machine, markdown, merge, terminal_table
 from benchmarks.stack import ROOT, Store, open_store
 
-NAMES = ("latency", "throughput", "economy", "size")
+NAMES = ("latency", "throughput", "economy", "size", "idle")
 
 PREAMBLE = [
     "What the bot costs compared with a bare Bolt app that only acks, measured in the same "
@@ -28,7 +31,11 @@ PREAMBLE = [
     "`process_before_response=True`), with requests built and signed exactly as Slack "
     "sends them (the simulator's payload builders and signing code). These are "
     "benchmarks, not tests: nothing fails on a missed goal; the table says so. A full run "
-    "takes about four minutes on two cores, `--quick` under one.",
+    "takes about four minutes on two cores, `--quick` under one, plus about eleven "
+    "minutes (one and a half with `--quick`) for the idle-cost benchmark, a third of it "
+    "seeding 10,000 channels of history. `python -m benchmarks idle` runs one benchmark "
+    "alone and puts its section in place of the same section of this file, the rest kept "
+    "from the run that made it.",
 ]
 
 METHOD = [
@@ -69,6 +76,12 @@ METHOD = [
     "2 slowest of 150. Expect ratios to move by a few tenths between runs.",
     "- **The economy benchmark runs once, on the real clock**, and waits at most 150 s "
     "(5 s with `--quick`) for the counts to settle.",
+    "- **The idle-cost benchmark measures nothing happening**: its replicas serve a "
+    "workspace of quiet workshops, with or without history, and no request arrives while "
+    "its commands and CPU are counted; the two workspaces take turns, as bare and bot do. "
+    "Its latencies are timed one request at a time on the simulator's clock, so they "
+    "include the simulator's own handling but no queueing behind other load. `--quick` "
+    "seeds 300 channels of history, not 10,000, and measures 3 s, not 20.",
     "- **`REDIS_URL` must name a scratch server**: the benchmarks delete their own keys "
     "and the bot's Web API budget keys (`storymap:rate:*`, `storymap:pause:*`) there.",
 ]
@@ -79,7 +92,12 @@ def _run(name: str, store: Store, logs: Path, quick: bool) -> Section:
     if name == "size":
         section = size.run(quick)
     else:
-        module = {"latency": latency, "throughput": throughput, "economy": economy}[name]
+        module = {
+            "latency": latency,
+            "throughput": throughput,
+            "economy": economy,
+            "idle": idle,
+        }[name]
         section = module.run(store, logs, quick)
     section.details += ["", watch.summary()]
     return section
@@ -88,6 +106,12 @@ def _run(name: str, store: Store, logs: Path, quick: bool) -> Section:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short runs (under a minute)")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        metavar="name",
+        help=f"run only these benchmarks ({', '.join(NAMES)}); default: all",
+    )
     parser.add_argument(
         "--only", choices=NAMES, action="append", help="run only this benchmark (repeatable)"
     )
@@ -98,7 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the servers' logs")
     args = parser.parse_args(argv)
-    names = [n for n in NAMES if not args.only or n in args.only]
+    unknown = [n for n in args.names if n not in NAMES]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)} (choose from {', '.join(NAMES)})")
+    chosen = set(args.names) | set(args.only or ())
+    names = [n for n in NAMES if not chosen or n in chosen]
     work = Path(tempfile.mkdtemp(prefix="storymap-bench-"))
     sections: list[Section] = []
     try:
@@ -119,8 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     print(terminal_table(sections))
     if args.output != "-":
         command = "python -m benchmarks" + (" --quick" if args.quick else "")
-        text = markdown(sections, host, command, PREAMBLE, METHOD)
-        Path(args.output).write_text(text)
+        output = Path(args.output)
+        if chosen and output.exists():
+            command += " " + " ".join(names)
+            text = merge(
+                output.read_text(), sections, host, command, preamble=PREAMBLE, method=METHOD
+            )
+        else:
+            text = markdown(sections, host, command, PREAMBLE, METHOD)
+        output.write_text(text)
         print(f"\nwritten to {args.output}")
     return 0
 

@@ -26,6 +26,26 @@ def cpu_seconds(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
+def thread_cpu_seconds(pid: int) -> float | None:
+    """CPU time of process ``pid``'s live threads to the nanosecond (the scheduler's
+    ``/proc/<pid>/task/*/schedstat``), for readings of a mostly idle process where a
+    10 ms clock tick is too coarse; None when the kernel does not keep it. Threads that
+    ended between two readings are missing from the later one."""
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return None
+    total = 0
+    for task in tasks:
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            if not task.exists():
+                continue  # the thread ended while we read
+            return None
+    return total / 1e9
+
+
 def _machine_ticks() -> tuple[int, int]:
     """(busy, steal) CPU ticks of the whole machine since boot, from ``/proc/stat``."""
     try:

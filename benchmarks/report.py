@@ -162,11 +162,12 @@ def terminal_table(sections: list[Section]) -> str:
     return "\n".join(lines)
 
 
-def markdown_table(headings: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
-    def line(cells: tuple[str, ...]) -> str:
-        return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+def _line(cells: tuple[str, ...]) -> str:
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
-    return [line(headings), line(tuple("---" for _ in headings)), *(line(r) for r in rows)]
+
+def markdown_table(headings: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
+    return [_line(headings), _line(tuple("---" for _ in headings)), *(_line(r) for r in rows)]
 
 
 def markdown(
@@ -187,3 +188,74 @@ def markdown(
         out += ["", f"## {section.title}", "", *section.details]
     out += ["", "## Method and its limits", "", *method, ""]
     return "\n".join(out)
+
+
+def _blocks(text: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """The lines before the first ``## `` heading, and each ``## `` block (title, lines
+    after its heading)."""
+    head: list[str] = []
+    blocks: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if line.startswith("## "):
+            blocks.append((line[3:], []))
+        elif blocks:
+            blocks[-1][1].append(line)
+        else:
+            head.append(line)
+    return head, blocks
+
+
+def merge(
+    existing: str,
+    sections: list[Section],
+    host: list[tuple[str, str]],
+    command: str,
+    *,
+    preamble: list[str],
+    method: list[str],
+) -> str:
+    """``existing`` (a file ``markdown`` wrote) with ``sections`` in place of the sections
+    of the same titles (added before the method when new), and their rows in place of
+    theirs in the summary; each merged section says which run produced it, since the
+    machine table and the other sections come from an earlier one. The preamble and the
+    method are the current ones (text, not figures)."""
+    head, blocks = _blocks(existing)
+    produced_by = [i for i, line in enumerate(head) if line.startswith("Produced by")]
+    if head and produced_by:
+        head = [head[0], "", *preamble, "", *head[produced_by[0] :]]
+    titles = {s.title for s in sections}
+    facts = dict(host)
+    produced = (
+        f"This section was produced on its own by `{command}` ({facts.get('date', '?')}, "
+        f"commit {facts.get('commit', '?')}, cores {facts.get('cores', '?')}), not in the "
+        "run the machine table above describes."
+    )
+    fresh = {s.title: ["", produced, "", *s.details, ""] for s in sections}
+    out = list(head)
+    placed: set[str] = set()
+    for title, body in blocks:
+        lines = body
+        if title == "Summary":
+            kept = [
+                line
+                for line in lines
+                if not (line.startswith("| ") and line[2:].split(" | ")[0] in titles)
+            ]
+            while kept and not kept[-1].strip():
+                kept.pop()
+            kept += [_line((s.title, *_cells(r))) for s in sections for r in s.rows]
+            lines = [*kept, ""]
+        elif title in fresh:
+            lines = fresh[title]
+            placed.add(title)
+        elif title.startswith("Method"):
+            lines = ["", *method, ""]
+            for section in sections:
+                if section.title not in placed:
+                    out += [f"## {section.title}", *fresh[section.title]]
+                    placed.add(section.title)
+        out += [f"## {title}", *lines]
+    for section in sections:
+        if section.title not in placed:
+            out += [f"## {section.title}", *fresh[section.title]]
+    return "\n".join(out).rstrip("\n") + "\n"
