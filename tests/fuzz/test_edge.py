@@ -80,6 +80,10 @@ class Captured(logging.Handler):
         ]
 
 
+#: A channel's workshop, and the id of the last entry ever queued on each lane.
+Snapshot = tuple[Workshop | None, tuple[str, ...]]
+
+
 @dataclass
 class Edge:
     sim: SlackSimulator
@@ -124,11 +128,20 @@ class Edge:
         }
         return self.signed(json.dumps(body).encode(), "application/json")
 
-    def snapshot(self, channel: str) -> tuple[Workshop | None, int]:
-        """The channel's workshop and how many effects were ever queued for it."""
+    def snapshot(self, channel: str) -> Snapshot:
+        """The channel's workshop and the id of the last entry ever queued on each lane
+        (performed entries leave their stream, so its length would move on its own)."""
         keys = Keys(self.team_id, channel)
-        queued = int(self.client.xlen(keys.outbox)) + int(self.client.xlen(keys.urgent))
-        return self.bot.service.store.load(self.team_id, channel), queued
+        last = []
+        for stream in (keys.outbox, keys.urgent):
+            try:
+                info = self.client.xinfo_stream(stream)
+            except redis.ResponseError:  # nothing ever queued there
+                last.append("-")
+                continue
+            raw = info["last-generated-id"]
+            last.append(raw.decode() if isinstance(raw, bytes) else str(raw))
+        return self.bot.service.store.load(self.team_id, channel), tuple(last)
 
 
 @pytest.fixture(scope="module")
@@ -261,7 +274,7 @@ def ref_values(edge: Edge) -> st.SearchStrategy[str]:
 # ----- checks --------------------------------------------------------------------------
 
 
-def unchanged_elsewhere(edge: Edge, before: tuple[Workshop | None, int]) -> None:
+def unchanged_elsewhere(edge: Edge, before: Snapshot) -> None:
     assert edge.snapshot(edge.other) == before, "a request changed the watched channel"
 
 
