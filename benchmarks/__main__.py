@@ -15,12 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import economy, latency, size, throughput
+from benchmarks import economy, fleet, latency, size, throughput
 from benchmarks.cpu import Neighbours
 from benchmarks.report import Section, machine, markdown, terminal_table
 from benchmarks.stack import ROOT, Store, open_store
 
-NAMES = ("latency", "throughput", "economy", "size")
+NAMES = ("latency", "throughput", "economy", "size", "fleet")
 
 PREAMBLE = [
     "What the bot costs compared with a bare Bolt app that only acks, measured in the same "
@@ -79,13 +79,21 @@ def _run(name: str, store: Store, logs: Path, quick: bool) -> Section:
     if name == "size":
         section = size.run(quick)
     else:
-        module = {"latency": latency, "throughput": throughput, "economy": economy}[name]
+        module = {
+            "latency": latency,
+            "throughput": throughput,
+            "economy": economy,
+            "fleet": fleet,
+        }[name]
         section = module.run(store, logs, quick)
     section.details += ["", watch.summary()]
     return section
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["fleet"]:  # alone, into docs/benchmarks-fleet.md
+        return fleet.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short runs (under a minute)")
     parser.add_argument(
