@@ -34,11 +34,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -79,6 +79,7 @@ SETUP_THREADS = 12
 RETRIES = 3
 BOARD_GOAL = 2.0
 FACILITATOR = "U0FACIL001"
+SETUP_ROLE = "setup"
 _CHILD_DROPS = (
     "SLACK_APP_TOKEN",
     "SLACK_BOT_TOKEN",
@@ -260,18 +261,9 @@ class Fleet:
 
     def set_up(self) -> None:
         """Install every workspace and drive every channel to voting (not measured)."""
-        # The setup replica's request queue fills up by design (setup is not paced).
-        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-        client = redis.Redis.from_url(self.store.url)
-        bot = Bot(
-            client,
-            token="",
-            signing_secret=SECRET,
-            api_url=self.cloud.api_url,
-            budget=SlackBudget.unlimited(client),
-            oauth=OAuthConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET),
-        )
-        self.cloud.set_app_url(bot.start_http())
+        setup = self._process(0, [sys.executable, "-m", "benchmarks.fleet"], SETUP_ROLE)
+        self.cloud.set_app_url(setup.base)
+        client = self.store.client
         try:
             with ThreadPoolExecutor(SETUP_THREADS) as pool:
                 for page in pool.map(self.cloud.install, self.teams):
@@ -293,20 +285,23 @@ class Fleet:
             for sim in self.cloud.workspaces():
                 sim.settle(quiet=0.5, timeout=60)
         finally:
-            bot.stop()
-            client.close()
+            stop_all([setup], grace=10)
         self._delete(f"storymap:{{{self.prefix}*:lease:*", "storymap:rate:*", "storymap:pause:*")
         for sim in self.cloud.workspaces():
             sim.rate_limits = RateLimits.slack()
 
     def start_replicas(self) -> None:
         for n in range(1, REPLICAS + 1):
-            self.replicas.append(self._replica(n))
+            self._replica(n)
         urls = [r.events_url for r in self.replicas]
         for sim in self.cloud.workspaces():
             sim.set_bot_endpoints(urls)
 
     def _replica(self, n: int) -> Service:
+        return self._process(n, [sys.executable, "-m", "bot.cli", "run"], "")
+
+    def _process(self, n: int, command: list[str], role: str) -> Service:
+        """Replica ``n`` (0: the setup replica), in OAuth mode on a loopback port."""
         port = free_port()
         env = {k: v for k, v in os.environ.items() if k not in _CHILD_DROPS}
         env.update(
@@ -316,18 +311,22 @@ class Fleet:
             SLACK_API_URL=self.cloud.api_url,
             REDIS_URL=self.store.url,
             PORT=str(port),
+            FLEET_ROLE=role,
         )
-        log = self.logs / f"fleet-replica{n}.log"
+        name = f"fleet-replica{n}" if n else "fleet-setup"
+        log = self.logs / f"{name}.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "run"],
-                cwd=ROOT,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
+                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
             )
-        service = Service(f"fleet-replica{n}", process, f"http://127.0.0.1:{port}", log)
-        service.wait_healthy()
+        service = Service(name, process, f"http://127.0.0.1:{port}", log)
+        if n:
+            self.replicas.append(service)
+        try:
+            service.wait_healthy()
+        except RuntimeError:
+            stop_all([service])
+            raise
         return service
 
     # -- the measured part -------------------------------------------------------------
@@ -665,3 +664,32 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.output).write_text("\n".join(text))
         print(f"\nwritten to {args.output}")
     return 0
+
+
+def setup_replica() -> int:
+    """The setup replica (``FLEET_ROLE=setup python -m benchmarks.fleet``): a replica in
+    OAuth mode with an unlimited Web API budget, in a process of its own (the benchmark's
+    own process holds every workspace's sockets, past what waitress's ``select`` takes),
+    serving until SIGTERM."""
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    bot = Bot(
+        client,
+        token="",
+        signing_secret=SECRET,
+        api_url=os.environ["SLACK_API_URL"],
+        budget=SlackBudget.unlimited(client),
+        oauth=OAuthConfig(client_id=CLIENT_ID, client_secret=CLIENT_SECRET),
+    )
+    bot.start_http(port=int(os.environ["PORT"]), threads=16)
+    stopped.wait()
+    bot.stop()
+    client.close()
+    return 0
+
+
+if __name__ == "__main__":
+    if os.environ.get("FLEET_ROLE") != SETUP_ROLE:
+        sys.exit("run the fleet benchmark with: python -m benchmarks fleet [--quick]")
+    sys.exit(setup_replica())
