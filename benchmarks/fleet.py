@@ -146,6 +146,24 @@ def settle_time(right_at: float | None, last_vote: float) -> float | None:
     return None if right_at is None else max(0.0, right_at - last_vote)
 
 
+def edits(
+    logs: dict[str, list[ApiCall]], boards: dict[str, str], since: float, seconds: float
+) -> tuple[int, int, float]:
+    """(board edits, other edits, mean edits a minute per workspace) from ``since``;
+    ``boards``: each board's ts -> its workspace."""
+    on_boards = on_cards = 0
+    for calls in logs.values():
+        for call in calls:
+            if call.at < since or call.method != "chat.update" or not call.response.get("ok"):
+                continue
+            if str(call.args.get("ts")) in boards:
+                on_boards += 1
+            else:
+                on_cards += 1
+    minutes = max(seconds, 1e-9) / 60
+    return on_boards, on_cards, (on_boards + on_cards) / max(len(logs), 1) / minutes
+
+
 @dataclass(frozen=True)
 class Tally:
     """One channel's ballots in the store against the votes sent there."""
@@ -428,6 +446,7 @@ class Figures:
     limited: dict[str, int]  # 429 answers per method during the measurement
     api_errors: dict[str, int]  # other failed calls during the measurement, per error
     settles: list[float | None]  # per channel
+    edits: tuple[int, int, float]  # see ``edits``
     setup_seconds: float
     cpu: dict[str, float]  # CPU seconds during the measured part
     wall: float  # seconds of the measured part (votes and the wait for the boards)
@@ -483,6 +502,8 @@ def measure(store: Store, logs: Path, settings: Settings) -> Figures:
             else:
                 key = f"{call.method} {call.error}"
                 errors[key] = errors.get(key, 0) + 1
+        boards = {ch.board_ts: ch.team for ch in fleet.channels}
+        edited = edits(logs_by_team, boards, since, wall)
         wrong = len(fleet.cloud.wrong_token_calls())
         channels = len(fleet.channels)
     return Figures(
@@ -494,6 +515,7 @@ def measure(store: Store, logs: Path, settings: Settings) -> Figures:
         limited,
         errors,
         settles,
+        edited,
         setup,
         cpu,
         wall,
@@ -598,6 +620,14 @@ def section(f: Figures) -> Section:
                     else "n/a",
                 ),
                 (f"boards not right {f.bound:g} s after the votes", f"{never}"),
+                (
+                    "chat.update from the first vote on: boards / cards",
+                    f"{f.edits[0]} / {f.edits[1]}",
+                ),
+                (
+                    "chat.update a minute per workspace (Slack: 50, after a burst of 50)",
+                    f"{f.edits[2]:.0f} on average over the measured {f.wall:.0f} s",
+                ),
                 (f"CPU during the measured part ({f.wall:.0f} s)", cpu),
             ],
         ),
