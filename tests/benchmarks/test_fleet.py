@@ -7,7 +7,14 @@ import json
 
 import pytest
 
-from benchmarks.fleet import board_right_at, interleave, settle_time, tally, vote_plan
+from benchmarks.fleet import (
+    board_right_at,
+    edits,
+    interleave,
+    settle_time,
+    tally,
+    vote_plan,
+)
 from bot.domain.effects import OpenStage
 from bot.domain.machine import Outcome
 from bot.domain.model import Stage
@@ -63,6 +70,22 @@ def test_the_board_is_right_at_its_first_successful_edit_showing_the_count() -> 
     assert settle_time(4.0, 3.25) == 0.75
     assert settle_time(4.0, 9.0) == 0.0  # right before the last vote's ack
     assert settle_time(None, 3.0) is None
+
+
+def test_edits_count_successful_updates_since_the_first_vote_per_workspace_minute() -> None:
+    card = "1700000000.000200"
+    logs = {
+        "TA": [
+            _update(BOARD, "1 vote", 0.5),  # before the votes: not counted
+            _update(BOARD, "2 votes", 1.0),
+            _update(card, "2 votes", 1.5),
+            _update(card, "2 votes", 2.0, status=429),  # refused: not an edit
+        ],
+        "TB": [_update("1700000000.000900", "1 vote", 3.0)],
+    }
+    boards, cards, per_minute = edits(logs, {BOARD: "TA"}, since=1.0, seconds=30.0)
+    assert (boards, cards) == (1, 2)
+    assert per_minute == 3.0  # 3 edits, 2 workspaces, half a minute
 
 
 @pytest.mark.store
