@@ -72,7 +72,7 @@ def test_the_board_is_right_at_its_first_successful_edit_showing_the_count() -> 
     assert settle_time(None, 3.0) is None
 
 
-def test_edits_count_successful_updates_since_the_first_vote_per_workspace_minute() -> None:
+def test_edits_are_counted_from_the_first_vote_fleet_wide_and_per_workspace() -> None:
     card = "1700000000.000200"
     logs = {
         "TA": [
@@ -80,12 +80,15 @@ def test_edits_count_successful_updates_since_the_first_vote_per_workspace_minut
             _update(BOARD, "2 votes", 1.0),
             _update(card, "2 votes", 1.5),
             _update(card, "2 votes", 2.0, status=429),  # refused: not an edit
+            _update(BOARD, "3 votes", 4.0),  # after TA's last vote, before TB's
         ],
-        "TB": [_update("1700000000.000900", "1 vote", 3.0)],
+        "TB": [_update("1700000000.000900", "1 vote", 6.0)],
     }
-    boards, cards, per_minute = edits(logs, {BOARD: "TA"}, since=1.0, seconds=30.0)
-    assert (boards, cards) == (1, 2)
-    assert per_minute == 3.0  # 3 edits, 2 workspaces, half a minute
+    e = edits(logs, {BOARD}, since=1.0, last_votes={"TA": 3.0, "TB": 5.0}, settled=9.0)
+    assert (e.boards, e.cards) == (2, 2)
+    assert e.during == 3 / 4  # 3 edits from 1.0 to the last vote, 5.0
+    assert e.after == 1 / 4  # 1 edit from 5.0 to 9.0
+    assert e.before_last_vote == 1.0  # TA: 2 by 3.0; TB: 0 by 5.0
 
 
 @pytest.mark.store
