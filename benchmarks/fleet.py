@@ -35,6 +35,7 @@ board right within 2 s of its last vote.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import math
 import os
@@ -62,6 +63,7 @@ from benchmarks.stack import ROOT, SECRET, Service, Store, free_port, open_store
 from benchmarks.stats import Latency
 from bot.render.text import plural
 from bot.slack.budget import SLACK_ALLOWANCES, SlackBudget
+from bot.slack.dispatcher import Dispatcher
 from bot.slack.main import Bot, OAuthConfig
 from bot.slack.refs import Refs
 from bot.store.workshops import WorkshopStore
@@ -82,6 +84,8 @@ SETUP_THREADS = 12
 RETRIES = 3
 BOARD_GOAL = 2.0
 FACILITATOR = "U0FACIL001"
+#: Worker threads of each replica's dispatcher (its default; ``storymap run`` keeps it).
+WORKERS = int(inspect.signature(Dispatcher).parameters["threads"].default)
 BUCKET = SLACK_ALLOWANCES["chat.update"].capacity
 REFILL = SLACK_ALLOWANCES["chat.update"].per_second * 60
 SETUP_ROLE = "setup"
@@ -716,13 +720,15 @@ def section(f: Figures) -> Section:
             "Why boards were late: not Slack's limits (no 429; a workspace had made "
             f"{e.before_last_vote:.0f} edits on average by its last vote, fewer than its "
             f"bucket holds, {BUCKET:g}), but how many edits the fleet made a second: "
-            f"{e.during:.0f} while votes came in, {e.after:.0f} after. When the votes end, "
-            f"{f.channels} boards and their cards are stale at once; a replica edits a "
-            "channel's board and then its due cards in one pass, so the last boards wait "
-            "behind other channels' card edits. The benchmark's processes (the replicas, "
-            "the store, and the simulated Slack with its driver) used "
-            f"{used:.1f} cores on average during the measured part, on a machine of "
-            f"{os.cpu_count()} shared with other work.",
+            f"{e.during:.0f} while votes came in, {e.after:.0f} after. Each replica serves "
+            f"channels on {WORKERS} dispatcher threads, each waiting on one Web API call at "
+            f"a time, so the fleet has {WORKERS * REPLICAS} calls in flight at most, each "
+            "slowed by the CPU the benchmark's processes (the replicas, the store, and the "
+            f"simulated Slack with its driver) took: {used:.1f} cores on average during "
+            f"the measured part, on a machine of {os.cpu_count()} shared with other work. "
+            f"When the votes end, {f.channels} boards and their cards are stale at once; a "
+            "replica edits a channel's board and then its due cards in one pass, so the "
+            "last boards wait behind other channels' card edits.",
         ]
     return result
 
