@@ -1,5 +1,8 @@
 """``python -m benchmarks [--quick]``: every benchmark, a table, and ``docs/benchmarks.md``.
 
+``python -m benchmarks fleet [--quick]`` runs the fleet benchmark alone, into
+``docs/benchmarks-fleet.md``.
+
 Runs from a fresh checkout with only the project's virtualenv: the store is ``REDIS_URL``
 (a scratch server: the benchmarks delete their own keys and the bot's rate-limit keys
 there) or an embedded server in a temporary directory; Slack is the project's simulator;
