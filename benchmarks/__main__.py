@@ -18,12 +18,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import economy, idle, latency, size, throughput
+from benchmarks import economy, fleet, idle, latency, size, throughput
 from benchmarks.cpu import Neighbours
 from benchmarks.report import Section, machine, markdown, merge, terminal_table
 from benchmarks.stack import ROOT, Store, open_store
 
-NAMES = ("latency", "throughput", "economy", "size", "idle")
+NAMES = ("latency", "throughput", "economy", "size", "idle", "fleet")
 
 PREAMBLE = [
     "What the bot costs compared with a bare Bolt app that only acks, measured in the same "
@@ -97,6 +97,7 @@ def _run(name: str, store: Store, logs: Path, quick: bool) -> Section:
             "throughput": throughput,
             "economy": economy,
             "idle": idle,
+            "fleet": fleet,
         }[name]
         section = module.run(store, logs, quick)
     section.details += ["", watch.summary()]
@@ -104,6 +105,7 @@ def _run(name: str, store: Store, logs: Path, quick: bool) -> Section:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short runs (under a minute)")
     parser.add_argument(
