@@ -22,6 +22,7 @@ from bot.service import WorkshopService
 from bot.slack.http import wsgi_app
 from bot.store.workshops import WorkshopStore
 from slacksim import RateLimits, SlackSimulator
+from tests.support.serving import wait_healthy
 
 STORYMAP = [sys.executable, "-m", "bot.cli"]
 SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL")
@@ -108,13 +109,7 @@ def running_bot(redis_url: str, tmp_path: Path) -> Iterator[tuple[SlackSimulator
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    with urllib.request.urlopen(f"{base}/healthz", timeout=1):  # noqa: S310
-                        break
-                except (urllib.error.URLError, ConnectionError):
-                    time.sleep(0.1)
+            wait_healthy(base)
             sim.set_bot_endpoint(f"{base}/slack/events")
             yield sim, channel, base
         finally:

@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
 
 from slacksim import RateLimits, SlackCloud
 from tests.cli.test_cli import SLACK_VARS, STORYMAP, free_port, storymap
+from tests.support.serving import wait_healthy
 
 OAUTH_VARS = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "STORYMAP_TOKEN_KEY", "SLACK_REDIRECT_URI")
 
@@ -62,13 +60,7 @@ def test_run_installs_through_oauth_and_serves_the_workspace(redis_url: str) -> 
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    with urllib.request.urlopen(f"{base}/healthz", timeout=1):  # noqa: S310
-                        break
-                except (urllib.error.URLError, ConnectionError):
-                    time.sleep(0.1)
+            wait_healthy(base)
             cloud.set_app_url(base)
             page = cloud.install(team)
             assert page.status == 200, page.body

@@ -15,6 +15,7 @@ import pytest
 
 from slacksim import RateLimits, SlackSimulator
 from tests.cli.test_cli import SLACK_VARS, STORYMAP, free_port
+from tests.support.serving import wait_healthy
 
 TOKEN = "xoxb-4242-4242-never-in-a-log-line"
 SECRET = "json-logs-signing-secret"
@@ -48,13 +49,7 @@ def test_run_logs_one_json_object_per_line_without_the_token(redis_url: str) -> 
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    with urllib.request.urlopen(f"{base}/healthz", timeout=1):  # noqa: S310
-                        break
-                except (urllib.error.URLError, ConnectionError):
-                    time.sleep(0.1)
+            wait_healthy(base)
             sim.set_bot_endpoint(f"{base}/slack/events")
             # The board's first post fails once: the dispatcher logs it with its context.
             sim.fail("chat.postMessage", error="internal_error", times=1)

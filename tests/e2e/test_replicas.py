@@ -12,9 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +25,7 @@ from bot.demo import PEOPLE, VOTES, Scenario
 from bot.render.text import TIMES
 from bot.store.workshops import WorkshopStore
 from slacksim import RateLimits, SlackSimulator
+from tests.support.serving import wait_healthy
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
 REPLICAS = 3
@@ -58,13 +56,7 @@ class Replicas:
                 stderr=subprocess.STDOUT,
             )
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=1):  # noqa: S310
-                    break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.1)
+        wait_healthy(base)
         self.urls.append(f"{base}/slack/events")
         self.processes.append(process)
 
