@@ -284,6 +284,18 @@ class SlackSettings(_EnvSettings):
         return self
 
 
+class WorkSettings(_EnvSettings):
+    """The background work of each process (``bot.slack.dispatcher``)."""
+
+    dispatch_threads: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        validation_alias="STORYMAP_DISPATCH_THREADS",
+        description="a whole number from 1 to 256: channels served at once by one process",
+    )
+
+
 class LogSettings(_EnvSettings):
     log_level: Annotated[LogLevel, BeforeValidator(_known_level_upper)] = Field(
         default="INFO",

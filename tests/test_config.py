@@ -12,6 +12,7 @@ from bot.config import (
     LogSettings,
     SlackSettings,
     StoreSettings,
+    WorkSettings,
     default_data_dir,
     load,
 )
@@ -30,6 +31,7 @@ _VARIABLES = (
     "SLACK_CLIENT_SECRET",
     "STORYMAP_TOKEN_KEY",
     "SLACK_REDIRECT_URI",
+    "STORYMAP_DISPATCH_THREADS",
 )
 
 
@@ -48,7 +50,9 @@ def http_env(env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return env
 
 
-def _error(settings_class: type[SlackSettings | StoreSettings | LogSettings]) -> str:
+def _error(
+    settings_class: type[SlackSettings | StoreSettings | LogSettings | WorkSettings],
+) -> str:
     with pytest.raises(ConfigError) as raised:
         load(settings_class)
     message = str(raised.value)
@@ -297,3 +301,14 @@ def test_log_level_defaults_to_info_and_ignores_case(env: pytest.MonkeyPatch) ->
         "STORYMAP_LOG_LEVEL is malformed: expected one of DEBUG, INFO, WARNING, ERROR, "
         "CRITICAL, got 'verbose'"
     )
+
+
+def test_dispatch_threads_default_to_8_and_a_bad_count_is_one_line(
+    env: pytest.MonkeyPatch,
+) -> None:
+    assert load(WorkSettings).dispatch_threads == 8
+    env.setenv("STORYMAP_DISPATCH_THREADS", "32")
+    assert load(WorkSettings).dispatch_threads == 32
+    env.setenv("STORYMAP_DISPATCH_THREADS", "0")
+    message = _error(WorkSettings)
+    assert message.startswith("STORYMAP_DISPATCH_THREADS is malformed: expected a whole number")

@@ -29,7 +29,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.config import LogSettings, SlackSettings, StoreSettings, load
+from bot.config import LogSettings, SlackSettings, StoreSettings, WorkSettings, load
 from bot.logs import configure_logging
 from bot.metrics import Metrics
 from bot.service import WorkshopService, utc_now
@@ -95,6 +95,7 @@ class Bot:
         budget: SlackBudget | None = None,
         clock: Callable[[], datetime] = utc_now,
         retention_days: int | None = None,
+        dispatch_threads: int = 8,
         oauth: OAuthConfig | None = None,
         resweep_s: float = RESWEEP_S,
     ) -> None:
@@ -177,6 +178,7 @@ class Bot:
             ),
             ready=self.ready,
             teams=teams,
+            threads=dispatch_threads,
         )
         self._dispatch = dispatch
         self._socket: SocketModeHandler | None = None
@@ -335,6 +337,7 @@ def run(*, serve: bool = True) -> int:
     slack = load(SlackSettings)
     _stop_on_sigterm()
     stored = load(StoreSettings)
+    work = load(WorkSettings)
     with store_client(stored) as client:
         secret = slack.signing_secret.get_secret_value() if slack.signing_secret else ""
         check_slack(slack)
@@ -352,6 +355,7 @@ def run(*, serve: bool = True) -> int:
             signing_secret=secret,
             api_url=slack.api_url,
             retention_days=stored.retention_days,
+            dispatch_threads=work.dispatch_threads,
             oauth=oauth,
         )
         bot.start_dispatchers()

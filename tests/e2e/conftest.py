@@ -44,10 +44,12 @@ def open_workspace(
     unlimited: bool = False,
     limits: SlackLimits | None = None,
     app_token: str | None = None,
+    dispatch_threads: int = 8,
 ) -> Iterator[Workspace]:
     """The simulator with ``PEOPLE`` in ``#delivery`` and the real bot serving it: over
     HTTP, or in Socket Mode with ``app_token``. ``unlimited``: no Slack rate limits on
-    either side; ``limits``: the simulator's content and trigger limits."""
+    either side; ``limits``: the simulator's content and trigger limits;
+    ``dispatch_threads``: the bot's dispatcher workers."""
     team_id = f"T{uuid.uuid4().hex[:10].upper()}"
     with SlackSimulator(
         signing_secret=SECRET,
@@ -68,6 +70,7 @@ def open_workspace(
             api_url=sim.api_url,
             teams=frozenset({team_id}),
             budget=SlackBudget.unlimited(client) if unlimited else None,
+            dispatch_threads=dispatch_threads,
         )
         if app_token is None:
             sim.set_bot_endpoint(bot.start_http() + "/slack/events")

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
 
 import pytest
 
 from bot.store.keys import LEGACY_CHANNELS_KEY, Keys, team_channels_key
-from tests.e2e.conftest import PEOPLE, Workspace
+from tests.e2e.conftest import PEOPLE, Workspace, open_workspace
 from tests.e2e.test_workshop import board_text, ephemeral_texts, slash, walk_to
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
@@ -92,3 +93,20 @@ def test_work_queued_before_dispatch_was_signalled_is_adopted_once(
         assert client.sismember(team_channels_key(workspace.team_id), workspace.channel)
     finally:
         client.srem(LEGACY_CHANNELS_KEY, elsewhere)
+
+
+def test_the_number_of_channels_served_at_once_is_the_dispatch_threads_setting(
+    redis_url: str,
+) -> None:
+    """``STORYMAP_DISPATCH_THREADS`` reaches the dispatcher: that many workers serve."""
+
+    def workers() -> set[int]:
+        return {
+            t.ident or 0 for t in threading.enumerate() if t.name.startswith("dispatch-worker-")
+        }
+
+    before = workers()
+    with open_workspace(redis_url, dispatch_threads=3) as ws:
+        assert len(workers() - before) == 3
+        slash(ws, "U_ANA", "start Tracking")
+        ws.sim.wait_for(lambda: "Tracking" in board_text(ws), timeout=20)
