@@ -84,6 +84,29 @@ class WorkshopService:
         self.store = store
         self._clock = clock
 
+    # ----- reading (one call per request, like the changes) ---------------------------
+
+    def current(self, team_id: str, channel_id: str) -> Workshop | None:
+        """The channel's running workshop, with its votes (``/storymap status``)."""
+        return self.store.load(team_id, channel_id)
+
+    def clicked(
+        self, team_id: str, channel_id: str, number: int
+    ) -> tuple[Workshop | None, Workshop | None]:
+        """A button of workshop ``number`` was clicked: (the workshop, if it is the one
+        running), else (None, the finished workshop ``number``, if it is kept)."""
+        running = self.store.load(team_id, channel_id)
+        if running is not None and running.number == number:
+            return running, None
+        return None, self.store.get(team_id, channel_id, number)
+
+    def is_running(self, team_id: str, channel_id: str, number: int) -> bool:
+        """Whether workshop ``number`` is the channel's running one (a form submitted)."""
+        meta = self.store.meta(team_id, channel_id)
+        return meta is not None and meta.number == number
+
+    # ----- changing -------------------------------------------------------------------
+
     def handle(
         self,
         team_id: str,

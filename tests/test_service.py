@@ -163,3 +163,28 @@ def test_a_mistyped_story_id_in_a_vote_is_escaped(redis_client: redis.Redis, tea
     reply = service.handle(team_id, C, "UBEN", c.CastVote(story_id="<@U1>"))
     assert not reply.ok
     assert reply.text == "&lt;@U1&gt; is not a story id; they look like S1."
+
+
+def test_what_a_status_a_click_and_a_form_read_is_the_running_workshop(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    service = WorkshopService(WorkshopStore(redis_client))
+    assert service.current(team_id, "C1") is None
+    assert service.clicked(team_id, "C1", 1) == (None, None)
+    assert not service.is_running(team_id, "C1", 1)
+
+    service.handle(team_id, "C1", "UANA", c.Start(team_id=team_id, channel_id="C1"))
+    running = service.current(team_id, "C1")
+    assert running is not None
+    assert service.clicked(team_id, "C1", 1) == (running, None)
+    assert service.is_running(team_id, "C1", 1)
+
+    service.handle(team_id, "C1", "UANA", c.Cancel())
+    service.handle(team_id, "C1", "UANA", c.Start(team_id=team_id, channel_id="C1"))
+    # A button of the first workshop, clicked while the second runs: the finished one.
+    stale, finished = service.clicked(team_id, "C1", 1)
+    assert stale is None
+    assert finished is not None
+    assert finished.number == 1
+    assert not service.is_running(team_id, "C1", 1)
+    assert service.is_running(team_id, "C1", 2)

@@ -77,9 +77,8 @@ def clicked(deps: Deps, body: dict[str, Any]) -> Click | None:
         return None
     team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
     user = body["user"]["id"]
-    workshop = deps.service.store.load(team_id, channel_id)
-    if workshop is None or workshop.number != ref.number:
-        finished = deps.service.store.get(team_id, channel_id, ref.number)
+    workshop, finished = deps.service.clicked(team_id, channel_id, ref.number)
+    if workshop is None:
         if finished is not None:
             deps.notify(team_id, channel_id, finished.number, user, STALE)
         return None

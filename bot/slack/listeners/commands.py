@@ -33,7 +33,7 @@ def register(app: App, deps: Deps) -> None:
                 help_ = help_message()
                 ack(text=help_.text, blocks=help_.blocks)
             case Status():
-                workshop = deps.service.store.load(team_id, channel_id)
+                workshop = deps.service.current(team_id, channel_id)
                 if workshop is None:
                     ack(text=NO_WORKSHOP)
                     return

@@ -56,8 +56,7 @@ def _bound(
         ack(response_action="errors", errors={block: FORGED})
         return None
     team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
-    meta = deps.service.store.meta(team_id, ref.channel)
-    if meta is None or meta.number != ref.number:
+    if not deps.service.is_running(team_id, ref.channel, ref.number):
         ack(response_action="errors", errors={block: stale(ref.number)})
         return None
     return team_id, ref.channel, ref
