@@ -201,6 +201,7 @@ class Bot:
         installs = self.installations
         if installs is None:
             return
+        teams: list[str] = []
         if org_wide and enterprise_id:
             teams = installs.linked_teams(enterprise_id)
             installs.delete_all(enterprise_id=enterprise_id, team_id=None)
@@ -215,12 +216,17 @@ class Bot:
             self._authorize.forget(team_id, enterprise_id)
         # A batch already under way when the workspace left may still write a key or two
         # (a message reference, an edit mark) until its next call is refused: sweep again.
-        sweep = threading.Timer(self._resweep_s, self._sweep, (enterprise_id, team_id, org_wide))
+        # The org's workspaces are named now: the first purge deletes the org's list of them.
+        sweep = threading.Timer(
+            self._resweep_s, self._sweep, (enterprise_id, team_id, org_wide, teams)
+        )
         sweep.daemon = True
         self._sweeps = [s for s in self._sweeps if s.is_alive()] + [sweep]
         sweep.start()
 
-    def _sweep(self, enterprise_id: str | None, team_id: str | None, org_wide: bool) -> None:
+    def _sweep(
+        self, enterprise_id: str | None, team_id: str | None, org_wide: bool, teams: list[str]
+    ) -> None:
         installs = self.installations
         if installs is None:
             return
@@ -232,6 +238,9 @@ class Bot:
                     )
                     is None
                 ):
+                    for team in teams:
+                        if installs.bot_for_team(team) is None:  # not installed on its own
+                            purge_team(self.redis, team)
                     purge_enterprise(self.redis, installs, enterprise_id)
             elif team_id and installs.bot_for_team(team_id) is None:  # not installed again
                 purge_team(self.redis, team_id)
