@@ -113,10 +113,6 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
-def lease_key(keys: Keys, lane: str) -> str:
-    return keys.lease(lane)
-
-
 class Dispatcher:
     def __init__(
         self,
@@ -245,7 +241,7 @@ class Dispatcher:
         if lane == "outbox":
             # Order matters here (the board before prompts, prompts before cards), so
             # one worker at a time serves a channel's outbox.
-            lease = lease_key(keys, lane)
+            lease = keys.lease(lane)
             if not self._lease(keys=[lease], args=[name, self._lease_ms]):
                 left = self._redis.pttl(lease)
                 return now_ms() + max(50, left if isinstance(left, int) else self._lease_ms)

@@ -10,7 +10,8 @@ channel that ever held a workshop. Two indexes share this code:
   when the earliest is due, on the scheduler's clock).
 
 An index is a fixed set of shards. Each shard is three keys with one hash tag, so each
-script below is single-slot and runs on Redis Cluster too:
+of its scripts (``CLAIM_DUE``, ``SETTLE_DUE`` in ``bot.store.scripts``) and each signal's
+pipeline touches one slot and runs on Redis Cluster too:
 
 ==============================  ===========================================================
 ``storymap:{<shard>}:due``      sorted set member -> when it is due (ms since the epoch)
