@@ -26,7 +26,9 @@ Rules this module keeps:
 from __future__ import annotations
 
 import json
+import random
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +51,11 @@ SEEN_TTL_SECONDS: Final = 15 * 60
 #: Days a finished (published or cancelled) workshop's archive and refs are kept.
 RETENTION_DAYS: Final = 90
 MAX_CAS_ATTEMPTS: Final = 200
+# After a lost compare-and-set, a writer waits a random pause before its next try, up to
+# a ceiling that doubles per conflict (from 0.5 ms to at most 20 ms): writers that keep
+# colliding spread out instead of retrying in lockstep until one gives up.
+FIRST_PAUSE_SECONDS: Final = 0.0005
+MAX_PAUSE_SECONDS: Final = 0.02
 #: Channels whose last-read workshop a process keeps parsed (``ParsedCache``).
 PARSED_CHANNELS: Final = 1024
 #: Channels whose workshop number a store remembers (``WorkshopStore.message``).
@@ -166,6 +173,13 @@ class ParsedCache:
             self._entries.pop(keys, None)
 
 
+def conflict_pause(attempt: int, rng: random.Random) -> float:
+    """Seconds to wait after the ``attempt``-th lost compare-and-set (0-based): a random
+    pause under a ceiling that doubles per conflict, capped at ``MAX_PAUSE_SECONDS``."""
+    ceiling = min(MAX_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2 ** min(attempt, 16))
+    return rng.uniform(0.0, ceiling)
+
+
 class WorkshopStore:
     """Load, change (compare-and-set) and vote on a channel's workshop."""
 
@@ -192,6 +206,8 @@ class WorkshopStore:
         #: The workshop number last seen per channel (``message``'s guess; a wrong
         #: guess costs a second read, never a wrong answer).
         self._numbers: dict[Keys, int] = {}
+        self._jitter = random.Random()
+        self._pause: Callable[[float], None] = time.sleep
 
     def _register(self, team_id: str, channel_id: str) -> None:
         """Record the channel among its team's (once per process and channel)."""
@@ -288,7 +304,7 @@ class WorkshopStore:
         """
         keys = Keys(team_id, channel_id)
         covered = False
-        for _ in range(MAX_CAS_ATTEMPTS):
+        for attempt in range(MAX_CAS_ATTEMPTS):
             snapshot = self._read(keys, delivery_id)
             if snapshot.seen:
                 return Step(outcome=None, duplicate=True)
@@ -324,6 +340,7 @@ class WorkshopStore:
             if answer == "duplicate":
                 return Step(outcome=None, duplicate=True)
             # "conflict": the workshop or its votes changed since the snapshot.
+            self._pause(conflict_pause(attempt, self._jitter))
         raise StoreConflict(f"{team_id}:{channel_id} kept changing; gave up after retries")
 
     def _prime(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
 import pytest
@@ -14,7 +15,13 @@ from bot.domain.machine import Outcome, apply
 from bot.domain.model import Stage, Workshop
 from bot.store.client import RedisClient, client_from_url
 from bot.store.keys import Keys, team_channels_key
-from bot.store.workshops import WorkshopStore, decode_entry
+from bot.store.workshops import (
+    FIRST_PAUSE_SECONDS,
+    MAX_PAUSE_SECONDS,
+    WorkshopStore,
+    conflict_pause,
+    decode_entry,
+)
 from tests.builders import FACILITATOR, PARTICIPANTS, T0, workshop_at
 
 pytestmark = pytest.mark.store
@@ -109,6 +116,43 @@ def test_compare_and_set_conflict_is_retried_on_fresh_state(
         ("A2", "Track delivery"),
     ]
     assert final.version == 5
+
+
+def test_a_writer_that_keeps_losing_pauses_a_growing_random_while_between_tries(
+    redis_client: RedisClient, store_url: str, team_id: str
+) -> None:
+    store = WorkshopStore(redis_client)
+    start(store, team_id)
+    rival = WorkshopStore(client_from_url(store_url))
+    pauses: list[float] = []
+    store._pause = pauses.append  # record instead of sleeping: the subject is the spacing
+    tries: list[int] = []
+
+    def decide(state: Workshop | None) -> Outcome:
+        tries.append(1)
+        if len(tries) <= 6:  # another replica wins the first six rounds
+            rival.update(team_id, CHANNEL, act(c.SetPersona(text=f"Rival {len(tries)}")))
+        return apply(state, c.SetPersona(text="Dispatcher"), FACILITATOR, T0)
+
+    assert store.update(team_id, CHANNEL, decide).outcome is not None
+    assert len(pauses) == 6  # one pause per lost round, none after the win
+    ceilings = [min(MAX_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2**n) for n in range(6)]
+    assert all(0 <= p <= top for p, top in zip(pauses, ceilings, strict=True))
+    assert max(pauses) > FIRST_PAUSE_SECONDS  # the ceiling grew past the first one
+    final = store.load(team_id, CHANNEL)
+    assert final is not None
+    assert final.persona is not None
+    assert final.persona.text == "Dispatcher"
+
+
+def test_conflict_pauses_are_random_under_a_doubling_capped_ceiling() -> None:
+    rng = random.Random(7)
+    for attempt in range(40):
+        ceiling = min(MAX_PAUSE_SECONDS, FIRST_PAUSE_SECONDS * 2**attempt)
+        draws = [conflict_pause(attempt, rng) for _ in range(50)]
+        assert all(0 <= d <= ceiling for d in draws)
+        assert len(set(draws)) > 1  # jittered, not lockstep
+    assert max(conflict_pause(99, rng) for _ in range(200)) > MAX_PAUSE_SECONDS / 2
 
 
 def test_a_vote_between_read_and_write_makes_the_document_writer_decide_again(
