@@ -30,18 +30,23 @@ class SetPersona(Frozen):
 class AddActivity(Frozen):
     kind: Literal["add_activity"] = "add_activity"
     text: str
+    #: The ``ts`` of the thread reply that added it, if it came from one: editing or
+    #: deleting that reply later renames or removes what it added.
+    source: str | None = None
 
 
 class AddTask(Frozen):
     kind: Literal["add_task"] = "add_task"
     activity_id: str
     text: str
+    source: str | None = None
 
 
 class AddStory(Frozen):
     kind: Literal["add_story"] = "add_story"
     task_id: str
     text: str
+    source: str | None = None
 
 
 class Next(Frozen):
@@ -118,6 +123,81 @@ class Mute(Frozen):
     on: bool = True
 
 
+class Rename(Frozen):
+    """New words for an activity, task or story (``item_id`` as typed)."""
+
+    kind: Literal["rename"] = "rename"
+    item_id: str
+    text: str
+
+
+class Remove(Frozen):
+    """Take an item off the map. An activity or task with children is removed with
+    them only once ``confirmed`` (the first ask answers with what would go)."""
+
+    kind: Literal["remove"] = "remove"
+    item_id: str
+    confirmed: bool = False
+
+
+class Move(Frozen):
+    """A story to another task, or a task to another activity (ids as typed)."""
+
+    kind: Literal["move"] = "move"
+    item_id: str
+    to_id: str
+
+
+class OrderActivities(Frozen):
+    """The backbone's narrative order: these activities first, left to right."""
+
+    kind: Literal["order_activities"] = "order_activities"
+    activity_ids: tuple[str, ...]
+
+
+class OrderTasks(Frozen):
+    """The tasks under one activity, left to right: these first."""
+
+    kind: Literal["order_tasks"] = "order_tasks"
+    activity_id: str
+    task_ids: tuple[str, ...]
+
+
+class Split(Frozen):
+    """One story into several: new ids for each part; the original goes."""
+
+    kind: Literal["split"] = "split"
+    story_id: str
+    texts: tuple[str, ...]
+
+
+class Undo(Frozen):
+    """Take back the actor's own last change (the facilitator: the workshop's last)."""
+
+    kind: Literal["undo"] = "undo"
+
+
+class Reopen(Frozen):
+    """Facilitator, after publishing: back to slicing; publishing again revises the map."""
+
+    kind: Literal["reopen"] = "reopen"
+
+
+class EditReply(Frozen):
+    """A thread reply that added items was edited: ``lines`` are its new lines."""
+
+    kind: Literal["edit_reply"] = "edit_reply"
+    source: str
+    lines: tuple[str, ...]
+
+
+class DeleteReply(Frozen):
+    """A thread reply that added items was deleted."""
+
+    kind: Literal["delete_reply"] = "delete_reply"
+    source: str
+
+
 class Publish(Frozen):
     kind: Literal["publish"] = "publish"
 
@@ -143,6 +223,16 @@ Command = Annotated[
     | SetDeadline
     | ClearDeadline
     | Mute
+    | Rename
+    | Remove
+    | Move
+    | OrderActivities
+    | OrderTasks
+    | Split
+    | Undo
+    | Reopen
+    | EditReply
+    | DeleteReply
     | Publish
     | Cancel,
     Field(discriminator="kind"),
@@ -166,6 +256,16 @@ COMMAND_TYPES: tuple[type[Frozen], ...] = (
     SetDeadline,
     ClearDeadline,
     Mute,
+    Rename,
+    Remove,
+    Move,
+    OrderActivities,
+    OrderTasks,
+    Split,
+    Undo,
+    Reopen,
+    EditReply,
+    DeleteReply,
     Publish,
     Cancel,
 )

@@ -51,12 +51,25 @@ class DeadlineSet(Frozen):
 
 
 class PostMap(Frozen):
-    """Post the final map in the channel and pin it."""
+    """Post the final map in the channel and pin it; when the workshop was reopened and
+    published again, edit the pinned map in place instead and post ``changes`` (one
+    line each, what changed since the last publish) in its thread."""
 
     kind: Literal["post_map"] = "post_map"
+    changes: tuple[str, ...] = ()
+
+
+class VotesReturned(Frozen):
+    """A story with votes left the map: each voter is told, in one ephemeral line, that
+    their vote on it came back to them."""
+
+    kind: Literal["votes_returned"] = "votes_returned"
+    story_id: str
+    text: str
+    voters: tuple[str, ...]
 
 
 Effect = Annotated[
-    RefreshBoard | OpenStage | RefreshCard | Announce | PostMap | DeadlineSet,
+    RefreshBoard | OpenStage | RefreshCard | Announce | PostMap | DeadlineSet | VotesReturned,
     Field(discriminator="kind"),
 ]

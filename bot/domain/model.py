@@ -86,6 +86,8 @@ class Activity(Frozen):
     text: str
     author: str
     created_at: UtcDatetime
+    #: The ``ts`` of the thread reply that added it, if one did (see ``EditReply``).
+    source: str | None = None
 
 
 class Task(Frozen):
@@ -94,6 +96,7 @@ class Task(Frozen):
     text: str
     author: str
     created_at: UtcDatetime
+    source: str | None = None
 
 
 class Story(Frozen):
@@ -102,6 +105,7 @@ class Story(Frozen):
     text: str
     author: str
     created_at: UtcDatetime
+    source: str | None = None
 
 
 Item = Activity | Task | Story
@@ -141,6 +145,38 @@ class IdCounters(Frozen):
     S: int = 0
 
 
+class Change(Frozen):
+    """One entry of the workshop's history: who changed what, when, and how to take it back.
+
+    ``before`` holds each changed slot's value before the change (JSON text; None: the
+    slot was empty), which ``undo`` restores; ``after`` holds a digest of each slot's
+    value after it, so ``undo`` can tell whether a later change touched the same slot.
+    ``places`` says, for each item the change removed or moved, the item it came after
+    in its list (None: it was first), so ``undo`` puts it back where it was. Slots are
+    ``persona``, an item id (``A3``), ``backbone``, ``tasks:A1``, ``stories:T2`` (the
+    order of a list), ``priority:T2`` (the facilitator's order), ``slices``, ``budget``
+    (see ``bot.domain.history``).
+    """
+
+    seq: int
+    actor: str
+    at: UtcDatetime
+    kind: str
+    #: What happened, in words (Slack mrkdwn, user text escaped).
+    summary: str
+    before: dict[str, str | None] = {}
+    after: dict[str, str | None] = {}
+    places: dict[str, str | None] = {}
+    #: False for stage moves, publishing and undo itself: shown, never taken back.
+    undoable: bool = True
+    #: The ``seq`` of the undo that took this change back, if one did.
+    undone_by: int | None = None
+
+
+#: How many changes a workshop's history keeps (the oldest go first).
+HISTORY_KEPT = 200
+
+
 class Workshop(Frozen):
     team_id: str
     channel_id: str
@@ -172,6 +208,12 @@ class Workshop(Frozen):
     deadline: Deadline | None = None
     #: People who asked for no reminders (``/storymap mute``).
     muted: tuple[str, ...] = ()
+    #: The last ``HISTORY_KEPT`` changes, oldest first (``/storymap history``, ``undo``).
+    history: tuple[Change, ...] = ()
+    #: The ``seq`` of the last change recorded (numbers only grow).
+    changes_made: int = 0
+    #: The ``changes_made`` at the last publish: what changed since goes in the changelog.
+    published_at_change: int | None = None
 
     # ----- lookups -------------------------------------------------------------
 
