@@ -91,7 +91,7 @@ def test_removing_an_activity_with_children_asks_then_removes_them_all() -> None
         "A3 “Track delivery” has 4 tasks and 4 stories under it. Remove A3 and all of them?"
     )
     assert ask.value.command == c.Remove(item_id="A3", confirmed=True)
-    out = act(w, ask.value.command)  # type: ignore[arg-type]
+    out = act(w, ask.value.command)
     assert [a.id for a in out.state.activities] == ["A1", "A2", "A4"]
     assert [t.id for t in out.state.tasks] == ["T1", "T2", "T7"]
     assert [s.id for s in out.state.stories] == ["S1", "S2", "S7"]
