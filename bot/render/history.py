@@ -1,8 +1,8 @@
 """``/storymap history``: the workshop's last changes, for the person who asked.
 
 Rules kept: the last ``SHOWN`` entries of ``Workshop.history``, newest first, one line
-each: ``#seq``, who (a mention), what (the entry's summary, already escaped mrkdwn), when
-(Slack's date token, so each reader sees their own time), and "(undone by #n)" on an
+each: ``#seq``, who (a mention), when (Slack's date token, so each reader sees their own
+time), what (the entry's summary, already escaped mrkdwn), and "(undone by #n)" on an
 entry an undo took back. A summary longer than ``SUMMARY_CHARS`` is shortened with an
 ellipsis, never inside an ``&amp;`` entity or a ``<...>`` token, so twenty entries always
 fit in one message. An empty history answers with one friendly line.
@@ -46,9 +46,9 @@ def history_text(w: Workshop) -> str:
 
 
 def entry_line(change: Change) -> str:
-    """``*#12* <@U1> renamed S4 … · <!date^…>`` and, if taken back, ``(undone by #14)``."""
-    line = f"*#{change.seq}* {mention(change.actor)} {shortened(change.summary)} · "
-    line += slack_date(change.at)
+    """``*#12* <@U1>, <!date^…>: Renamed S4 …`` and, if taken back, ``_(undone by #14)_``."""
+    line = f"*#{change.seq}* {mention(change.actor)}, {slack_date(change.at)}: "
+    line += shortened(change.summary)
     if change.undone_by is not None:
         line += f" _(undone by #{change.undone_by})_"
     return line
