@@ -59,7 +59,8 @@ USAGE: Final = (
     ("/storymap publish", "facilitator: publish and pin the final map"),
     (
         "/storymap reopen",
-        "facilitator, after publishing: back to slicing; publishing again revises the pinned map",
+        "facilitator, after publishing: back to release slices; publishing again updates "
+        "the pinned map in place",
     ),
     ("/storymap status", "where the workshop stands (only you see it)"),
     ("/storymap cancel", "facilitator: end without publishing"),

@@ -53,10 +53,6 @@ def two_tasks(ws: Workspace) -> None:
     )
 
 
-def test_history_without_a_workshop_says_so(workspace: Workspace) -> None:
-    assert slash(workspace, "U_BEN", "history").startswith("No workshop is running")
-
-
 def test_rename_remove_and_undo_by_the_author(workspace: Workspace) -> None:
     two_tasks(workspace)
     typed(workspace, [("U_CHLOE", "rename S1 See the truck move on a map")])
@@ -163,6 +159,14 @@ def test_bad_text_answers_only_the_typist_and_changes_nothing(workspace: Workspa
     after = load(workspace)
     assert after.version == before.version
     assert after == before
+
+
+def test_history_before_a_workshop_and_before_any_change(workspace: Workspace) -> None:
+    assert ephemeral(workspace, "U_BEN", "history").startswith("No workshop is running")
+    typed(workspace, [("U_ANA", "start Tracking")])
+    assert ephemeral(workspace, "U_BEN", "history").startswith(
+        "Nothing has changed in *“Tracking”* yet."
+    )
 
 
 def test_history_lists_the_changes_newest_first_and_marks_an_undo(workspace: Workspace) -> None:
