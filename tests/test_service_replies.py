@@ -74,6 +74,63 @@ def test_a_message_that_added_nothing_is_passed_over(
     assert service.edit_reply("TNONE", C, "UBEN", PROMPT_TS, REPLY_TS, lines=["X"]) is None
 
 
+def test_a_replys_items_remember_it_and_follow_its_edit_and_deletion(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    service = at_activities(redis_client, team_id)
+    added = service.reply_in_thread(
+        team_id, C, "UBEN", PROMPT_TS, ["Plan shipmnt", "Asign driver"], source=REPLY_TS
+    )
+    assert added is not None
+    assert added.ok, added.text
+    other = service.reply_in_thread(team_id, C, "UCHLOE", PROMPT_TS, ["Track"], source=OTHER_TS)
+    assert other is not None
+    assert other.ok, other.text
+    sources = [(a.id, a.text, a.source) for a in workshop(service, team_id).activities]
+    assert sources == [
+        ("A1", "Plan shipmnt", REPLY_TS),
+        ("A2", "Asign driver", REPLY_TS),
+        ("A3", "Track", OTHER_TS),
+    ]
+
+    renamed = service.edit_reply(
+        team_id,
+        C,
+        "UBEN",
+        PROMPT_TS,
+        REPLY_TS,
+        lines=["Plan shipment", "Assign driver"],
+        delivery_id="Ev1",
+    )
+    assert renamed is not None
+    assert renamed.ok, renamed.text
+    assert renamed.number == workshop(service, team_id).number
+    texts = [a.text for a in workshop(service, team_id).activities]
+    assert texts == ["Plan shipment", "Assign driver", "Track"]
+    # The same event delivered again changes nothing more and is marked a duplicate.
+    again = service.edit_reply(
+        team_id, C, "UBEN", PROMPT_TS, REPLY_TS, lines=["X", "Y"], delivery_id="Ev1"
+    )
+    assert again is not None
+    assert again.duplicate
+
+    before = workshop(service, team_id)
+    mismatch = service.edit_reply(
+        team_id, C, "UBEN", PROMPT_TS, REPLY_TS, lines=["One", "Two", "Three"]
+    )
+    assert mismatch is not None
+    assert not mismatch.ok
+    assert workshop(service, team_id) == before
+
+    removed = service.delete_reply(team_id, C, "UBEN", PROMPT_TS, REPLY_TS)
+    assert removed is not None
+    assert removed.ok, removed.text
+    assert [a.id for a in workshop(service, team_id).activities] == ["A3"]
+    # Gone now: deleting or editing it again is passed over.
+    assert service.delete_reply(team_id, C, "UBEN", PROMPT_TS, REPLY_TS) is None
+    assert service.edit_reply(team_id, C, "UBEN", PROMPT_TS, REPLY_TS, lines=["Z"]) is None
+
+
 def test_the_persona_reply_adds_no_source_and_its_edit_is_passed_over(
     redis_client: redis.Redis, team_id: str
 ) -> None:

@@ -53,24 +53,140 @@ def told(ws: Workspace, user: str, before: int) -> Ephemeral:
     return later[0]
 
 
-def two_tasks(ws: Workspace, user: str, *, broadcast: bool = False) -> tuple[Message, Message]:
+def two_tasks(ws: Workspace, user: str) -> tuple[Message, Message]:
     """At the tasks stage, ``user`` replies two tasks under A1: (the prompt, the reply)."""
     walk_to(ws, "tasks")
     asked = prompt(ws, "Tasks under A1")
-    text = "View map\nSee ETA"
-    driver = ws.sim.user(user)
-    sent = (
-        driver.broadcast_reply(ws.channel, asked.ts, text)
-        if broadcast
-        else driver.reply(ws.channel, asked.ts, text)
-    )
+    sent = ws.sim.user(user).reply(ws.channel, asked.ts, "View map\nSee ETA")
     assert sent.ok, sent.text
     ws.sim.wait_for(lambda: len(tasks(ws)) == 2 or None, message="the two tasks")
-    ws.sim.wait_for(lambda: "See ETA" in board_text(ws) or None, message="the board")
+    ws.sim.wait_for(lambda: "2 tasks" in board_text(ws) or None, message="the board's count")
     ws.sim.settle()
     reply = ws.sim.replies(ws.channel, asked.ts)[-1]
     assert reply.user == user
     return asked, reply
+
+
+def test_a_reply_edited_renames_both_of_its_tasks(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    ws, sim = workspace, workspace.sim
+    asked, reply = two_tasks(ws, "U_BEN")
+    before = len(sim.ephemerals("U_BEN"))
+    caplog.clear()
+
+    edited = sim.user("U_BEN").edit_message(
+        ws.channel, reply.ts, "View the real-time map\nSee the estimated arrival"
+    )
+
+    assert_quiet(edited, caplog)
+    sim.wait_for(
+        lambda: (
+            tasks(ws) == [("T1", "View the real-time map"), ("T2", "See the estimated arrival")]
+            or None
+        ),
+        message="the tasks renamed",
+    )
+    note = told(ws, "U_BEN", before)
+    assert note.thread_ts == asked.ts
+    assert "View the real-time map" in note.text
+    assert "See the estimated arrival" in note.text
+    assert_quiet(edited, caplog)
+    # Slack delivering the same edit again changes nothing and says nothing more.
+    again = sim.driver.retry(edited)
+    assert again.ok, again.text
+    sim.settle()
+    assert len(sim.ephemerals("U_BEN")) == before + 1
+    assert [t.text for t in workshop(ws).tasks] == [
+        "View the real-time map",
+        "See the estimated arrival",
+    ]
+
+
+def test_an_edit_with_more_lines_changes_nothing_and_says_why(workspace: Workspace) -> None:
+    ws, sim = workspace, workspace.sim
+    asked, reply = two_tasks(ws, "U_BEN")
+    before_state = workshop(ws)
+    before = len(sim.ephemerals("U_BEN"))
+
+    edited = sim.user("U_BEN").edit_message(
+        ws.channel, reply.ts, "View map\nSee ETA\nCall the driver"
+    )
+
+    assert edited.ok, edited.text
+    note = told(ws, "U_BEN", before)
+    assert note.thread_ts == asked.ts
+    assert note.text.startswith("Your edited reply has 3 lines but it added 2 items (T1 T2)")
+    assert "nothing was changed" in note.text
+    assert workshop(ws) == before_state
+
+
+def test_a_deleted_reply_takes_its_tasks_with_it(workspace: Workspace) -> None:
+    ws, sim = workspace, workspace.sim
+    asked, reply = two_tasks(ws, "U_BEN")
+    before = len(sim.ephemerals("U_BEN"))
+
+    deleted = sim.user("U_BEN").delete_message(ws.channel, reply.ts)
+
+    assert deleted.ok, deleted.text
+    sim.wait_for(lambda: tasks(ws) == [] or None, message="the tasks removed")
+    sim.wait_for(lambda: "0 tasks" in board_text(ws) or None, message="the board's count")
+    note = told(ws, "U_BEN", before)
+    assert note.thread_ts == asked.ts
+    assert "T1" in note.text, note.text
+    assert "T2" in note.text, note.text
+
+
+def test_a_reply_also_sent_to_the_channel_is_renamed_on_the_board_when_edited(
+    workspace: Workspace,
+) -> None:
+    ws, sim = workspace, workspace.sim
+    walk_to(ws, "activities")
+    asked = prompt(ws, "Backbone activities")
+    sent = sim.user("U_CHLOE").broadcast_reply(ws.channel, asked.ts, "Plan shipmnt\nAsign driver")
+    assert sent.ok, sent.text
+    sim.wait_for(lambda: "Asign driver" in board_text(ws) or None, message="the backbone")
+    sim.settle()
+    reply = sim.replies(ws.channel, asked.ts)[-1]
+    assert reply.reply_broadcast
+    before = len(sim.ephemerals("U_CHLOE"))
+
+    edited = sim.user("U_CHLOE").edit_message(ws.channel, reply.ts, "Plan shipment\nAssign driver")
+
+    assert edited.ok, edited.text
+    sim.wait_for(
+        lambda: "*Backbone:* A1 Plan shipment → A2 Assign driver" in board_text(ws) or None,
+        message="the backbone renamed",
+    )
+    assert [a.text for a in workshop(ws).activities] == ["Plan shipment", "Assign driver"]
+    assert told(ws, "U_CHLOE", before).thread_ts == asked.ts
+
+
+def test_a_reply_with_a_file_is_renamed_then_removed(
+    workspace: Workspace, caplog: pytest.LogCaptureFixture
+) -> None:
+    ws, sim = workspace, workspace.sim
+    walk_to(ws, "tasks")
+    asked = prompt(ws, "Tasks under A1")
+    dev = sim.user("U_DEV")
+    sent = dev.share_file(ws.channel, asked.ts, "View map", name="route.png")
+    assert sent.ok, sent.text
+    sim.wait_for(lambda: tasks(ws) == [("T1", "View map")] or None, message="the task")
+    sim.settle()
+    reply = sim.replies(ws.channel, asked.ts)[-1]
+    assert reply.files
+    before = len(sim.ephemerals("U_DEV"))
+    caplog.clear()
+
+    edited = dev.edit_message(ws.channel, reply.ts, "View the map")
+    sim.wait_for(lambda: tasks(ws) == [("T1", "View the map")] or None, message="renamed")
+    assert told(ws, "U_DEV", before).thread_ts == asked.ts
+    deleted = dev.delete_message(ws.channel, reply.ts)
+    sim.wait_for(lambda: tasks(ws) == [] or None, message="removed")
+    assert told(ws, "U_DEV", before + 1).thread_ts == asked.ts
+
+    assert_quiet(edited, caplog)
+    assert_quiet(deleted, caplog)
 
 
 def test_editing_or_deleting_a_message_that_added_nothing_says_nothing(
