@@ -17,6 +17,8 @@ from tests.e2e.test_message_subtypes import assert_quiet
 from tests.e2e.test_workshop import board_text, walk_to
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
+#: Seconds to wait for what the bot does after an event (generous: a busy machine).
+WAIT = 30.0
 
 
 def prompt(ws: Workspace, title: str) -> Message:
@@ -25,6 +27,7 @@ def prompt(ws: Workspace, title: str) -> Message:
         lambda: next(
             (m for m in ws.sim.bot_messages(ws.channel) if m.text.startswith(title)), None
         ),
+        timeout=WAIT,
         message=f"the prompt {title!r}",
     )
     assert found is not None
@@ -44,7 +47,9 @@ def tasks(ws: Workspace) -> list[tuple[str, str]]:
 def told(ws: Workspace, user: str, before: int) -> Ephemeral:
     """The one ephemeral ``user`` got after the first ``before`` (waits for it)."""
     found = ws.sim.wait_for(
-        lambda: ws.sim.ephemerals(user)[before:] or None, message=f"what {user} was told"
+        lambda: ws.sim.ephemerals(user)[before:] or None,
+        timeout=WAIT,
+        message=f"what {user} was told",
     )
     assert found is not None
     ws.sim.settle()
@@ -59,8 +64,10 @@ def two_tasks(ws: Workspace, user: str) -> tuple[Message, Message]:
     asked = prompt(ws, "Tasks under A1")
     sent = ws.sim.user(user).reply(ws.channel, asked.ts, "View map\nSee ETA")
     assert sent.ok, sent.text
-    ws.sim.wait_for(lambda: len(tasks(ws)) == 2 or None, message="the two tasks")
-    ws.sim.wait_for(lambda: "2 tasks" in board_text(ws) or None, message="the board's count")
+    ws.sim.wait_for(lambda: len(tasks(ws)) == 2 or None, timeout=WAIT, message="the two tasks")
+    ws.sim.wait_for(
+        lambda: "2 tasks" in board_text(ws) or None, timeout=WAIT, message="the board's count"
+    )
     ws.sim.settle()
     reply = ws.sim.replies(ws.channel, asked.ts)[-1]
     assert reply.user == user
@@ -85,6 +92,7 @@ def test_a_reply_edited_renames_both_of_its_tasks(
             tasks(ws) == [("T1", "View the real-time map"), ("T2", "See the estimated arrival")]
             or None
         ),
+        timeout=WAIT,
         message="the tasks renamed",
     )
     note = told(ws, "U_BEN", before)
@@ -129,8 +137,10 @@ def test_a_deleted_reply_takes_its_tasks_with_it(workspace: Workspace) -> None:
     deleted = sim.user("U_BEN").delete_message(ws.channel, reply.ts)
 
     assert deleted.ok, deleted.text
-    sim.wait_for(lambda: tasks(ws) == [] or None, message="the tasks removed")
-    sim.wait_for(lambda: "0 tasks" in board_text(ws) or None, message="the board's count")
+    sim.wait_for(lambda: tasks(ws) == [] or None, timeout=WAIT, message="the tasks removed")
+    sim.wait_for(
+        lambda: "0 tasks" in board_text(ws) or None, timeout=WAIT, message="the board's count"
+    )
     note = told(ws, "U_BEN", before)
     assert note.thread_ts == asked.ts
     assert "T1" in note.text, note.text
@@ -145,7 +155,9 @@ def test_a_reply_also_sent_to_the_channel_is_renamed_on_the_board_when_edited(
     asked = prompt(ws, "Backbone activities")
     sent = sim.user("U_CHLOE").broadcast_reply(ws.channel, asked.ts, "Plan shipmnt\nAsign driver")
     assert sent.ok, sent.text
-    sim.wait_for(lambda: "Asign driver" in board_text(ws) or None, message="the backbone")
+    sim.wait_for(
+        lambda: "Asign driver" in board_text(ws) or None, timeout=WAIT, message="the backbone"
+    )
     sim.settle()
     reply = sim.replies(ws.channel, asked.ts)[-1]
     assert reply.reply_broadcast
@@ -156,6 +168,7 @@ def test_a_reply_also_sent_to_the_channel_is_renamed_on_the_board_when_edited(
     assert edited.ok, edited.text
     sim.wait_for(
         lambda: "*Backbone:* A1 Plan shipment → A2 Assign driver" in board_text(ws) or None,
+        timeout=WAIT,
         message="the backbone renamed",
     )
     assert [a.text for a in workshop(ws).activities] == ["Plan shipment", "Assign driver"]
@@ -171,7 +184,9 @@ def test_a_reply_with_a_file_is_renamed_then_removed(
     dev = sim.user("U_DEV")
     sent = dev.share_file(ws.channel, asked.ts, "View map", name="route.png")
     assert sent.ok, sent.text
-    sim.wait_for(lambda: tasks(ws) == [("T1", "View map")] or None, message="the task")
+    sim.wait_for(
+        lambda: tasks(ws) == [("T1", "View map")] or None, timeout=WAIT, message="the task"
+    )
     sim.settle()
     reply = sim.replies(ws.channel, asked.ts)[-1]
     assert reply.files
@@ -179,10 +194,12 @@ def test_a_reply_with_a_file_is_renamed_then_removed(
     caplog.clear()
 
     edited = dev.edit_message(ws.channel, reply.ts, "View the map")
-    sim.wait_for(lambda: tasks(ws) == [("T1", "View the map")] or None, message="renamed")
+    sim.wait_for(
+        lambda: tasks(ws) == [("T1", "View the map")] or None, timeout=WAIT, message="renamed"
+    )
     assert told(ws, "U_DEV", before).thread_ts == asked.ts
     deleted = dev.delete_message(ws.channel, reply.ts)
-    sim.wait_for(lambda: tasks(ws) == [] or None, message="removed")
+    sim.wait_for(lambda: tasks(ws) == [] or None, timeout=WAIT, message="removed")
     assert told(ws, "U_DEV", before + 1).thread_ts == asked.ts
 
     assert_quiet(edited, caplog)
@@ -199,7 +216,7 @@ def test_editing_or_deleting_a_message_that_added_nothing_says_nothing(
     # A reply to the activities' prompt now that it is too late: refused, added nothing.
     late = ben.reply(ws.channel, activities.ts, "Plan shipment")
     assert late.ok, late.text
-    sim.wait_for(lambda: sim.ephemerals("U_BEN") or None, message="the refusal")
+    sim.wait_for(lambda: sim.ephemerals("U_BEN") or None, timeout=WAIT, message="the refusal")
     sim.settle()
     refused = sim.replies(ws.channel, activities.ts)[-1]
     top = ben.post(ws.channel, "Lunch at 1?")
