@@ -41,7 +41,7 @@ from bot.domain.machine import (
     vote_counted,
     vote_taken_back,
 )
-from bot.domain.model import Stage, Workshop
+from bot.domain.model import Item, Stage, Workshop
 from bot.domain.text import MAX_LINES, NAMED_ITEMS, normalise_id, quoted
 from bot.domain.when import parse_when, slack_date
 from bot.render.ids import ACTIVITIES_ANCHOR
@@ -223,6 +223,7 @@ class WorkshopService:
         thread_ts: str,
         lines: Sequence[str],
         *,
+        source: str | None = None,
         delivery_id: str | None = None,
         extra_effects: Sequence[BaseModel] = (),
     ) -> Reply | None:
@@ -230,7 +231,9 @@ class WorkshopService:
         stage its prompt asks for (the persona's prompt takes all lines as one persona),
         saved as a batch; None when the thread is not one of the workshop's prompts.
 
-        The reply's ``number`` is the workshop's.
+        ``source`` is the reply's own ``ts``: each item it adds remembers it, so editing
+        or deleting the reply later renames or removes them (``edit_reply``,
+        ``delete_reply``). The reply's ``number`` is the workshop's.
         """
         meta, about = self.store.message(team_id, channel_id, thread_ts)
         if meta is None or about is None or not about.startswith("prompt:"):
@@ -241,7 +244,9 @@ class WorkshopService:
             batch = Batch(lines=[(persona, c.SetPersona(text=persona))])
         else:
             parent = None if anchor == "-" else anchor
-            batch = Batch(lines=[(line, item_command(parent, line)) for line in lines])
+            batch = Batch(
+                lines=[(line, item_command(parent, line, source=source)) for line in lines]
+            )
         reply = self.handle_batch(
             team_id,
             channel_id,
@@ -251,6 +256,72 @@ class WorkshopService:
             extra_effects=extra_effects,
         )
         return replace(reply, number=meta.number)
+
+    def edit_reply(
+        self,
+        team_id: str,
+        channel_id: str,
+        actor: str,
+        thread_ts: str,
+        source_ts: str,
+        *,
+        lines: Sequence[str],
+        delivery_id: str | None = None,
+    ) -> Reply | None:
+        """The reply ``source_ts`` in the thread of ``thread_ts`` was edited to ``lines``:
+        the items it added are renamed, one per line, when the counts match (else the
+        machine changes nothing and says why). None, with nothing done, when that reply
+        added no item of the running workshop (see ``_added_by``).
+        """
+        number = self._added_by(team_id, channel_id, thread_ts, source_ts)
+        if number is None:
+            return None
+        command = c.EditReply(source=source_ts, lines=tuple(lines))
+        reply = self.handle(team_id, channel_id, actor, command, delivery_id=delivery_id)
+        return replace(reply, number=number)
+
+    def delete_reply(
+        self,
+        team_id: str,
+        channel_id: str,
+        actor: str,
+        thread_ts: str,
+        source_ts: str,
+        *,
+        delivery_id: str | None = None,
+    ) -> Reply | None:
+        """The reply ``source_ts`` in the thread of ``thread_ts`` was deleted: the items
+        it added are removed, if the stage still allows it. None, with nothing done, when
+        that reply added no item of the running workshop (see ``_added_by``).
+        """
+        number = self._added_by(team_id, channel_id, thread_ts, source_ts)
+        if number is None:
+            return None
+        command = c.DeleteReply(source=source_ts)
+        reply = self.handle(team_id, channel_id, actor, command, delivery_id=delivery_id)
+        return replace(reply, number=number)
+
+    def _added_by(
+        self, team_id: str, channel_id: str, thread_ts: str, source_ts: str
+    ) -> int | None:
+        """The running workshop's number if any of its items came from the reply
+        ``source_ts``, else None.
+
+        People edit and delete messages that have nothing to do with the map; those are
+        passed over quietly and cheaply: first one round trip asks whether ``thread_ts``
+        is one of the workshop's prompts (only replies there add items), and only then
+        is the workshop read to look for items with that source.
+        """
+        meta, about = self.store.message(team_id, channel_id, thread_ts)
+        if meta is None or about is None or not about.startswith("prompt:"):
+            return None
+        workshop = self.store.load(team_id, channel_id)
+        if workshop is None or workshop.number != meta.number:
+            return None
+        items: tuple[Item, ...] = (*workshop.activities, *workshop.tasks, *workshop.stories)
+        if not any(item.source == source_ts for item in items):
+            return None
+        return workshop.number
 
     def react(
         self,
@@ -332,14 +403,15 @@ class WorkshopService:
         return Reply(ok=False, text=text, number=number)
 
 
-def item_command(anchor: str | None, line: str) -> c.Command:
+def item_command(anchor: str | None, line: str, *, source: str | None = None) -> c.Command:
     """The command adding ``line`` under ``anchor``: an activity (no anchor, or the
-    activities' anchor), a task under activity ``A#``, or a story under task ``T#``."""
+    activities' anchor), a task under activity ``A#``, or a story under task ``T#``;
+    ``source``: the ``ts`` of the thread reply it came from, if it did."""
     if anchor is None or anchor == ACTIVITIES_ANCHOR:
-        return c.AddActivity(text=line)
+        return c.AddActivity(text=line, source=source)
     if anchor.startswith("A"):
-        return c.AddTask(activity_id=anchor, text=line)
-    return c.AddStory(task_id=anchor, text=line)
+        return c.AddTask(activity_id=anchor, text=line, source=source)
+    return c.AddStory(task_id=anchor, text=line, source=source)
 
 
 def too_many_lines(count: int) -> str:

@@ -1,8 +1,8 @@
 """Message subtypes in a prompt's thread, through the real bot over HTTP.
 
 A reply also sent to the channel counts once; a reply carrying a file counts its text;
-edits and deletions are acknowledged and change nothing (yet); other apps' posts are
-never read as replies. None of them gets a 500 or leaves an error in the log.
+other apps' posts are never read as replies. None of them gets a 500 or leaves an error
+in the log. Edits and deletions of replies: ``tests/e2e/test_reply_sync.py``.
 """
 
 from __future__ import annotations
@@ -90,29 +90,6 @@ def test_a_reply_with_a_file_counts_its_text_and_a_bare_file_nothing(
     assert_quiet(bare, caplog)
     assert activities(workspace) == ["Plan shipment"]
     assert len(sim.ephemerals("U_BEN")) == told
-
-
-def test_edits_and_deletions_are_acknowledged_and_change_nothing(
-    workspace: Workspace, caplog: pytest.LogCaptureFixture
-) -> None:
-    sim = workspace.sim
-    prompt = activities_prompt(workspace)
-    sim.user("U_CHLOE").reply(workspace.channel, prompt.ts, "Plan shipmnt")
-    sim.wait_for(lambda: activities(workspace) == ["Plan shipmnt"], message="the activity")
-    sim.settle()
-    before = workshop(workspace)
-    reply = sim.replies(workspace.channel, prompt.ts)[-1]
-    told = len(sim.ephemerals("U_CHLOE"))
-    caplog.clear()
-
-    edited = sim.user("U_CHLOE").edit_message(workspace.channel, reply.ts, "Plan shipment")
-    deleted = sim.user("U_CHLOE").delete_message(workspace.channel, reply.ts)
-    sim.settle()
-
-    assert_quiet(edited, caplog)
-    assert_quiet(deleted, caplog)
-    assert workshop(workspace) == before
-    assert len(sim.ephemerals("U_CHLOE")) == told
 
 
 def test_other_apps_posts_in_a_prompts_thread_are_ignored(

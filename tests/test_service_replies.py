@@ -1,0 +1,151 @@
+"""The service keeps thread replies and what they added in sync, against a real server.
+
+A reply's items remember its ``ts``; editing the reply renames them, deleting it removes
+them; a message that added nothing is passed over (None: nothing said, nothing done).
+"""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from bot.domain import commands as c
+from bot.domain.model import Workshop
+from bot.service import WorkshopService, item_command
+from bot.slack.refs import Refs, prompt_name
+from bot.store.workshops import WorkshopStore
+from tests.builders import SEED_PERSONA
+
+pytestmark = pytest.mark.store
+C = "CREPLIES"
+PROMPT_TS = "1700000000.000100"
+REPLY_TS = "1700000001.000200"
+OTHER_TS = "1700000002.000300"
+
+
+def test_an_item_from_a_reply_carries_the_replys_ts() -> None:
+    assert item_command(None, "Plan", source=REPLY_TS) == c.AddActivity(
+        text="Plan", source=REPLY_TS
+    )
+    assert item_command("A1", "Map", source=REPLY_TS) == c.AddTask(
+        activity_id="A1", text="Map", source=REPLY_TS
+    )
+    assert item_command("T2", "Zoom", source=REPLY_TS) == c.AddStory(
+        task_id="T2", text="Zoom", source=REPLY_TS
+    )
+    assert item_command("T2", "Zoom") == c.AddStory(task_id="T2", text="Zoom")
+
+
+def at_activities(redis_client: redis.Redis, team_id: str) -> WorkshopService:
+    """A workshop at the activities stage, its prompt posted as ``PROMPT_TS``."""
+    service = WorkshopService(WorkshopStore(redis_client))
+    steps: list[tuple[str, c.Command]] = [
+        ("UANA", c.Start(team_id=team_id, channel_id=C, title="Tracking")),
+        ("UBEN", c.SetPersona(text=SEED_PERSONA)),
+        ("UANA", c.Next()),
+    ]
+    for actor, command in steps:
+        assert service.handle(team_id, C, actor, command).ok
+    Refs(redis_client, team_id, C, workshop(service, team_id).number).set(
+        prompt_name("activities", None), PROMPT_TS
+    )
+    return service
+
+
+def workshop(service: WorkshopService, team_id: str) -> Workshop:
+    found = service.store.load(team_id, C)
+    assert found is not None
+    return found
+
+
+def test_a_message_that_added_nothing_is_passed_over(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    service = at_activities(redis_client, team_id)
+    before = workshop(service, team_id)
+    # A reply in a thread that is not a prompt, then one in the prompt's thread that
+    # added nothing: no answer, no change.
+    assert service.edit_reply(team_id, C, "UBEN", OTHER_TS, REPLY_TS, lines=["X"]) is None
+    assert service.delete_reply(team_id, C, "UBEN", OTHER_TS, REPLY_TS) is None
+    assert service.edit_reply(team_id, C, "UBEN", PROMPT_TS, REPLY_TS, lines=["X"]) is None
+    assert service.delete_reply(team_id, C, "UBEN", PROMPT_TS, REPLY_TS) is None
+    assert workshop(service, team_id) == before
+    # No workshop in the channel at all: likewise.
+    assert service.edit_reply("TNONE", C, "UBEN", PROMPT_TS, REPLY_TS, lines=["X"]) is None
+
+
+def test_a_replys_items_remember_it_and_follow_its_edit_and_deletion(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    service = at_activities(redis_client, team_id)
+    added = service.reply_in_thread(
+        team_id, C, "UBEN", PROMPT_TS, ["Plan shipmnt", "Asign driver"], source=REPLY_TS
+    )
+    assert added is not None
+    assert added.ok, added.text
+    other = service.reply_in_thread(team_id, C, "UCHLOE", PROMPT_TS, ["Track"], source=OTHER_TS)
+    assert other is not None
+    assert other.ok, other.text
+    sources = [(a.id, a.text, a.source) for a in workshop(service, team_id).activities]
+    assert sources == [
+        ("A1", "Plan shipmnt", REPLY_TS),
+        ("A2", "Asign driver", REPLY_TS),
+        ("A3", "Track", OTHER_TS),
+    ]
+
+    renamed = service.edit_reply(
+        team_id,
+        C,
+        "UBEN",
+        PROMPT_TS,
+        REPLY_TS,
+        lines=["Plan shipment", "Assign driver"],
+        delivery_id="Ev1",
+    )
+    assert renamed is not None
+    assert renamed.ok, renamed.text
+    assert renamed.number == workshop(service, team_id).number
+    texts = [a.text for a in workshop(service, team_id).activities]
+    assert texts == ["Plan shipment", "Assign driver", "Track"]
+    # The same event delivered again changes nothing more and is marked a duplicate.
+    again = service.edit_reply(
+        team_id, C, "UBEN", PROMPT_TS, REPLY_TS, lines=["X", "Y"], delivery_id="Ev1"
+    )
+    assert again is not None
+    assert again.duplicate
+
+    before = workshop(service, team_id)
+    mismatch = service.edit_reply(
+        team_id, C, "UBEN", PROMPT_TS, REPLY_TS, lines=["One", "Two", "Three"]
+    )
+    assert mismatch is not None
+    assert not mismatch.ok
+    assert workshop(service, team_id) == before
+
+    removed = service.delete_reply(team_id, C, "UBEN", PROMPT_TS, REPLY_TS)
+    assert removed is not None
+    assert removed.ok, removed.text
+    assert [a.id for a in workshop(service, team_id).activities] == ["A3"]
+    # Gone now: deleting or editing it again is passed over.
+    assert service.delete_reply(team_id, C, "UBEN", PROMPT_TS, REPLY_TS) is None
+    assert service.edit_reply(team_id, C, "UBEN", PROMPT_TS, REPLY_TS, lines=["Z"]) is None
+
+
+def test_the_persona_reply_adds_no_source_and_its_edit_is_passed_over(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    service = WorkshopService(WorkshopStore(redis_client))
+    assert service.handle(
+        team_id, C, "UANA", c.Start(team_id=team_id, channel_id=C, title="Tracking")
+    ).ok
+    number = workshop(service, team_id).number
+    Refs(redis_client, team_id, C, number).set(prompt_name("persona", None), PROMPT_TS)
+    reply = service.reply_in_thread(
+        team_id, C, "UBEN", PROMPT_TS, ["Operations", "manager"], source=REPLY_TS
+    )
+    assert reply is not None
+    assert reply.ok, reply.text
+    before = workshop(service, team_id)
+    assert before.persona is not None
+    assert service.edit_reply(team_id, C, "UBEN", PROMPT_TS, REPLY_TS, lines=["CEO"]) is None
+    assert workshop(service, team_id) == before
