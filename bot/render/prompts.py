@@ -6,6 +6,8 @@ Rules kept:
   id), so a reply in a prompt's thread says by itself where its items go;
 - every adding prompt offers the three ways in: the button (opens a modal), a plain reply
   in the prompt's thread with one item per line, and the matching slash command;
+- a tasks prompt has a menu to rename or remove its activity, a stories prompt one to
+  rename, move or remove its task (``bot.render.menus``);
 - the voting prompt explains the emoji and the budget; ``prompts_for`` also returns the
   story cards (anchor = story id) since voting happens on them;
 - published and cancelled workshops have no prompts.
@@ -23,6 +25,7 @@ from bot.render.cards import story_card
 from bot.render.guide import COMMANDS, persona_name
 from bot.render.ids import ACTIVITIES_ANCHOR, ActionId, Ref
 from bot.render.index import MapIndex, index
+from bot.render.menus import item_menu
 from bot.render.message import Message, message
 from bot.render.text import capped_join, clip, plural, quoted
 
@@ -139,7 +142,9 @@ def _tasks(w: Workshop, ix: MapIndex, activity_id: str) -> Message:
     existing = [f"{t.id} {quoted(t.text)}" for t in ix.tasks_of.get(activity.id, [])]
     if existing:
         body.append(context("Already here: " + capped_join(existing, ", ", EXISTING_BUDGET)))
-    body.append(actions(PROMPT_BLOCK, [button(label, ActionId.OPEN_ADD_MODAL, ref, "primary")]))
+    add = button(label, ActionId.OPEN_ADD_MODAL, ref, "primary")
+    menu = item_menu(w, activity)
+    body.append(actions(PROMPT_BLOCK, [add, *([menu] if menu else [])]))
     return _compose(w, Stage.TASKS, f"{title}: reply, one per line.", body)
 
 
@@ -162,7 +167,9 @@ def _stories(w: Workshop, ix: MapIndex, task_id: str) -> Message:
     existing = [f"{s.id} {quoted(s.text)}" for s in ix.stories_of.get(task.id, [])]
     if existing:
         body.append(context("Already here: " + capped_join(existing, ", ", EXISTING_BUDGET)))
-    body.append(actions(PROMPT_BLOCK, [button(label, ActionId.OPEN_ADD_MODAL, ref, "primary")]))
+    add = button(label, ActionId.OPEN_ADD_MODAL, ref, "primary")
+    menu = item_menu(w, task)
+    body.append(actions(PROMPT_BLOCK, [add, *([menu] if menu else [])]))
     return _compose(w, Stage.STORIES, f"{title}: reply, one per line.", body)
 
 

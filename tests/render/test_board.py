@@ -22,6 +22,7 @@ NAV = {
     ActionId.SHOW_STATUS,
     ActionId.OPEN_DEADLINE_MODAL,
     ActionId.CANCEL,
+    ActionId.EDIT_MENU,
 }
 
 
@@ -41,8 +42,11 @@ def shown(blocks: list[dict[str, Any]]) -> str:
 @pytest.mark.parametrize(
     ("stage", "actions"),
     [
-        (Stage.PERSONA, {ActionId.OPEN_PERSONA_MODAL} | NAV - {ActionId.BACK_STAGE}),
-        (Stage.ACTIVITIES, {ActionId.OPEN_ADD_MODAL} | NAV),
+        (
+            Stage.PERSONA,
+            {ActionId.OPEN_PERSONA_MODAL} | NAV - {ActionId.BACK_STAGE, ActionId.EDIT_MENU},
+        ),
+        (Stage.ACTIVITIES, {ActionId.OPEN_ADD_MODAL} | NAV - {ActionId.EDIT_MENU}),
         (Stage.TASKS, {ActionId.PICK_ADD_PARENT} | NAV),
         (Stage.STORIES, {ActionId.PICK_ADD_PARENT} | NAV),
         (Stage.VOTING, NAV),

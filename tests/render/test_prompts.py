@@ -21,7 +21,7 @@ def test_the_tasks_stage_has_one_prompt_per_activity() -> None:
     assert "*Tasks under A2 “Assign driver”*" in text
     assert "*or simply reply in this thread, one task per line*" in text
     assert "`/storymap add A2 &lt;task&gt;`" in text
-    (add,) = elements(message.blocks)
+    add, _menu = elements(message.blocks)
     assert add["action_id"] == ActionId.OPEN_ADD_MODAL
     assert Ref.loads(add["value"]) == Ref(number=w.number, anchor="A2", stage=Stage.TASKS)
     assert message.text == "Tasks under A2 “Assign driver”: reply, one per line."

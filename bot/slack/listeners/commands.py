@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.domain import commands as c
 from bot.domain.machine import NO_WORKSHOP
+from bot.render.menus import confirmation
 from bot.render.status import help_message, status
 from bot.slack.deps import Deps
 from bot.slack.notices import Welcome
@@ -60,4 +61,9 @@ def register(app: App, deps: Deps) -> None:
                     else []
                 )
                 reply = deps.service.handle(team_id, channel_id, user, request, extra_effects=extra)
+                if reply.confirm is not None and reply.number is not None:
+                    # Asked to confirm: the question, with the button that confirms it.
+                    asked = confirmation(reply.text, reply.number, reply.confirm)
+                    ack(text=asked.text, blocks=asked.blocks)
+                    return
                 ack(text=reply.text)
