@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.domain import commands as c
 from bot.domain.model import Stage
 from bot.render.cards import story_card
@@ -32,14 +34,8 @@ def test_a_card_after_voting_says_voting_is_closed() -> None:
     text = shown(story_card(workshop_at(Stage.SLICING), "S3").blocks)
     assert "Voting is closed." in text
     assert "React" not in text
-
-
-def test_the_card_of_a_removed_story_says_so_without_votes_or_menu() -> None:
-    gone = sendable(story_card(workshop_at(Stage.VOTING), "S99"))
-    assert gone.text == "S99 was removed from the map."
-    assert "*S99* was removed from the map." in shown(gone.blocks)
-    assert ":+1:" not in shown(gone.blocks)
-    assert not any("accessory" in b or b["type"] == "actions" for b in gone.blocks)
+    with pytest.raises(ValueError, match="S99"):
+        story_card(workshop_at(Stage.SLICING), "S99")
 
 
 def test_status_shows_your_votes_left_and_what_next_needs() -> None:
