@@ -135,7 +135,11 @@ class WorkshopService:
 
         try:
             step = self.store.update(
-                team_id, channel_id, decide, delivery_id=delivery_id, extra_effects=extra_effects
+                team_id,
+                channel_id,
+                decide,
+                delivery_id=delivery_id,
+                extra_effects=extra_effects,
             )
         except NeedsConfirmation as ask:
             confirmed = cast(c.Command, ask.command)
