@@ -28,7 +28,10 @@ from bot.domain import commands as c
 from bot.domain.model import Workshop
 from bot.render import edits, modals
 from bot.render.ids import ActionId, Edit, Ref
+from bot.render.menus import confirmation
+from bot.render.message import Message
 from bot.render.status import status_text
+from bot.service import Reply
 from bot.slack import forms
 from bot.slack.binding import seal
 from bot.slack.deps import Deps
@@ -162,6 +165,14 @@ def chosen(deps: Deps, client: WebClient, body: dict[str, Any], context: BoltCon
         show_form(deps, client, body, context, click=click, view=view)
         return
     tell(deps, click, reply.text)
+
+
+def confirming(reply: Reply) -> Message | None:
+    """For a refusal that asks to confirm: its question with the "Remove them" button
+    (``ActionId.CONFIRM_REMOVE``, bound to the workshop), to show the person."""
+    if reply.confirm is None or reply.number is None:
+        return None
+    return confirmation(reply.text, reply.number, reply.confirm)
 
 
 def acknowledge(ack: Ack, context: BoltContext) -> None:

@@ -9,9 +9,9 @@ from slack_sdk import WebClient
 
 from bot.domain import commands as c
 from bot.domain.machine import NO_WORKSHOP
-from bot.render.menus import confirmation
 from bot.render.status import help_message, status
 from bot.slack.deps import Deps
+from bot.slack.listeners.actions import confirming
 from bot.slack.notices import Welcome
 from bot.slack.textcmd import DeadlineRequest, Help, Status, Usage, parse
 
@@ -61,9 +61,8 @@ def register(app: App, deps: Deps) -> None:
                     else []
                 )
                 reply = deps.service.handle(team_id, channel_id, user, request, extra_effects=extra)
-                if reply.confirm is not None and reply.number is not None:
-                    # Asked to confirm: the question, with the button that confirms it.
-                    asked = confirmation(reply.text, reply.number, reply.confirm)
+                asked = confirming(reply)
+                if asked is not None:  # the question, with the button that confirms it
                     ack(text=asked.text, blocks=asked.blocks)
                     return
                 ack(text=reply.text)
