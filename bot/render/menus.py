@@ -8,9 +8,11 @@ Rules kept:
   two options apply: Slack wants 2 to 5);
 - every option's value is a ``Ref`` with the workshop number, the item (``anchor``) and
   what to do (``edit``), far below the 150 characters Slack allows an option value;
-- an option ending in "…" opens a form; the others act at once. The menus are shown to
-  everyone while the workshop is open: the machine decides who may do what, and a
-  refusal comes back as an ephemeral message;
+- an option is offered only in the stages the machine's transition table allows its
+  command (``TRANSITIONS``: no split during voting); an option ending in "…" opens a
+  form, the others act at once. The menus are shown to everyone while the workshop is
+  open: the machine decides who may do what, and a refusal comes back as an ephemeral
+  message or on the form;
 - a refusal that asks to confirm is shown with its text and a danger "Remove them"
   button whose value names the workshop and the item (``confirmation``).
 """
@@ -22,6 +24,7 @@ from typing import Final
 from slack_sdk.models.blocks import Block, Option, OverflowMenuElement, PlainTextObject
 
 from bot.domain import commands as c
+from bot.domain.machine import TRANSITIONS
 from bot.domain.model import Activity, Story, Task, Workshop
 from bot.render.blocks import actions, button, sections
 from bot.render.ids import ActionId, Edit, Ref
@@ -38,7 +41,21 @@ CONFIRM_LABEL: Final = "Remove them"
 Choice = tuple[str, Edit, str | None]
 
 
+#: The command kind each option gives, to offer it only in the stages it applies to.
+KINDS: Final[dict[Edit, str]] = {
+    Edit.RENAME: "rename",
+    Edit.SPLIT: "split",
+    Edit.MOVE: "move",
+    Edit.REMOVE: "remove",
+    Edit.ORDER_BACKBONE: "order_activities",
+    Edit.RENAME_ANY: "rename",
+    Edit.REMOVE_ANY: "remove",
+    Edit.UNDO: "undo",
+}
+
+
 def _overflow(w: Workshop, choices: list[Choice]) -> OverflowMenuElement | None:
+    choices = [choice for choice in choices if (w.stage, KINDS[choice[1]]) in TRANSITIONS]
     if not w.stage.is_open or len(choices) < MIN_OPTIONS:
         return None
     ref = Ref(number=w.number, stage=w.stage)

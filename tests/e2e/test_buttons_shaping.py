@@ -6,15 +6,18 @@ Everything goes through the simulator to the real bot over HTTP, signed as Slack
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 
+from bot.domain import commands as c
 from bot.domain.model import Workshop
-from bot.render.ids import TEXT_BLOCK
-from bot.slack.listeners.actions import STALE
+from bot.render.ids import ITEM_BLOCK, TEXT_BLOCK
+from bot.slack.listeners.actions import STALE, confirming
 from slacksim import Message
-from tests.e2e.conftest import Workspace
+from tests.e2e.conftest import TOKEN, Workspace
 from tests.e2e.test_workshop import board_message, slash, walk_to
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
@@ -54,6 +57,22 @@ def bot_message(ws: Workspace, words: str) -> Message:
         return None
 
     found = ws.sim.wait_for(find, message=f"a message with {words!r}")
+    assert found is not None
+    return found
+
+
+def board_with(ws: Workspace, option: str) -> Message:
+    """The board once it offers ``option`` in its menu (it is refreshed after changes)."""
+
+    def offered() -> Message | None:
+        board = ws.sim.message(ws.channel, board_message(ws).ts)
+        return (
+            board
+            if board is not None and f'"{option}"' in json.dumps(board.blocks, ensure_ascii=False)
+            else None
+        )
+
+    found = ws.sim.wait_for(offered, message=f"the board offering {option!r}")
     assert found is not None
     return found
 
@@ -184,3 +203,116 @@ def test_a_menu_of_an_earlier_workshop_changes_nothing(workspace: Workspace) -> 
     first = workspace.bot.service.store.get(workspace.team_id, workspace.channel, 1)
     assert first is not None
     assert [s.id for s in first.stories] == ["S1", "S2"]
+
+
+def ask_to_remove(ws: Workspace, user: str, item_id: str) -> str:
+    """What ``/storymap remove <item_id>`` answers when the item has children: the
+    question with its "Remove them" button, shown to ``user`` only; returns its ts."""
+    reply = ws.bot.service.handle(ws.team_id, ws.channel, user, c.Remove(item_id=item_id))
+    asked = confirming(reply)
+    assert asked is not None, reply.text
+    client = WebClient(token=TOKEN, base_url=ws.sim.api_url)
+    posted = client.chat_postEphemeral(
+        channel=ws.channel, user=user, text=asked.text, blocks=asked.blocks
+    )
+    return str(posted["message_ts"])
+
+
+def test_the_remove_them_button_removes_the_item_and_what_is_under_it(
+    workspace: Workspace,
+) -> None:
+    walk_to(workspace, "stories")
+    ts = ask_to_remove(workspace, "U_ANA", "T1")
+    assert [t.id for t in workshop(workspace).tasks] == ["T1"]
+
+    assert workspace.sim.user("U_ANA").click(workspace.channel, ts, label="Remove them").ok
+
+    workspace.sim.wait_for(lambda: workshop(workspace).tasks == (), message="T1 removed")
+    assert workshop(workspace).stories == ()
+    assert [a.id for a in workshop(workspace).activities] == ["A1"]
+    told(workspace, "U_ANA", "T1")
+
+
+def test_a_remove_them_button_of_an_earlier_workshop_changes_nothing(
+    workspace: Workspace,
+) -> None:
+    walk_to(workspace, "stories")
+    ts = ask_to_remove(workspace, "U_ANA", "A1")
+    slash(workspace, "U_ANA", "cancel")
+    walk_to(workspace, "stories")  # workshop #2 has an A1 with children too
+
+    assert workspace.sim.user("U_ANA").click(workspace.channel, ts, label="Remove them").ok
+
+    told(workspace, "U_ANA", STALE)
+    assert [a.id for a in workshop(workspace).activities] == ["A1"]
+    assert workshop(workspace).number == 2
+
+
+def test_the_board_removes_an_item_by_id_asking_first_when_it_has_children(
+    workspace: Workspace,
+) -> None:
+    walk_to(workspace, "stories")
+    ana = workspace.sim.user("U_ANA")
+    board = board_with(workspace, "Remove an item…")
+    assert ana.choose(workspace.channel, board.ts, option="Remove an item…").ok
+    open_form(workspace, "U_ANA")
+
+    assert ana.submit_modal({ITEM_BLOCK: "t1"}).ok
+
+    # The form turned into the question; nothing is gone until it is submitted.
+    view = open_form(workspace, "U_ANA")
+    assert view["submit"]["text"] == "Remove them"
+    assert [t.id for t in workshop(workspace).tasks] == ["T1"]
+    assert ana.submit_modal().ok
+    assert workspace.sim.modal("U_ANA") is None
+    assert (workshop(workspace).tasks, workshop(workspace).stories) == ((), ())
+
+
+def test_a_story_is_split_from_its_cards_menu(workspace: Workspace) -> None:
+    walk_to(workspace, "voting")
+    slash(workspace, "U_ANA", "next")  # slicing: stories are split, not while voting
+    chloe = workspace.sim.user("U_CHLOE")
+    assert chloe.choose(workspace.channel, card(workspace, "S1").ts, option="Split S1…").ok
+    open_form(workspace, "U_CHLOE")
+
+    assert chloe.submit_modal({TEXT_BLOCK: "See the truck\n- See it move"}).ok
+
+    assert workspace.sim.modal("U_CHLOE") is None
+    stories = {s.id: (s.task_id, s.text) for s in workshop(workspace).stories}
+    assert "S1" not in stories
+    assert sorted(stories.values()) == [
+        ("T1", "See it move"),
+        ("T1", "See the truck"),
+        ("T1", "Zoom to a truck"),
+    ]
+
+
+def test_the_backbone_is_ordered_and_an_item_renamed_from_the_boards_menu(
+    workspace: Workspace,
+) -> None:
+    for user, text in [
+        ("U_ANA", "start Tracking"),
+        ("U_BEN", "persona Operations Manager at a logistics company"),
+        ("U_ANA", "next"),
+        ("U_BEN", "add Resolve issues"),
+        ("U_BEN", "add Track delivery"),
+    ]:
+        slash(workspace, user, text)
+    ana = workspace.sim.user("U_ANA")
+    board = board_with(workspace, "Order the backbone…")
+    assert ana.choose(workspace.channel, board.ts, option="Order the backbone…").ok
+    view = open_form(workspace, "U_ANA")
+    assert "A1 A2" in str(view["blocks"])  # the order now, to edit
+
+    assert ana.submit_modal({TEXT_BLOCK: "A2 A1"}).ok
+
+    assert workspace.sim.modal("U_ANA") is None
+    assert [a.id for a in workshop(workspace).activities] == ["A2", "A1"]
+    assert ana.choose(workspace.channel, board.ts, option="Rename an item…").ok
+    open_form(workspace, "U_ANA")
+    assert ana.submit_modal({ITEM_BLOCK: "a1", TEXT_BLOCK: "Resolve an issue"}).ok
+    assert workspace.sim.modal("U_ANA") is None
+    assert [a.text for a in workshop(workspace).activities] == [
+        "Track delivery",
+        "Resolve an issue",
+    ]

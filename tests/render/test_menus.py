@@ -45,9 +45,9 @@ def options(blocks: list[dict[str, Any]]) -> list[tuple[str, Ref]]:
 
 
 def test_a_story_card_offers_rename_split_move_and_remove_for_its_story() -> None:
-    w = workshop_at(Stage.VOTING)
+    w = workshop_at(Stage.SLICING)
     card = sendable(story_card(w, "S3"))
-    ref = Ref(number=w.number, stage=Stage.VOTING, anchor="S3")
+    ref = Ref(number=w.number, stage=Stage.SLICING, anchor="S3")
     assert options(card.blocks) == [
         ("Rename S3…", ref.model_copy(update={"edit": Edit.RENAME})),
         ("Split S3…", ref.model_copy(update={"edit": Edit.SPLIT})),
@@ -56,6 +56,21 @@ def test_a_story_card_offers_rename_split_move_and_remove_for_its_story() -> Non
     ]
     # The menu sits on the card's first section, beside the story.
     assert card.blocks[0]["accessory"]["type"] == "overflow"
+
+
+def test_a_menu_offers_only_what_the_stage_allows() -> None:
+    # Stories are not split while people vote on them (the machine's table says so).
+    voting = [label for label, _ in options(story_card(workshop_at(Stage.VOTING), "S3").blocks)]
+    assert voting == ["Rename S3…", "Move S3 to another task…", "Remove S3"]
+    # Tasks are not moved while activities are still being written.
+    w = run(workshop_at(Stage.ACTIVITIES), c.AddActivity(text="Plan shipment"))
+    w = run(w, c.AddActivity(text="Track delivery"))
+    assert [label for label, _ in options(board(w).blocks)] == [
+        "Rename an item…",
+        "Remove an item…",
+        "Order the backbone…",
+        "Undo my last change",
+    ]
 
 
 def test_a_published_workshop_shows_no_menus() -> None:
