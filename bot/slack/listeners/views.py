@@ -53,7 +53,7 @@ FORGED = (
 def stale(number: int) -> str:
     return (
         f"This form belongs to workshop #{number}, which has ended in this channel, so "
-        "nothing was added. Open the form again from the current board."
+        "nothing was changed. Open the form again from the current board."
     )
 
 
