@@ -178,9 +178,10 @@ def target(w: Workshop, actor: str) -> Change:
             continue
         if entry.undoable and entry.undone_by is None:
             return entry
-    whose = "your" if mine else "the workshop's"
     raise Rejected(
-        f"There is nothing of {whose} to undo: no change to the map is left to take back."
+        "You have no change to the map left to undo."
+        if mine
+        else "There is no change to the map left to undo."
     )
 
 

@@ -4,9 +4,13 @@
 Slack and a short reply for the actor, or raises ``Rejected`` with a message for the
 actor and changes nothing. No I/O, no clock: ``now`` is given.
 
-The transition table ``TRANSITIONS`` maps (stage, command kind) to a handler. A pair
-that is not in the table is refused with a message saying when the command applies
-(the style of h11's ``_state.py``). Rules kept here, from the seed:
+The table ``ROWS`` is literal: one row per command kind, with the stages where it
+applies, who may give it, its handler and the stage it leads to (the style of h11's
+``_state.py``). ``TRANSITIONS``, ``FACILITATOR_ONLY`` and the "not now" refusals are
+derived from it, and ``apply`` checks that a handler lands where its row says.
+Shaping the map (rename, remove, move, order, split, undo, reply edits) is decided in
+``bot.domain.shaping``; the history that ``undo`` reads, in ``bot.domain.history``.
+Rules kept here, from the seed:
 - the persona is a hard gate: no leaving the persona stage without one;
 - leaving activities needs an activity; leaving tasks needs a task under every
   activity; leaving stories needs a story under every task (the message names the
@@ -249,7 +253,7 @@ def _add_activity(w: Workshop, cmd: c.AddActivity, actor: str, now: datetime) ->
     _refuse_duplicate(text, w.activities, "in the backbone")
     _room_for("activity", w.activities)
     number = w.counters.A + 1
-    activity = Activity(id=f"A{number}", text=text, author=actor, created_at=now)
+    activity = Activity(id=f"A{number}", text=text, author=actor, created_at=now, source=cmd.source)
     return _changed(
         w,
         f"Added {activity.id} {quoted(text)} to the backbone.",
@@ -265,7 +269,14 @@ def _add_task(w: Workshop, cmd: c.AddTask, actor: str, now: datetime) -> Outcome
     _refuse_duplicate(text, w.tasks_of(activity.id), f"under {activity.id}")
     _room_for("task", w.tasks)
     number = w.counters.T + 1
-    task = Task(id=f"T{number}", activity_id=activity.id, text=text, author=actor, created_at=now)
+    task = Task(
+        id=f"T{number}",
+        activity_id=activity.id,
+        text=text,
+        author=actor,
+        created_at=now,
+        source=cmd.source,
+    )
     return _changed(
         w,
         f"Added {task.id} {quoted(text)} under {activity.id} {quoted(activity.text)}.",
@@ -281,7 +292,14 @@ def _add_story(w: Workshop, cmd: c.AddStory, actor: str, now: datetime) -> Outco
     _refuse_duplicate(text, w.stories_of(task.id), f"under {task.id}")
     _room_for("story", w.stories)
     number = w.counters.S + 1
-    story = Story(id=f"S{number}", task_id=task.id, text=text, author=actor, created_at=now)
+    story = Story(
+        id=f"S{number}",
+        task_id=task.id,
+        text=text,
+        author=actor,
+        created_at=now,
+        source=cmd.source,
+    )
     return _changed(
         w,
         f"Added {story.id} {quoted(text)} under {task.id} {quoted(task.text)}.",
@@ -347,6 +365,9 @@ def _back(w: Workshop, cmd: c.Back, actor: str, now: datetime) -> Outcome:
 
 
 def _cast_vote(w: Workshop, cmd: c.CastVote, actor: str, now: datetime) -> Outcome:
+    """The reference model of the store's vote script (``bot.store.scripts.VOTE``), which
+    decides live votes atomically: same checks, same order, same messages. The race
+    test replays the script's answers through this handler and must agree."""
     story = _existing_story(w, cmd.story_id)
     voters = w.votes.get(story.id, ())
     if actor in voters:
@@ -408,7 +429,12 @@ def _order_stories(w: Workshop, cmd: c.OrderStories, actor: str, now: datetime) 
     shown = " > ".join(
         s.id for s in Workshop.prioritised(w.model_copy(update={"story_order": order}), task.id)
     )
-    return _changed(w, f"Priority under {task.id}: {shown}.", story_order=order)
+    during = (
+        " Votes stay as they are; this changes the priority everyone sees."
+        if w.stage is Stage.VOTING
+        else ""
+    )
+    return _changed(w, f"Priority under {task.id}: {shown}.{during}", story_order=order)
 
 
 def _define_slice(w: Workshop, cmd: c.DefineSlice, actor: str, now: datetime) -> Outcome:
