@@ -13,7 +13,7 @@ from typing import Final
 from slack_sdk.models.blocks import Block
 
 from bot.domain.model import STAGE_ORDER, Stage, Workshop
-from bot.render.blocks import context, header, section
+from bot.render.blocks import context, header, section, sections
 from bot.render.board import counts, deadline_lines
 from bot.render.guide import missing_for_next, progress_line
 from bot.render.index import index
@@ -28,7 +28,23 @@ USAGE: Final = (
     ("/storymap add <T#> <text>", "stories stage: add a story under task T#"),
     ("/storymap next | back", "facilitator: move to the next / previous stage"),
     ("/storymap budget <n>", "facilitator: votes per person (until voting ends)"),
+    ("/storymap rename <A#|T#|S#> <text>", "new words for an item (its author or the facilitator)"),
+    (
+        "/storymap remove <A#|T#|S#>",
+        "take an item off the map (its author or the facilitator); an activity or task "
+        "with things under it asks first",
+    ),
+    ("/storymap move <S#> <T#>", "a story to another task (its votes stay)"),
+    ("/storymap move <T#> <A#>", "a task to another activity"),
+    ("/storymap order <A#> <A#> ...", "facilitator: the backbone's order, left to right"),
+    ("/storymap order <A#> <T#> ...", "facilitator: the order of the tasks under A#"),
     ("/storymap order <T#> <S#> ...", "facilitator: set the priority of the stories under T#"),
+    (
+        "/storymap split <S#> <text> | <text> ...",
+        "one story into several (its author or the facilitator)",
+    ),
+    ("/storymap undo", "take back your last change (the facilitator: the workshop's last)"),
+    ("/storymap history", "the last 20 changes: who, what, when (only you see it)"),
     (
         "/storymap deadline <when> [auto]",
         "facilitator: the stage's deadline in your time (`tomorrow 17:00`, `friday 12:00`, "
@@ -41,6 +57,11 @@ USAGE: Final = (
         "no stories removes it",
     ),
     ("/storymap publish", "facilitator: publish and pin the final map"),
+    (
+        "/storymap reopen",
+        "facilitator, after publishing: back to release slices; publishing again updates "
+        "the pinned map in place",
+    ),
     ("/storymap status", "where the workshop stands (only you see it)"),
     ("/storymap cancel", "facilitator: end without publishing"),
     ("/storymap help", "this message"),
@@ -92,7 +113,7 @@ def help_message() -> Message:
             "tasks → story cards → voting → release slices → published map. Use the "
             "buttons, reply in a prompt's thread (one item per line), or type:"
         ),
-        section(usage),
+        *sections(usage),
         context("Items get ids when created (A1, T3, S12): use them to say where things go."),
     ]
     return message("Story mapping with /storymap: usage", blocks)

@@ -27,6 +27,11 @@ class Status:
 
 
 @dataclass(frozen=True)
+class History:
+    """The last changes to the workshop: who, what, when (answered to the asker only)."""
+
+
+@dataclass(frozen=True)
 class Usage:
     """The text could not be understood; ``message`` says how to write it."""
 
@@ -41,7 +46,7 @@ class DeadlineRequest:
     auto: bool
 
 
-Request = c.Command | Help | Status | Usage | DeadlineRequest
+Request = c.Command | Help | Status | History | Usage | DeadlineRequest
 
 _WORD = re.compile(r"\s*(\S+)\s*(.*)", re.DOTALL)
 _SIMPLE: dict[str, c.Command] = {
@@ -49,6 +54,8 @@ _SIMPLE: dict[str, c.Command] = {
     "back": c.Back(),
     "publish": c.Publish(),
     "cancel": c.Cancel(),
+    "undo": c.Undo(),
+    "reopen": c.Reopen(),
 }
 
 
@@ -64,6 +71,8 @@ def parse(raw: str, team_id: str, channel_id: str) -> Request:
         return Help()
     if verb == "status":
         return Status()
+    if verb == "history":
+        return History()
     if verb == "start":
         return c.Start(team_id=team_id, channel_id=channel_id, title=rest)
     if verb in _SIMPLE:
@@ -112,11 +121,80 @@ def _deadline(rest: str) -> Request:
     return DeadlineRequest(text=when, auto=auto) if when else _deadline("")
 
 
+_ORDER_USAGE = (
+    "Give the ids in the order you want, left to right: "
+    "`/storymap order A1 A3 A2` (the backbone's activities), "
+    "`/storymap order A1 T3 T2` (the tasks under A1) or "
+    "`/storymap order T3 S5 S2` (the stories under T3)."
+)
+
+
+def _ids(words: list[str]) -> list[str] | None:
+    """Each word as an item id (``t3`` -> ``T3``); ``None`` if any word is not one."""
+    ids = [normalise_id(word) for word in words]
+    return None if any(i is None for i in ids) else [i for i in ids if i is not None]
+
+
 def _order(rest: str) -> Request:
-    task, ids = _split(rest.replace("=", " "))
-    if not task or not ids:
-        return Usage("Give a task and its stories in order: `/storymap order T3 S5 S2`.")
-    return c.OrderStories(task_id=task, story_ids=tuple(ids.split()))
+    ids = _ids(rest.replace("=", " ").split())
+    if ids is None or len(ids) < 2:
+        return Usage(_ORDER_USAGE)
+    head, tail = ids[0], ids[1:]
+    kinds = {i[0] for i in tail}
+    if head[0] == "A" and kinds == {"A"}:
+        return c.OrderActivities(activity_ids=tuple(ids))
+    if head[0] == "A" and kinds == {"T"}:
+        return c.OrderTasks(activity_id=head, task_ids=tuple(tail))
+    if head[0] == "T" and kinds == {"S"}:
+        return c.OrderStories(task_id=head, story_ids=tuple(tail))
+    return Usage(_ORDER_USAGE)
+
+
+def _rename(rest: str) -> Request:
+    first, text = _split(rest)
+    item = normalise_id(first)
+    if item is None or not text:
+        return Usage(
+            "Name the item by its id, then its new words: "
+            "`/storymap rename S4 Show the driver's ETA` (an A#, T# or S#)."
+        )
+    return c.Rename(item_id=item, text=text)
+
+
+def _remove(rest: str) -> Request:
+    ids = _ids(rest.split())
+    if ids is None or len(ids) != 1:
+        return Usage(
+            "Name one item by its id: `/storymap remove S4` (an A#, T# or S#; "
+            "removing an activity or task with things under it asks first)."
+        )
+    return c.Remove(item_id=ids[0])
+
+
+_MOVES = {"S": "T", "T": "A"}
+
+
+def _move(rest: str) -> Request:
+    words = [w for w in rest.split() if w.lower() != "to"]
+    ids = _ids(words)
+    if ids is None or len(ids) != 2 or _MOVES.get(ids[0][0]) != ids[1][0]:
+        return Usage(
+            "Say what goes where: `/storymap move S4 T2` (a story to another task) or "
+            "`/storymap move T3 A1` (a task to another activity)."
+        )
+    return c.Move(item_id=ids[0], to_id=ids[1])
+
+
+def _split_story(rest: str) -> Request:
+    first, text = _split(rest)
+    story = normalise_id(first)
+    parts = tuple(part.strip() for part in text.split("|") if part.strip())
+    if story is None or story[0] != "S" or len(parts) < 2:
+        return Usage(
+            "Name the story, then its parts separated by `|`: "
+            "`/storymap split S4 See the driver on a map | See the ETA`."
+        )
+    return c.Split(story_id=story, texts=parts)
 
 
 def _add(rest: str) -> Request:
@@ -152,6 +230,10 @@ _PARSERS: dict[str, Callable[[str], Request]] = {
     "unvote": _unvote,
     "budget": _budget,
     "order": _order,
+    "rename": _rename,
+    "remove": _remove,
+    "move": _move,
+    "split": _split_story,
     "deadline": _deadline,
     "mute": lambda rest: c.Mute(on=True),
     "unmute": lambda rest: c.Mute(on=False),

@@ -66,6 +66,16 @@ def test_help_lists_the_whole_text_interface() -> None:
         "help",
         "budget <n>",
         "order <T#> <S#> ...",
+        "rename <A#|T#|S#> <text>",
+        "remove <A#|T#|S#>",
+        "move <S#> <T#>",
+        "move <T#> <A#>",
+        "order <A#> <A#> ...",
+        "order <A#> <T#> ...",
+        "split <S#> <text> | <text> ...",
+        "undo",
+        "history",
+        "reopen",
     ):
         assert f"`/storymap {escape(command)}`" in text, command
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import commands as c
-from bot.slack.textcmd import DeadlineRequest, Help, Request, Status, Usage, parse
+from bot.slack.textcmd import DeadlineRequest, Help, History, Request, Status, Usage, parse
 
 
 @pytest.mark.parametrize(
@@ -40,6 +40,27 @@ from bot.slack.textcmd import DeadlineRequest, Help, Request, Status, Usage, par
         ("unmute", c.Mute(on=False)),
         ("publish", c.Publish()),
         ("cancel", c.Cancel()),
+        ("rename s4 Show the driver's ETA", c.Rename(item_id="S4", text="Show the driver's ETA")),
+        ("rename A1   Plan &amp; book", c.Rename(item_id="A1", text="Plan & book")),
+        ("rename T2 Pick", c.Rename(item_id="T2", text="Pick")),
+        ("remove S4", c.Remove(item_id="S4")),
+        ("remove a2", c.Remove(item_id="A2")),
+        ("move S4 T2", c.Move(item_id="S4", to_id="T2")),
+        ("move t3 to a1", c.Move(item_id="T3", to_id="A1")),
+        ("order A1 A3 A2", c.OrderActivities(activity_ids=("A1", "A3", "A2"))),
+        ("order a3 a1", c.OrderActivities(activity_ids=("A3", "A1"))),
+        ("order A1 T3 T2", c.OrderTasks(activity_id="A1", task_ids=("T3", "T2"))),
+        ("order A1 = T3", c.OrderTasks(activity_id="A1", task_ids=("T3",))),
+        ("order T3 S5 s2", c.OrderStories(task_id="T3", story_ids=("S5", "S2"))),
+        (
+            "split S4 See the driver | See the ETA",
+            c.Split(story_id="S4", texts=("See the driver", "See the ETA")),
+        ),
+        ("split s4 a|b|c |", c.Split(story_id="S4", texts=("a", "b", "c"))),
+        ("undo", c.Undo()),
+        ("reopen", c.Reopen()),
+        ("history", History()),
+        ("HISTORY", History()),
     ],
 )
 def test_understood(text: str, expected: Request) -> None:
@@ -54,6 +75,34 @@ def test_understood(text: str, expected: Request) -> None:
         ("slice Release one S1 S2", "/storymap slice View map + ETA = S1 S4"),
         ("budget lots", "/storymap budget 5"),
         ("order T3", "/storymap order T3 S5 S2"),
+        ("order", "/storymap order A1 A3 A2"),
+        ("order A1", "/storymap order A1 T3 T2"),
+        ("order A1 T3 S2", "/storymap order A1 T3 T2"),
+        ("order A1 A2 T3", "/storymap order A1 A3 A2"),
+        ("order T3 T4", "/storymap order T3 S5 S2"),
+        ("order S1 S2", "/storymap order T3 S5 S2"),
+        ("order T3 S5 banana", "/storymap order T3 S5 S2"),
+        ("rename", "/storymap rename S4 Show the driver's ETA"),
+        ("rename S4", "/storymap rename S4 Show the driver's ETA"),
+        ("rename   S4   ", "/storymap rename S4 Show the driver's ETA"),
+        ("rename Plan shipment", "/storymap rename S4"),
+        ("remove", "/storymap remove S4"),
+        ("remove S4 S5", "/storymap remove S4"),
+        ("remove the typo", "/storymap remove S4"),
+        ("move", "/storymap move S4 T2"),
+        ("move S4", "/storymap move S4 T2"),
+        ("move S4 A1", "/storymap move S4 T2"),
+        ("move T3 T4", "/storymap move T3 A1"),
+        ("move A1 A2", "/storymap move S4 T2"),
+        ("move S4 T2 T3", "/storymap move S4 T2"),
+        ("split", "/storymap split S4 See the driver on a map | See the ETA"),
+        ("split S4 See the driver", "/storymap split S4"),
+        ("split S4 See the driver |", "/storymap split S4"),
+        ("split S4 | ", "/storymap split S4"),
+        ("split T3 a | b", "/storymap split S4"),
+        ("split a | b", "/storymap split S4"),
+        ("undo it", "`/storymap undo` takes nothing after it."),
+        ("reopen now", "`/storymap reopen` takes nothing after it."),
         ("deadline", "/storymap deadline tomorrow 17:00"),
         ("deadline auto", "/storymap deadline tomorrow 17:00"),
         ("next please", "`/storymap next` takes nothing after it."),

@@ -9,11 +9,12 @@ from slack_sdk import WebClient
 
 from bot.domain import commands as c
 from bot.domain.machine import NO_WORKSHOP
+from bot.render.history import history
 from bot.render.status import help_message, status
 from bot.slack.deps import Deps
 from bot.slack.listeners.actions import confirming
 from bot.slack.notices import Welcome
-from bot.slack.textcmd import DeadlineRequest, Help, Status, Usage, parse
+from bot.slack.textcmd import DeadlineRequest, Help, History, Status, Usage, parse
 
 NOT_A_CHANNEL = (
     "Workshops run in a team channel, not in a direct message: type `/storymap start` "
@@ -40,6 +41,13 @@ def register(app: App, deps: Deps) -> None:
                     return
                 shown = status(workshop, user)
                 ack(text=shown.text, blocks=shown.blocks)
+            case History():
+                workshop = deps.service.current(team_id, channel_id)
+                if workshop is None:
+                    ack(text=NO_WORKSHOP)
+                    return
+                changes = history(workshop)
+                ack(text=changes.text, blocks=changes.blocks)
             case Usage(message=message):
                 ack(text=message)
             case DeadlineRequest(text=text, auto=auto):
