@@ -78,6 +78,7 @@ class Edit(StrEnum):
     RENAME_ANY = "rename_any"
     REMOVE_ANY = "remove_any"
     UNDO = "undo"
+    HISTORY = "history"
 
 
 #: ``Ref.anchor`` of the add-items modal when activities are added to the backbone.

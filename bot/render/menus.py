@@ -4,8 +4,8 @@ Rules kept:
 - a story card offers Rename, Split, Move and Remove for its story; a tasks prompt
   Rename and Remove for its activity; a stories prompt Rename, Move and Remove for its
   task; the board Rename an item…, Remove an item… (once there are items), Order the
-  backbone… (two activities or more) and Undo my last change (a menu only when at least
-  two options apply: Slack wants 2 to 5);
+  backbone… (two activities or more), Undo my last change and History (a menu only when
+  at least two options apply: Slack wants 2 to 5);
 - every option's value is a ``Ref`` with the workshop number, the item (``anchor``) and
   what to do (``edit``), far below the 150 characters Slack allows an option value;
 - an option is offered only in the stages the machine's transition table allows its
@@ -41,7 +41,8 @@ CONFIRM_LABEL: Final = "Remove them"
 Choice = tuple[str, Edit, str | None]
 
 
-#: The command kind each option gives, to offer it only in the stages it applies to.
+#: The command kind each option gives, to offer it only in the stages it applies to
+#: (History changes nothing: it is offered while the workshop is open).
 KINDS: Final[dict[Edit, str]] = {
     Edit.RENAME: "rename",
     Edit.SPLIT: "split",
@@ -55,7 +56,11 @@ KINDS: Final[dict[Edit, str]] = {
 
 
 def _overflow(w: Workshop, choices: list[Choice]) -> OverflowMenuElement | None:
-    choices = [choice for choice in choices if (w.stage, KINDS[choice[1]]) in TRANSITIONS]
+    choices = [
+        (label, edit, anchor)
+        for label, edit, anchor in choices
+        if edit not in KINDS or (w.stage, KINDS[edit]) in TRANSITIONS
+    ]
     if not w.stage.is_open or len(choices) < MIN_OPTIONS:
         return None
     ref = Ref(number=w.number, stage=w.stage)
@@ -100,6 +105,7 @@ def board_menu(w: Workshop) -> OverflowMenuElement | None:
     if len(w.activities) > 1:
         choices.append(("Order the backbone…", Edit.ORDER_BACKBONE, None))
     choices.append(("Undo my last change", Edit.UNDO, None))
+    choices.append(("History", Edit.HISTORY, None))
     return _overflow(w, choices)
 
 

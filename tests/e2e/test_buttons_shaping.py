@@ -10,14 +10,12 @@ import json
 from typing import Any
 
 import pytest
-from slack_sdk import WebClient
 
-from bot.domain import commands as c
 from bot.domain.model import Workshop
 from bot.render.ids import ITEM_BLOCK, TEXT_BLOCK
-from bot.slack.listeners.actions import STALE, confirming
+from bot.slack.listeners.actions import STALE
 from slacksim import Message
-from tests.e2e.conftest import TOKEN, Workspace
+from tests.e2e.conftest import Workspace
 from tests.e2e.test_workshop import board_message, slash, walk_to
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
@@ -189,6 +187,10 @@ def test_undo_from_the_boards_menu_takes_back_my_last_change(workspace: Workspac
         message="the story taken back",
     )
     told(workspace, "U_CHLOE", "Share the link")
+    # History lists the change and its undo, to the chooser only.
+    assert workspace.sim.user("U_CHLOE").choose(workspace.channel, board.ts, option="History").ok
+    listed = told(workspace, "U_CHLOE", "undone by")
+    assert "Share the link" in listed
 
 
 def test_a_menu_of_an_earlier_workshop_changes_nothing(workspace: Workspace) -> None:
@@ -206,16 +208,15 @@ def test_a_menu_of_an_earlier_workshop_changes_nothing(workspace: Workspace) -> 
 
 
 def ask_to_remove(ws: Workspace, user: str, item_id: str) -> str:
-    """What ``/storymap remove <item_id>`` answers when the item has children: the
-    question with its "Remove them" button, shown to ``user`` only; returns its ts."""
-    reply = ws.bot.service.handle(ws.team_id, ws.channel, user, c.Remove(item_id=item_id))
-    asked = confirming(reply)
-    assert asked is not None, reply.text
-    client = WebClient(token=TOKEN, base_url=ws.sim.api_url)
-    posted = client.chat_postEphemeral(
-        channel=ws.channel, user=user, text=asked.text, blocks=asked.blocks
-    )
-    return str(posted["message_ts"])
+    """``/storymap remove <item_id>`` for an item with children: the answer, shown to
+    ``user`` only, asks with a "Remove them" button; returns that answer's ts."""
+    delivery = ws.sim.user(user).slash(ws.channel, "/storymap", f"remove {item_id}")
+    assert delivery.ok, delivery.text
+    shown = delivery.shown
+    assert shown is not None
+    assert "under it" in shown.text
+    assert "Remove them" in json.dumps(shown.blocks)
+    return shown.ts
 
 
 def test_the_remove_them_button_removes_the_item_and_what_is_under_it(

@@ -44,9 +44,9 @@ def shown(blocks: list[dict[str, Any]]) -> str:
     [
         (
             Stage.PERSONA,
-            {ActionId.OPEN_PERSONA_MODAL} | NAV - {ActionId.BACK_STAGE, ActionId.EDIT_MENU},
+            {ActionId.OPEN_PERSONA_MODAL} | NAV - {ActionId.BACK_STAGE},
         ),
-        (Stage.ACTIVITIES, {ActionId.OPEN_ADD_MODAL} | NAV - {ActionId.EDIT_MENU}),
+        (Stage.ACTIVITIES, {ActionId.OPEN_ADD_MODAL} | NAV),
         (Stage.TASKS, {ActionId.PICK_ADD_PARENT} | NAV),
         (Stage.STORIES, {ActionId.PICK_ADD_PARENT} | NAV),
         (Stage.VOTING, NAV),

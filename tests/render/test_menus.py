@@ -70,6 +70,7 @@ def test_a_menu_offers_only_what_the_stage_allows() -> None:
         "Remove an item…",
         "Order the backbone…",
         "Undo my last change",
+        "History",
     ]
 
 
@@ -101,11 +102,13 @@ def test_the_board_menu_offers_what_applies() -> None:
         "Remove an item…",
         "Order the backbone…",
         "Undo my last change",
+        "History",
     ]
-    # One activity: nothing to order yet; no items at all: only undo, so no menu.
+    # One activity: nothing to order yet; no items at all: undo and history only.
     one = run(workshop_at(Stage.ACTIVITIES), c.AddActivity(text="Plan shipment"))
     assert "Order the backbone…" not in [label for label, _ in options(board(one).blocks)]
-    assert menus(board(workshop_at(Stage.PERSONA)).blocks) == []
+    persona = [label for label, _ in options(board(workshop_at(Stage.PERSONA)).blocks)]
+    assert persona == ["Undo my last change", "History"]
 
 
 def test_the_rename_form_is_prefilled_with_the_raw_words() -> None:

@@ -5,7 +5,7 @@ A button that opens a form is acknowledged at once and the form opened right aft
 this process (a Bolt lazy listener), never through the outbox (``bot.slack.forms``).
 An overflow menu's option (``ActionId.EDIT_MENU``) is acknowledged the same way, since
 it may open a form: its ``Ref.edit`` says which (``EDIT_FORMS``), or what it runs at
-once (remove, undo), the answer going to the chooser as an ephemeral notice. A removal
+once (remove, undo, history), the answer going to the chooser as an ephemeral notice. A removal
 the machine wants confirmed opens a form saying what would go; submitting it removes
 them (``bot.slack.listeners.views``). The "Remove them" button shown with the same
 question after a slash command removes them with one click.
@@ -27,6 +27,7 @@ from slack_sdk import WebClient
 from bot.domain import commands as c
 from bot.domain.model import Workshop
 from bot.render import edits, modals
+from bot.render.history import history_text
 from bot.render.ids import ActionId, Edit, Ref
 from bot.render.menus import confirmation
 from bot.render.message import Message
@@ -146,6 +147,9 @@ def chosen(deps: Deps, client: WebClient, body: dict[str, Any], context: BoltCon
             tell(deps, click, GONE.format(item=item or "That item"))
             return
         show_form(deps, client, body, context, click=click, view=view)
+        return
+    if edit is Edit.HISTORY:  # a read: the workshop the click loaded
+        tell(deps, click, history_text(click.workshop))
         return
     command: c.Command
     if edit is Edit.REMOVE and item is not None:
