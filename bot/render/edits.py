@@ -8,7 +8,7 @@ Rules kept:
   never escaped: they are handed back to be edited), split with the story's words to
   break into lines, order with the backbone's ids in their current order;
 - move offers the other tasks (for a story) or activities (for a task) in a select when
-  there are at most 100 of them (Slack's most), else a field for the id;
+  there are 1 to 100 of them (Slack's most), else a field for the id;
 - parsers check shape only: ids, lengths and who may are the machine's to refuse, and
   the listener shows its refusal under the field (``response_action: errors``).
 """

@@ -5,10 +5,11 @@ A button that opens a form is acknowledged at once and the form opened right aft
 this process (a Bolt lazy listener), never through the outbox (``bot.slack.forms``).
 An overflow menu's option (``ActionId.EDIT_MENU``) is acknowledged the same way, since
 it may open a form: its ``Ref.edit`` says which (``EDIT_FORMS``), or what it runs at
-once (remove, undo, history), the answer going to the chooser as an ephemeral notice. A removal
-the machine wants confirmed opens a form saying what would go; submitting it removes
-them (``bot.slack.listeners.views``). The "Remove them" button shown with the same
-question after a slash command removes them with one click.
+once (remove, undo, history), the answer going to the chooser as an ephemeral notice.
+A removal the machine wants confirmed opens a form saying what would go (ephemeral
+notices carry text only); submitting it removes them (``bot.slack.listeners.views``).
+The "Remove them" button shown with the same question after a slash command removes
+them with one click, if its workshop is still the one running.
 """
 
 from __future__ import annotations

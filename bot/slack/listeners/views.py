@@ -2,10 +2,11 @@
 shape the map (rename, split, move, order the backbone, remove, confirm a removal).
 
 Each makes one service call; a refusal is shown under the form's field
-(``response_action: errors``) and changes nothing; an accepted change closes the form
+(``response_action: errors``) and changes nothing. An edit form that is accepted closes
 and tells the person what it did, as an ephemeral notice. Removing an item with
 something under it turns the form into the question of what would go
-(``response_action: update``), whose submission removes them.
+(``response_action: update``), whose submission removes them; a refused or stale
+question is replaced by why, since it has no field to show it under.
 """
 
 from __future__ import annotations
