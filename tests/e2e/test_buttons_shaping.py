@@ -14,6 +14,7 @@ import pytest
 from bot.domain.model import Workshop
 from bot.render.ids import ITEM_BLOCK, TEXT_BLOCK
 from bot.slack.listeners.actions import STALE
+from bot.slack.listeners.views import stale
 from slacksim import Message
 from tests.e2e.conftest import Workspace
 from tests.e2e.test_workshop import board_message, slash, walk_to
@@ -317,3 +318,22 @@ def test_the_backbone_is_ordered_and_an_item_renamed_from_the_boards_menu(
         "Track delivery",
         "Resolve an issue",
     ]
+
+
+def test_a_removal_question_of_an_earlier_workshop_removes_nothing(workspace: Workspace) -> None:
+    walk_to(workspace, "stories")
+    ana = workspace.sim.user("U_ANA")
+    prompt = bot_message(workspace, "Tasks under A1 ")
+    assert ana.choose(workspace.channel, prompt.ts, option="Remove A1").ok
+    open_form(workspace, "U_ANA")
+    slash(workspace, "U_ANA", "cancel")
+    walk_to(workspace, "stories")  # workshop #2 has an A1 with children too
+
+    assert ana.submit_modal().ok
+
+    # The question is replaced by why; no field to show it under.
+    shown = workspace.sim.modal("U_ANA")
+    assert shown is not None
+    assert stale(1) in json.dumps(shown.view["blocks"], ensure_ascii=False)
+    assert "submit" not in shown.view
+    assert [a.id for a in workshop(workspace).activities] == ["A1"]
