@@ -22,12 +22,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import cast
 
 from pydantic import BaseModel
 
 from bot.domain import commands as c
 from bot.domain.effects import Effect, RefreshBoard, RefreshCard
-from bot.domain.errors import Rejected
+from bot.domain.errors import NeedsConfirmation, Rejected
 from bot.domain.machine import (
     NO_WORKSHOP,
     Outcome,
@@ -68,8 +69,12 @@ class Reply:
     workshop: Workshop | None = None
     #: For a batch of lines: the ones refused, with why (the rest were saved).
     refused: tuple[tuple[str, str], ...] = field(default=())
-    #: For a vote or a thread reply: the number of the workshop it was decided in.
+    #: For a vote, a thread reply or a refusal asking to confirm: the number of the
+    #: workshop it was decided in.
     number: int | None = None
+    #: For a refusal that asks to confirm (removing an item with children): the same
+    #: request marked as confirmed, for the person to send with one click.
+    confirm: c.Command | None = None
 
 
 @dataclass(frozen=True)
@@ -121,14 +126,25 @@ class WorkshopService:
         if isinstance(command, c.CastVote | c.WithdrawVote):
             return self._vote(team_id, channel_id, actor, command, delivery_id)
         now = self._clock()
+        seen: list[int] = []
+
+        def decide(state: Workshop | None) -> Outcome:
+            if state is not None:
+                seen.append(state.number)
+            return apply(state, command, actor, now)
+
         try:
             step = self.store.update(
                 team_id,
                 channel_id,
-                lambda state: apply(state, command, actor, now),
+                decide,
                 delivery_id=delivery_id,
                 extra_effects=extra_effects,
             )
+        except NeedsConfirmation as ask:
+            confirmed = cast(c.Command, ask.command)
+            number = seen[-1] if seen else None
+            return Reply(ok=False, text=ask.message, number=number, confirm=confirmed)
         except Rejected as refusal:
             return Reply(ok=False, text=refusal.message)
         if step.outcome is None:

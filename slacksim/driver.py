@@ -2,7 +2,9 @@
 
 Rules kept:
 - a user can act only where a real user could: in channels they are a member of, on
-  messages that exist, on buttons that are displayed, in the modal that is open on top;
+  messages that exist, on buttons and menu options that are displayed (``click`` by a
+  button's label, ``choose`` by an overflow menu's or a select's option text), in the
+  modal that is open on top;
   anything else raises :class:`SimulatorError` before a request is sent;
 - what the user does changes the workspace first (a thread reply is posted, a reaction
   added), then the matching request is signed (``signing``) and POSTed to the bot's
@@ -31,7 +33,7 @@ from urllib.parse import urlencode
 from slacksim import acks, message_events, payloads
 from slacksim.delivery import Delivery
 from slacksim.errors import SimulatorError
-from slacksim.finders import find_button
+from slacksim.finders import find_button, find_option
 from slacksim.modal_values import fill_state
 from slacksim.response_url import ResponseUrlEndpoint
 from slacksim.signing import signed_headers
@@ -125,6 +127,19 @@ class Driver:
                 if message_ts is None:
                     raise SimulatorError("click in a channel needs the message_ts")
                 payload = self._message_click(user, channel, message_ts, label)
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        delivery, result = self._send("block_actions", body, FORM)
+        return self._keep(replace(delivery, ack_error=acks.transport_error(result)))
+
+    def choose(self, user: str, channel: str, message_ts: str, *, option: str) -> Delivery:
+        """Open the overflow menu (or static select) of a message that offers ``option``
+        and choose it, as its visible text reads."""
+        with self._ctx.workspace.lock:
+            who, where = self._member(user, channel)
+            blocks = self._seen_blocks(who, where, message_ts)
+            found = find_option(blocks, option, f"message {message_ts} in #{where.name}")
+            action = payloads.option_action(found.element, found.block_id, found.option)
+            payload = self._message_action(who, where, message_ts, action)
         body = urlencode({"payload": json.dumps(payload)}).encode()
         delivery, result = self._send("block_actions", body, FORM)
         return self._keep(replace(delivery, ack_error=acks.transport_error(result)))
@@ -403,14 +418,27 @@ class Driver:
         )
 
     def _message_click(self, user: str, channel: str, message_ts: str, label: str) -> JsonDict:
-        workspace = self._ctx.workspace
         who, where = self._member(user, channel)
-        message = workspace.message(where.id, message_ts)
-        ephemeral = None if message is not None else self._ephemeral(who, where, message_ts)
-        blocks = message.blocks if message is not None else ephemeral.blocks if ephemeral else []
-        if message is None and ephemeral is None:
-            raise SimulatorError(f"{who.name} sees no message {message_ts} in #{where.name}")
+        blocks = self._seen_blocks(who, where, message_ts)
         button = find_button(blocks, label, f"message {message_ts} in #{where.name}")
+        action = payloads.button_action(button.element, button.block_id)
+        return self._message_action(who, where, message_ts, action)
+
+    def _seen_blocks(self, who: User, where: Channel, message_ts: str) -> list[JsonDict]:
+        """The blocks of ``message_ts`` as ``who`` sees it: a message, or their ephemeral."""
+        message = self._ctx.workspace.message(where.id, message_ts)
+        if message is not None:
+            return message.blocks
+        ephemeral = self._ephemeral(who, where, message_ts)
+        if ephemeral is None:
+            raise SimulatorError(f"{who.name} sees no message {message_ts} in #{where.name}")
+        return ephemeral.blocks
+
+    def _message_action(
+        self, who: User, where: Channel, message_ts: str, action: JsonDict
+    ) -> JsonDict:
+        workspace = self._ctx.workspace
+        message = workspace.message(where.id, message_ts)
         response_url = self._responses.issue(
             where.id, who.id, message_ts, message_is_ephemeral=message is None
         )
@@ -420,7 +448,7 @@ class Driver:
             where,
             message_ts=message_ts,
             message=message_json(workspace, message) if message is not None else None,
-            action=payloads.button_action(button.element, button.block_id),
+            action=action,
             trigger_id=self._trigger(who),
             response_url=response_url,
         )

@@ -75,6 +75,20 @@ def button_action(element: JsonDict, block_id: str) -> JsonDict:
     return action
 
 
+def option_action(element: JsonDict, block_id: str, option: JsonDict) -> JsonDict:
+    """The action Slack sends when an option of an overflow menu or a select is chosen."""
+    action: JsonDict = {
+        "type": element["type"],
+        "action_id": element["action_id"],
+        "block_id": block_id,
+        "selected_option": {"text": option["text"], "value": option.get("value")},
+        "action_ts": f"{time.time():.6f}",
+    }
+    if "placeholder" in element:
+        action["placeholder"] = element["placeholder"]
+    return action
+
+
 def message_block_actions(
     identity: Identity,
     user: User,

@@ -30,6 +30,9 @@ class UserDriver:
     ) -> Delivery:
         return self._driver.click(self.id, channel, message_ts, label=label)
 
+    def choose(self, channel: str, message_ts: str, *, option: str) -> Delivery:
+        return self._driver.choose(self.id, channel, message_ts, option=option)
+
     def submit_modal(self, values: Mapping[str, object] | None = None) -> Delivery:
         return self._driver.submit_modal(self.id, values)
 

@@ -188,3 +188,28 @@ def test_what_a_status_a_click_and_a_form_read_is_the_running_workshop(
     assert finished.number == 1
     assert not service.is_running(team_id, "C1", 1)
     assert service.is_running(team_id, "C1", 2)
+
+
+def test_a_removal_that_needs_confirming_carries_the_confirmed_command(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    service = WorkshopService(WorkshopStore(redis_client))
+    walk_to_voting(service, team_id)
+
+    asked = service.handle(team_id, C, "UANA", c.Remove(item_id="a1"))
+
+    assert not asked.ok
+    assert "has 1 task and 2 stories under it" in asked.text
+    assert asked.confirm == c.Remove(item_id="A1", confirmed=True)
+    assert asked.number == 1
+    kept = service.store.load(team_id, C)
+    assert kept is not None
+    assert [a.id for a in kept.activities] == ["A1"]
+    # A plain refusal asks nothing; the confirmed command removes them all.
+    refused = service.handle(team_id, C, "UANA", c.Remove(item_id="A7"))
+    assert (refused.ok, refused.confirm) == (False, None)
+    assert asked.confirm is not None
+    done = service.handle(team_id, C, "UANA", asked.confirm)
+    assert done.ok, done.text
+    assert done.workshop is not None
+    assert (done.workshop.activities, done.workshop.tasks, done.workshop.stories) == ((), (), ())

@@ -3,7 +3,9 @@
 Rules kept:
 - each open stage offers its next step first (Set persona, Add activities, Add tasks
   under…, Add stories under…, Draw release slices, Publish), then ← Back / Next stage →,
-  Status and Cancel; a published or cancelled workshop offers nothing;
+  Status, Deadline and Cancel, and last the menu that shapes the map (rename, remove,
+  order the backbone, undo: ``bot.render.menus``); a published or cancelled workshop
+  offers nothing;
 - the machine decides who may do what (only the facilitator moves stages): the buttons
   are shown to everyone and a refusal comes back as an ephemeral message;
 - Publish and Cancel ask for confirmation, because neither can be undone;
@@ -30,6 +32,7 @@ from bot.domain.model import Activity, Stage, Task, Workshop
 from bot.render.blocks import actions, button, context
 from bot.render.ids import ACTIVITIES_ANCHOR, ActionId, Ref
 from bot.render.index import MapIndex
+from bot.render.menus import board_menu
 from bot.render.text import clip
 
 #: Slack's limits for a select: options, and characters of an option's text.
@@ -67,7 +70,8 @@ def board_controls(w: Workshop, ix: MapIndex) -> list[Block]:
                 ("Publish the map?", "The map is posted and pinned in the channel.", "Publish"),
             )
         )
-    blocks.append(actions(NAV_BLOCK, [*first, *_navigation(w, ref)]))
+    menu = board_menu(w)
+    blocks.append(actions(NAV_BLOCK, [*first, *_navigation(w, ref), *([menu] if menu else [])]))
     return blocks
 
 

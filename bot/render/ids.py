@@ -7,7 +7,8 @@ Rules kept:
 - a button ``value`` or a modal's ``private_metadata`` is a ``Ref`` as compact JSON. Its
   ``number`` is the channel's workshop number: a click on a board of an earlier workshop
   must not act on the one running now. ``anchor`` says what the click is about
-  (``"activities"``, an activity id, a task id). ``stage`` is the stage the board showed,
+  (``"activities"``, an activity id, a task id; for an edit, the item edited) and
+  ``edit`` what an overflow menu's option does. ``stage`` is the stage the board showed,
   so a double click on "Next stage" or a stale board cannot skip a stage. ``channel`` is
   set in a modal's metadata: Slack's ``view_submission`` payload does not say which
   channel the form was opened from (the listener seals that metadata for the person the
@@ -41,6 +42,11 @@ class ActionId(StrEnum):
     SHOW_STATUS = "storymap.show_status"
     MUTE = "storymap.mute"
     OPEN_DEADLINE_MODAL = "storymap.open_deadline_modal"
+    #: Overflow menu of a story card, a prompt or the board; the chosen option's value is
+    #: a Ref whose ``edit`` says what to do and ``anchor`` on which item.
+    EDIT_MENU = "storymap.edit_menu"
+    #: "Remove them": the confirmed removal of ``Ref.anchor`` (after the first ask).
+    CONFIRM_REMOVE = "storymap.confirm_remove"
 
 
 class CallbackId(StrEnum):
@@ -50,6 +56,29 @@ class CallbackId(StrEnum):
     ADD_ITEMS = "storymap.add_items"
     SLICING = "storymap.slicing"
     DEADLINE = "storymap.deadline"
+    RENAME = "storymap.rename"
+    SPLIT = "storymap.split"
+    MOVE = "storymap.move"
+    ORDER_BACKBONE = "storymap.order_backbone"
+    #: The board's "Rename an item…" and "Remove an item…": the item id is typed.
+    RENAME_ANY = "storymap.rename_any"
+    REMOVE_ANY = "storymap.remove_any"
+    #: "Remove A2 and what is under it?": submitting removes them.
+    CONFIRM_REMOVE = "storymap.confirm_removal"
+
+
+class Edit(StrEnum):
+    """What an option of an overflow menu (``ActionId.EDIT_MENU``) does."""
+
+    RENAME = "rename"
+    SPLIT = "split"
+    MOVE = "move"
+    REMOVE = "remove"
+    ORDER_BACKBONE = "order"
+    RENAME_ANY = "rename_any"
+    REMOVE_ANY = "remove_any"
+    UNDO = "undo"
+    HISTORY = "history"
 
 
 #: ``Ref.anchor`` of the add-items modal when activities are added to the backbone.
@@ -65,6 +94,14 @@ AUTO_INPUT: Final = "auto_choice"
 
 ITEMS_BLOCK: Final = "items"
 ITEMS_INPUT: Final = "items_text"
+
+#: The edit forms: an item id typed (board), new words or parts, a target to move to.
+ITEM_BLOCK: Final = "item"
+ITEM_INPUT: Final = "item_id"
+TEXT_BLOCK: Final = "text"
+TEXT_INPUT: Final = "text_value"
+TARGET_BLOCK: Final = "target"
+TARGET_INPUT: Final = "target_id"
 
 #: In the slicing modal, release ``n`` (1-based) has a name input and a stories input.
 RELEASE_NAME_INPUT: Final = "release_name"
@@ -86,6 +123,8 @@ class Ref(Frozen):
     anchor: str | None = None
     stage: Stage | None = None
     channel: str | None = None
+    #: For an overflow menu's option: what it does (``anchor`` is the item it is about).
+    edit: Edit | None = None
 
     def dumps(self) -> str:
         return self.model_dump_json(exclude_none=True)

@@ -6,6 +6,9 @@ Rules kept:
   id), so a reply in a prompt's thread says by itself where its items go;
 - every adding prompt offers the three ways in: the button (opens a modal), a plain reply
   in the prompt's thread with one item per line, and the matching slash command;
+- a tasks prompt has a menu to rename or remove its activity, a stories prompt one to
+  rename, move or remove its task (``bot.render.menus``);
+- the prompt of an activity or task removed since says so, with no buttons;
 - the voting prompt explains the emoji and the budget; ``prompts_for`` also returns the
   story cards (anchor = story id) since voting happens on them;
 - published and cancelled workshops have no prompts.
@@ -23,8 +26,9 @@ from bot.render.cards import story_card
 from bot.render.guide import COMMANDS, persona_name
 from bot.render.ids import ACTIVITIES_ANCHOR, ActionId, Ref
 from bot.render.index import MapIndex, index
+from bot.render.menus import item_menu
 from bot.render.message import Message, message
-from bot.render.text import capped_join, clip, plural, quoted
+from bot.render.text import capped_join, clip, escape, plural, quoted
 
 #: Characters the "already here" list of a prompt may take.
 EXISTING_BUDGET: Final = 1200
@@ -125,7 +129,7 @@ def _activities(w: Workshop) -> Message:
 def _tasks(w: Workshop, ix: MapIndex, activity_id: str) -> Message:
     activity = ix.activity_by_id.get(activity_id)
     if activity is None:
-        raise ValueError(f"{activity_id} is not an activity of this workshop")
+        return _removed(w, Stage.TASKS, activity_id)
     title = f"Tasks under {activity.id} {quoted(activity.text)}"
     ref = _ref(w, Stage.TASKS, activity.id)
     label = clip(f"Add tasks under {activity.id}", BUTTON_CHARS)
@@ -139,14 +143,16 @@ def _tasks(w: Workshop, ix: MapIndex, activity_id: str) -> Message:
     existing = [f"{t.id} {quoted(t.text)}" for t in ix.tasks_of.get(activity.id, [])]
     if existing:
         body.append(context("Already here: " + capped_join(existing, ", ", EXISTING_BUDGET)))
-    body.append(actions(PROMPT_BLOCK, [button(label, ActionId.OPEN_ADD_MODAL, ref, "primary")]))
+    add = button(label, ActionId.OPEN_ADD_MODAL, ref, "primary")
+    menu = item_menu(w, activity)
+    body.append(actions(PROMPT_BLOCK, [add, *([menu] if menu else [])]))
     return _compose(w, Stage.TASKS, f"{title}: reply, one per line.", body)
 
 
 def _stories(w: Workshop, ix: MapIndex, task_id: str) -> Message:
     task = ix.task_by_id.get(task_id)
     if task is None:
-        raise ValueError(f"{task_id} is not a task of this workshop")
+        return _removed(w, Stage.STORIES, task_id)
     activity = ix.activity_by_id.get(task.activity_id)
     under = f" (in {activity.id} {quoted(activity.text)})" if activity else ""
     title = f"Story cards under {task.id} {quoted(task.text)}"
@@ -162,8 +168,19 @@ def _stories(w: Workshop, ix: MapIndex, task_id: str) -> Message:
     existing = [f"{s.id} {quoted(s.text)}" for s in ix.stories_of.get(task.id, [])]
     if existing:
         body.append(context("Already here: " + capped_join(existing, ", ", EXISTING_BUDGET)))
-    body.append(actions(PROMPT_BLOCK, [button(label, ActionId.OPEN_ADD_MODAL, ref, "primary")]))
+    add = button(label, ActionId.OPEN_ADD_MODAL, ref, "primary")
+    menu = item_menu(w, task)
+    body.append(actions(PROMPT_BLOCK, [add, *([menu] if menu else [])]))
     return _compose(w, Stage.STORIES, f"{title}: reply, one per line.", body)
+
+
+def _removed(w: Workshop, stage: Stage, item_id: str) -> Message:
+    """The prompt of an activity or task no longer on the map (ids are never reused)."""
+    text = f"{escape(item_id)} was removed from the map."
+    body: list[Block] = [
+        section(f"*{escape(item_id)}* was removed from the map; replies here add nothing.")
+    ]
+    return _compose(w, stage, text, body)
 
 
 def _voting(w: Workshop) -> Message:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.model import Stage, Workshop
+from bot.render import edits
 from bot.render.board import board
 from bot.render.cards import story_card
 from bot.render.ids import ACTIVITIES_ANCHOR, Ref
@@ -32,6 +33,14 @@ def everything(w: Workshop) -> tuple[list[Message], list[dict[str, Any]]]:
     views.extend(add_items_modal(w, ref.model_copy(update={"anchor": a})) for a in anchors)
     if w.stage in (Stage.SLICING, Stage.PUBLISHED):
         views.append(slicing_modal(w, ref))
+    movable = [*(t.id for t in w.tasks), *(s.id for s in w.stories)]
+    items = [*(a.id for a in w.activities), *movable]
+    views.extend(edits.rename_modal(w, ref.model_copy(update={"anchor": i})) for i in items)
+    views.extend(edits.move_modal(w, ref.model_copy(update={"anchor": i})) for i in movable)
+    views.extend(edits.split_modal(w, ref.model_copy(update={"anchor": s.id})) for s in w.stories)
+    views.extend([edits.order_modal(w, ref), edits.rename_any_modal(w, ref)])
+    views.append(edits.remove_any_modal(w, ref))
+    views.append(edits.confirm_remove_modal(w.channel_id, ref, "A1 and 3 tasks would go."))
     for m in messages:
         sendable(m)
     for view in views:

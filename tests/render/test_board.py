@@ -22,6 +22,7 @@ NAV = {
     ActionId.SHOW_STATUS,
     ActionId.OPEN_DEADLINE_MODAL,
     ActionId.CANCEL,
+    ActionId.EDIT_MENU,
 }
 
 
@@ -41,7 +42,10 @@ def shown(blocks: list[dict[str, Any]]) -> str:
 @pytest.mark.parametrize(
     ("stage", "actions"),
     [
-        (Stage.PERSONA, {ActionId.OPEN_PERSONA_MODAL} | NAV - {ActionId.BACK_STAGE}),
+        (
+            Stage.PERSONA,
+            {ActionId.OPEN_PERSONA_MODAL} | NAV - {ActionId.BACK_STAGE},
+        ),
         (Stage.ACTIVITIES, {ActionId.OPEN_ADD_MODAL} | NAV),
         (Stage.TASKS, {ActionId.PICK_ADD_PARENT} | NAV),
         (Stage.STORIES, {ActionId.PICK_ADD_PARENT} | NAV),

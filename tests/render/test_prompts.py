@@ -21,7 +21,7 @@ def test_the_tasks_stage_has_one_prompt_per_activity() -> None:
     assert "*Tasks under A2 “Assign driver”*" in text
     assert "*or simply reply in this thread, one task per line*" in text
     assert "`/storymap add A2 &lt;task&gt;`" in text
-    (add,) = elements(message.blocks)
+    add, _menu = elements(message.blocks)
     assert add["action_id"] == ActionId.OPEN_ADD_MODAL
     assert Ref.loads(add["value"]) == Ref(number=w.number, anchor="A2", stage=Stage.TASKS)
     assert message.text == "Tasks under A2 “Assign driver”: reply, one per line."
@@ -68,7 +68,14 @@ def test_finished_workshops_have_no_prompts_and_item_prompts_need_their_item() -
     assert prompts_for(workshop_at(Stage.PUBLISHED), Stage.PUBLISHED) == []
     with pytest.raises(ValueError, match="anchor"):
         prompt(workshop_at(Stage.TASKS), Stage.TASKS, None)
-    with pytest.raises(ValueError, match="A9"):
-        prompt(workshop_at(Stage.TASKS), Stage.TASKS, "A9")
     with pytest.raises(ValueError, match="no prompts"):
         prompt(workshop_at(Stage.CANCELLED), Stage.CANCELLED, None)
+
+
+def test_the_prompt_of_a_removed_item_says_so_without_buttons() -> None:
+    w = workshop_at(Stage.STORIES)
+    for stage, gone in ((Stage.TASKS, "A9"), (Stage.STORIES, "T99")):
+        message = sendable(prompt(w, stage, gone))
+        assert message.text == f"{gone} was removed from the map."
+        assert f"*{gone}* was removed from the map" in shown(message.blocks)
+        assert elements(message.blocks) == []

@@ -1,7 +1,15 @@
-"""Board and prompt buttons: open a modal, or move the workshop along.
+"""Board and prompt buttons: open a modal, or move the workshop along; the menus that
+shape the map.
 
 A button that opens a form is acknowledged at once and the form opened right after, in
 this process (a Bolt lazy listener), never through the outbox (``bot.slack.forms``).
+An overflow menu's option (``ActionId.EDIT_MENU``) is acknowledged the same way, since
+it may open a form: its ``Ref.edit`` says which (``EDIT_FORMS``), or what it runs at
+once (remove, undo, history), the answer going to the chooser as an ephemeral notice.
+A removal the machine wants confirmed opens a form saying what would go (ephemeral
+notices carry text only); submitting it removes them (``bot.slack.listeners.views``).
+The "Remove them" button shown with the same question after a slash command removes
+them with one click, if its workshop is still the one running.
 """
 
 from __future__ import annotations
@@ -19,9 +27,13 @@ from slack_sdk import WebClient
 
 from bot.domain import commands as c
 from bot.domain.model import Workshop
-from bot.render import modals
-from bot.render.ids import ActionId, Ref
+from bot.render import edits, modals
+from bot.render.history import history_text
+from bot.render.ids import ActionId, Edit, Ref
+from bot.render.menus import confirmation
+from bot.render.message import Message
 from bot.render.status import status_text
+from bot.service import Reply
 from bot.slack import forms
 from bot.slack.binding import seal
 from bot.slack.deps import Deps
@@ -29,6 +41,7 @@ from bot.slack.deps import Deps
 log = logging.getLogger(__name__)
 
 STALE = "That button belongs to an earlier workshop in this channel."
+GONE = "{item} is no longer on the map, so there is nothing to change."
 #: Where ``acknowledge`` notes when a click arrived (``time.monotonic``), for the form's
 #: lazy listener to know how much of the trigger's life is left.
 RECEIVED = "storymap_received_at"
@@ -97,13 +110,74 @@ def open_form(
     click = clicked(deps, body)
     if click is None:
         return
-    view = build(click.workshop, click.ref)
+    show_form(deps, client, body, context, click=click, view=build(click.workshop, click.ref))
+
+
+def show_form(
+    deps: Deps,
+    client: WebClient,
+    body: dict[str, Any],
+    context: BoltContext,
+    *,
+    click: Click,
+    view: dict[str, Any],
+) -> None:
+    """Open ``view`` for the person who clicked, sealed for them."""
     # Sealed for this person: the submission is checked against it (bot.slack.binding).
     view["private_metadata"] = seal(deps.form_key, click.user, view["private_metadata"])
     received = float(context.get(RECEIVED, 0.0)) or time.monotonic()
     failed = forms.open_form(client, body["trigger_id"], view, received)
     if failed is not None:
         deps.notify(click.team_id, click.channel_id, click.workshop.number, click.user, failed)
+
+
+def tell(deps: Deps, click: Click, text: str) -> None:
+    deps.notify(click.team_id, click.channel_id, click.workshop.number, click.user, text)
+
+
+def chosen(deps: Deps, client: WebClient, body: dict[str, Any], context: BoltContext) -> None:
+    """An option of an edit menu: open its form, or run it and tell the chooser."""
+    click = clicked(deps, body)
+    if click is None:
+        return
+    edit, item = click.ref.edit, click.ref.anchor
+    if edit in EDIT_FORMS:
+        try:
+            view = EDIT_FORMS[edit](click.workshop, click.ref)
+        except ValueError:  # removed (or changed) since the menu was shown
+            tell(deps, click, GONE.format(item=item or "That item"))
+            return
+        show_form(deps, client, body, context, click=click, view=view)
+        return
+    if edit is Edit.HISTORY:  # a read: the workshop the click loaded
+        tell(deps, click, history_text(click.workshop))
+        return
+    command: c.Command
+    if edit is Edit.REMOVE and item is not None:
+        command = c.Remove(item_id=item)
+    elif edit is Edit.UNDO:
+        command = c.Undo()
+    else:
+        log.warning("an edit menu option the bot does not offer (%s): ignored", edit)
+        return
+    reply = deps.service.handle(
+        click.team_id, click.channel_id, click.user, command, delivery_id=click.delivery
+    )
+    if isinstance(reply.confirm, c.Remove):
+        # What would go, as a form: submitting it removes them (one more click).
+        ref = Ref(number=click.workshop.number, anchor=reply.confirm.item_id, edit=Edit.REMOVE)
+        view = edits.confirm_remove_modal(click.channel_id, ref, reply.text)
+        show_form(deps, client, body, context, click=click, view=view)
+        return
+    tell(deps, click, reply.text)
+
+
+def confirming(reply: Reply) -> Message | None:
+    """For a refusal that asks to confirm: its question with the "Remove them" button
+    (``ActionId.CONFIRM_REMOVE``, bound to the workshop), to show the person."""
+    if reply.confirm is None or reply.number is None:
+        return None
+    return confirmation(reply.text, reply.number, reply.confirm)
 
 
 def acknowledge(ack: Ack, context: BoltContext) -> None:
@@ -120,6 +194,15 @@ FORMS: Final[dict[str, Build]] = {
     ActionId.OPEN_DEADLINE_MODAL: modals.deadline_modal,
     ActionId.OPEN_SLICING_MODAL: modals.slicing_modal,
 }
+#: The form each edit menu option that needs words opens.
+EDIT_FORMS: Final[dict[Edit | None, Build]] = {
+    Edit.RENAME: edits.rename_modal,
+    Edit.SPLIT: edits.split_modal,
+    Edit.MOVE: edits.move_modal,
+    Edit.ORDER_BACKBONE: edits.order_modal,
+    Edit.RENAME_ANY: edits.rename_any_modal,
+    Edit.REMOVE_ANY: edits.remove_any_modal,
+}
 #: The command each button that moves the workshop along runs, made from its ``Ref``.
 COMMANDS: Final[dict[str, Callable[[Ref], c.Command]]] = {
     ActionId.NEXT_STAGE: lambda ref: c.Next(seen_stage=ref.stage),
@@ -127,9 +210,10 @@ COMMANDS: Final[dict[str, Callable[[Ref], c.Command]]] = {
     ActionId.PUBLISH: lambda _: c.Publish(),
     ActionId.MUTE: lambda _: c.Mute(),
     ActionId.CANCEL: lambda _: c.Cancel(),
+    ActionId.CONFIRM_REMOVE: lambda ref: c.Remove(item_id=ref.anchor or "", confirmed=True),
 }
 #: Buttons whose reply the clicker is told even when it is not a refusal.
-TOLD: Final = frozenset({ActionId.MUTE})
+TOLD: Final = frozenset({ActionId.MUTE, ActionId.CONFIRM_REMOVE})
 
 
 def one_of(ids: Iterable[str]) -> re.Pattern[str]:
@@ -175,6 +259,11 @@ def register(app: App, deps: Deps) -> None:
     # answered (with process_before_response, as soon as the ack function returns), in
     # this process.
     app.action(one_of(FORMS))(ack=acknowledge, lazy=[open_the_form])
+
+    def edit_chosen(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        chosen(deps, client, body, context)
+
+    app.action(ActionId.EDIT_MENU.value)(ack=acknowledge, lazy=[edit_chosen])
 
     @app.action(one_of([*COMMANDS, ActionId.SHOW_STATUS]))
     def button(ack: Ack, body: dict[str, Any]) -> None:

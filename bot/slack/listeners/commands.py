@@ -12,6 +12,7 @@ from bot.domain.machine import NO_WORKSHOP
 from bot.render.history import history
 from bot.render.status import help_message, status
 from bot.slack.deps import Deps
+from bot.slack.listeners.actions import confirming
 from bot.slack.notices import Welcome
 from bot.slack.textcmd import DeadlineRequest, Help, History, Status, Usage, parse
 
@@ -68,4 +69,8 @@ def register(app: App, deps: Deps) -> None:
                     else []
                 )
                 reply = deps.service.handle(team_id, channel_id, user, request, extra_effects=extra)
+                asked = confirming(reply)
+                if asked is not None:  # the question, with the button that confirms it
+                    ack(text=asked.text, blocks=asked.blocks)
+                    return
                 ack(text=reply.text)
