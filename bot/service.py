@@ -128,6 +128,8 @@ class WorkshopService:
                 lambda state: apply(state, command, actor, now),
                 delivery_id=delivery_id,
                 extra_effects=extra_effects,
+                # Reopening decides on the channel's latest published workshop, archived.
+                archived=isinstance(command, c.Reopen),
             )
         except Rejected as refusal:
             return Reply(ok=False, text=refusal.message)
