@@ -7,6 +7,9 @@ it posts and read by listeners to know what a thread reply or a reaction is abou
   ``map:<n>`` -> ts of the n-th message of the published map;
 - ``ts:<ts>`` -> the name above, the reverse index;
 - ``pinned`` -> ts of the pinned map message, once ``pins.add`` succeeded;
+- ``map:version`` -> the workshop version the map's messages show (a map published
+  again after a reopen is edited in place, see ``Performer``); ``changelog:<version>``
+  -> ts of the "what changed" reply posted in the first map message's thread;
 - ``storymap:{T:C}:refs:<number>:posting:<name>``: a short claim taken before posting,
   holding the claimant's name, released only by its holder.
 """
@@ -20,6 +23,8 @@ from bot.store.keys import Keys
 
 #: The map's first message was pinned (a step of its own: a failed pin is retried).
 PINNED: Final = "pinned"
+#: Which version of the workshop the posted map shows.
+MAP_VERSION: Final = "map:version"
 
 
 def prompt_name(stage: str, anchor: str | None) -> str:
