@@ -11,6 +11,10 @@ The calls themselves (a client and a budget per workspace, 429s, what errors mea
   its entry and index, and skipped when its entry is tried again;
 - story cards are posted in the thread of the voting prompt, each its own message, so
   reactions on them are votes without flooding the channel;
+- the voters of a story that left the map are each told once, in one ephemeral line in
+  the voting prompt's thread, that their vote came back (each voter told is marked);
+- a map published again (after a reopen) edits the messages already posted, never a
+  second post or pin, and its changelog goes in the first message's thread, once;
 - a channel the bot cannot post in is explained to the person who started the
   workshop, and the workshop is cancelled so it can be started again.
 """
@@ -206,9 +210,16 @@ class Performer:
         done = Keys(w.team_id, w.channel_id).done(entry_id)
         if self._redis.hexists(done, index):
             return
-        self._one(w, refs, effect)
+        if isinstance(effect, VotesReturned):
+            # One line per voter, each marked: a retry tells only those not told yet.
+            self._return_votes(w, refs, effect, done, index)
+        else:
+            self._one(w, refs, effect)
+        self._mark_done(done, index)
+
+    def _mark_done(self, done: str, field: str) -> None:
         with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hset(done, index, "1")
+            pipe.hset(done, field, "1")
             pipe.expire(done, DONE_TTL_SECONDS)
             pipe.execute()
 
@@ -223,18 +234,8 @@ class Performer:
                 self.calls.post(w.channel_id, refs.get("board"), text)
             case PostMap(changes=changes):
                 self._post_map(w, refs, changes)
-            case VotesReturned(story_id=story_id, text=text, voters=voters):
-                voting = w.stage is Stage.VOTING
-                line = vote_returned(story_id, text, voting=voting)
-                thread = refs.get(prompt_name(Stage.VOTING.value, None))
-                for voter in voters:
-                    self.calls.call(
-                        "chat_postEphemeral",
-                        channel=w.channel_id,
-                        user=voter,
-                        text=line,
-                        thread_ts=thread,
-                    )
+            case VotesReturned():
+                self._return_votes(w, refs, effect)
             case Notify(user=user, text=text, thread_ts=thread_ts):
                 self.calls.call(
                     "chat_postEphemeral",
@@ -260,6 +261,30 @@ class Performer:
                 log.info("outbox: skipped a %s effect queued by an earlier version", kind)
 
     # ----- pieces -----------------------------------------------------------------
+
+    def _return_votes(
+        self,
+        w: Workshop,
+        refs: Refs,
+        effect: VotesReturned,
+        done: str | None = None,
+        index: str = "",
+    ) -> None:
+        """Tell each voter, in one ephemeral line in the voting prompt's thread (in the
+        channel if it is not known), that their vote came back. With ``done`` (the
+        entry's marks), each voter told is marked, and one marked by an earlier attempt
+        is not told again."""
+        line = vote_returned(effect.story_id, effect.text, voting=w.stage is Stage.VOTING)
+        thread = refs.get(prompt_name(Stage.VOTING.value, None))
+        for voter in effect.voters:
+            field = f"{index}|{voter}"
+            if done is not None and self._redis.hexists(done, field):
+                continue
+            self.calls.call(
+                "chat_postEphemeral", channel=w.channel_id, user=voter, text=line, thread_ts=thread
+            )
+            if done is not None:
+                self._mark_done(done, field)
 
     def _post_once(
         self, w: Workshop, refs: Refs, name: str, message: Message, thread: str | None = None

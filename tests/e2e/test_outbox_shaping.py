@@ -13,11 +13,13 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.domain.effects import PostMap, RefreshBoard
+from bot.domain.effects import PostMap, RefreshBoard, VotesReturned
 from bot.domain.machine import Outcome
 from bot.domain.model import Stage, Workshop
 from bot.render.text import TIMES
 from bot.slack.refs import Refs, prompt_name
+from bot.store.keys import Keys
+from bot.store.workshops import effects_json
 from slacksim.render import message_lines
 from tests.e2e.conftest import Workspace
 from tests.e2e.test_outbox_faults import publish
@@ -75,6 +77,31 @@ def test_a_removed_storys_voter_is_told_once_and_votes_again(workspace: Workspac
     sim.settle(quiet=1.5)
     assert sum(e.text.startswith(told) for e in sim.ephemerals("U_BEN")) == 1
     assert not [t for t in ephemeral_texts(sim, "U_BEN") if "budget" in t.lower()]
+
+
+def test_a_retried_entry_tells_only_the_voters_not_told_yet(workspace: Workspace) -> None:
+    sim, channel, team = workspace.sim, workspace.channel, workspace.team_id
+    walk_to(workspace, "voting")
+    prompt = posted(workspace, prompt_name(Stage.VOTING.value, None))
+    returned = VotesReturned(story_id="S1", text="See the truck move", voters=("U_BEN", "U_CHLOE"))
+    keys = Keys(team, channel)
+    entry = workspace.bot.redis.xadd(
+        keys.outbox, {"number": 1, "effects": effects_json([returned])}
+    )
+    entry_id = entry.decode() if isinstance(entry, bytes) else str(entry)
+    # As an earlier attempt of this entry would have left it: Ben was told already.
+    workspace.bot.redis.hset(keys.done(entry_id), "0|U_BEN", "1")
+    workspace.bot.ready.now(team, channel, ["outbox"])
+    told = sim.wait_for(
+        lambda: [e for e in sim.ephemerals("U_CHLOE") if "came back to you" in e.text] or None,
+        timeout=20,
+        message="Chloe told",
+    )
+    assert told is not None
+    assert [e.thread_ts for e in told] == [prompt]
+    sim.settle(quiet=1.5)
+    assert not [t for t in ephemeral_texts(sim, "U_BEN") if "came back to you" in t]
+    assert len([e for e in sim.ephemerals("U_CHLOE") if "came back to you" in e.text]) == 1
 
 
 def renamed(story_id: str, text: str) -> Callable[[Workshop | None], Outcome]:
