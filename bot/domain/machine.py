@@ -4,9 +4,13 @@
 Slack and a short reply for the actor, or raises ``Rejected`` with a message for the
 actor and changes nothing. No I/O, no clock: ``now`` is given.
 
-The transition table ``TRANSITIONS`` maps (stage, command kind) to a handler. A pair
-that is not in the table is refused with a message saying when the command applies
-(the style of h11's ``_state.py``). Rules kept here, from the seed:
+The table ``ROWS`` is literal: one row per command kind, with the stages where it
+applies, who may give it, its handler and the stage it leads to (the style of h11's
+``_state.py``). ``TRANSITIONS``, ``FACILITATOR_ONLY`` and the "not now" refusals are
+derived from it, and ``apply`` checks that a handler lands where its row says.
+Shaping the map (rename, remove, move, order, split, undo, reply edits) is decided in
+``bot.domain.shaping``; the history that ``undo`` reads, in ``bot.domain.history``.
+Rules kept here, from the seed:
 - the persona is a hard gate: no leaving the persona stage without one;
 - leaving activities needs an activity; leaving tasks needs a task under every
   activity; leaving stories needs a story under every task (the message names the
@@ -31,9 +35,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from bot.domain import commands as c
+from bot.domain import history, shaping
 from bot.domain.effects import (
     Announce,
     DeadlineSet,
@@ -56,6 +61,7 @@ from bot.domain.model import (
     Task,
     Workshop,
 )
+from bot.domain.outcome import Outcome, shown_id
 from bot.domain.text import (
     LIMITS,
     MAX_ITEMS,
@@ -68,35 +74,12 @@ from bot.domain.text import (
     same_text,
 )
 
-
-@dataclass(frozen=True)
-class Outcome:
-    state: Workshop
-    effects: tuple[Effect, ...]
-    #: What the actor is told (ephemeral in Slack, a line on the command line).
-    reply: str
-
-
 Handler = Callable[[Workshop, Any, str, datetime], Outcome]
 
 NO_WORKSHOP: Final = (
     "No workshop is running in this channel. Start one with `/storymap start [title]`."
 )
 DEFAULT_TITLE: Final = "Story map"
-
-#: Commands only the facilitator may give, with how the refusal names the action.
-FACILITATOR_ONLY: Final[dict[str, str]] = {
-    "next": "move to the next stage",
-    "back": "go back a stage",
-    "set_vote_budget": "change the vote budget",
-    "order_stories": "reorder stories",
-    "define_slice": "draw release slices",
-    "set_slices": "draw release slices",
-    "publish": "publish the map",
-    "cancel": "cancel the workshop",
-    "set_deadline": "set deadlines",
-    "clear_deadline": "clear deadlines",
-}
 
 OPEN_STAGES: Final = STAGE_ORDER
 
@@ -121,18 +104,6 @@ def _credit(w: Workshop, actor: str) -> dict[str, Any]:
 
 def _changed(w: Workshop, reply: str, *effects: Effect, **update: Any) -> Outcome:
     return Outcome(w.model_copy(update=update), (*effects, RefreshBoard()), reply)
-
-
-#: How much of a mistyped id a refusal repeats.
-_SHOWN_ID_CHARS: Final = 20
-
-
-def shown_id(raw: str) -> str:
-    """A mistyped id as the refusal repeats it: normalised, shortened, escaped."""
-    text = normalise(raw)
-    if len(text) > _SHOWN_ID_CHARS:
-        text = text[: _SHOWN_ID_CHARS - 1] + "…"
-    return escape(text) or "That"
 
 
 def _require_id(raw: str, kind: str) -> str:
@@ -282,7 +253,7 @@ def _add_activity(w: Workshop, cmd: c.AddActivity, actor: str, now: datetime) ->
     _refuse_duplicate(text, w.activities, "in the backbone")
     _room_for("activity", w.activities)
     number = w.counters.A + 1
-    activity = Activity(id=f"A{number}", text=text, author=actor, created_at=now)
+    activity = Activity(id=f"A{number}", text=text, author=actor, created_at=now, source=cmd.source)
     return _changed(
         w,
         f"Added {activity.id} {quoted(text)} to the backbone.",
@@ -298,7 +269,14 @@ def _add_task(w: Workshop, cmd: c.AddTask, actor: str, now: datetime) -> Outcome
     _refuse_duplicate(text, w.tasks_of(activity.id), f"under {activity.id}")
     _room_for("task", w.tasks)
     number = w.counters.T + 1
-    task = Task(id=f"T{number}", activity_id=activity.id, text=text, author=actor, created_at=now)
+    task = Task(
+        id=f"T{number}",
+        activity_id=activity.id,
+        text=text,
+        author=actor,
+        created_at=now,
+        source=cmd.source,
+    )
     return _changed(
         w,
         f"Added {task.id} {quoted(text)} under {activity.id} {quoted(activity.text)}.",
@@ -314,7 +292,14 @@ def _add_story(w: Workshop, cmd: c.AddStory, actor: str, now: datetime) -> Outco
     _refuse_duplicate(text, w.stories_of(task.id), f"under {task.id}")
     _room_for("story", w.stories)
     number = w.counters.S + 1
-    story = Story(id=f"S{number}", task_id=task.id, text=text, author=actor, created_at=now)
+    story = Story(
+        id=f"S{number}",
+        task_id=task.id,
+        text=text,
+        author=actor,
+        created_at=now,
+        source=cmd.source,
+    )
     return _changed(
         w,
         f"Added {story.id} {quoted(text)} under {task.id} {quoted(task.text)}.",
@@ -380,6 +365,9 @@ def _back(w: Workshop, cmd: c.Back, actor: str, now: datetime) -> Outcome:
 
 
 def _cast_vote(w: Workshop, cmd: c.CastVote, actor: str, now: datetime) -> Outcome:
+    """The reference model of the store's vote script (``bot.store.scripts.VOTE``), which
+    decides live votes atomically: same checks, same order, same messages. The race
+    test replays the script's answers through this handler and must agree."""
     story = _existing_story(w, cmd.story_id)
     voters = w.votes.get(story.id, ())
     if actor in voters:
@@ -441,7 +429,12 @@ def _order_stories(w: Workshop, cmd: c.OrderStories, actor: str, now: datetime) 
     shown = " > ".join(
         s.id for s in Workshop.prioritised(w.model_copy(update={"story_order": order}), task.id)
     )
-    return _changed(w, f"Priority under {task.id}: {shown}.", story_order=order)
+    during = (
+        " Votes stay as they are; this changes the priority everyone sees."
+        if w.stage is Stage.VOTING
+        else ""
+    )
+    return _changed(w, f"Priority under {task.id}: {shown}.{during}", story_order=order)
 
 
 def _define_slice(w: Workshop, cmd: c.DefineSlice, actor: str, now: datetime) -> Outcome:
@@ -500,13 +493,19 @@ def _publish(w: Workshop, cmd: c.Publish, actor: str, now: datetime) -> Outcome:
             "Draw at least one release slice before publishing, e.g. "
             "`/storymap slice View map + ETA = S1 S4`."
         )
+    changes = changelog(w)
+    again = w.published_at_change is not None
     return _changed(
         w,
-        "Published: the map is posted and pinned in the channel.",
-        PostMap(),
-        Announce(text=f"<@{actor}> published the map."),
+        "Published again: the pinned map is updated, and what changed is in its thread."
+        if again
+        else "Published: the map is posted and pinned in the channel.",
+        PostMap(changes=changes),
+        Announce(text=f"<@{actor}> published the map{' again' if again else ''}."),
         stage=Stage.PUBLISHED,
         deadline=None,
+        # The publish's own entry: what changes after it goes in the next changelog.
+        published_at_change=w.changes_made + 1,
     )
 
 
@@ -554,64 +553,132 @@ def _mute(w: Workshop, cmd: c.Mute, actor: str, now: datetime) -> Outcome:
     return Outcome(w.model_copy(update={"muted": muted}), (), reply)
 
 
+# ----- reopening and the changelog ---------------------------------------------------
+
+#: Kinds recorded in the history but never taken back by ``undo``.
+_NOT_UNDONE: Final = frozenset(
+    {"next", "back", "publish", "reopen", "cancel", "undo", "set_deadline", "clear_deadline"}
+)
+#: Kinds that leave no history entry: votes (the store's script counts them, see
+#: ``_cast_vote``) and a person's own reminder setting.
+_NOT_RECORDED: Final = frozenset({"cast_vote", "withdraw_vote", "mute"})
+
+
+def _reopen(w: Workshop, cmd: c.Reopen, actor: str, now: datetime) -> Outcome:
+    return _changed(
+        w,
+        f"The map is open again at {Stage.SLICING.label}. Change what you need, then "
+        "`/storymap publish` updates the pinned map in place.",
+        Announce(text=f"<@{actor}> reopened the map for changes."),
+        stage=Stage.SLICING,
+    )
+
+
+def changelog(w: Workshop) -> tuple[str, ...]:
+    """What changed on the map since it was last published (empty the first time)."""
+    if w.published_at_change is None:
+        return ()
+    return tuple(
+        f"{e.summary} (<@{e.actor}>)"
+        for e in w.history
+        if e.seq > w.published_at_change and (e.undoable or e.kind == "undo")
+    )
+
+
 # ----- the table ----------------------------------------------------------------------
 
-
-def _table() -> dict[tuple[Stage, str], Handler]:
-    table: dict[tuple[Stage, str], Handler] = {}
-
-    def allow(kind: str, handler: Handler, *stages: Stage) -> None:
-        for stage in stages:
-            table[(stage, kind)] = handler
-
-    allow("set_persona", _set_persona, *OPEN_STAGES)
-    allow("add_activity", _add_activity, Stage.ACTIVITIES)
-    allow("add_task", _add_task, Stage.TASKS)
-    allow("add_story", _add_story, Stage.STORIES)
-    allow("next", _next, *OPEN_STAGES[:-1])
-    allow("back", _back, *OPEN_STAGES[1:])
-    allow("cast_vote", _cast_vote, Stage.VOTING)
-    allow("withdraw_vote", _withdraw_vote, Stage.VOTING)
-    allow("set_vote_budget", _set_vote_budget, *OPEN_STAGES[: STAGE_ORDER.index(Stage.VOTING) + 1])
-    allow("order_stories", _order_stories, Stage.VOTING, Stage.SLICING)
-    allow("define_slice", _define_slice, Stage.SLICING)
-    allow("set_slices", _set_slices, Stage.SLICING)
-    allow("publish", _publish, Stage.SLICING)
-    allow("set_deadline", _set_deadline, *OPEN_STAGES)
-    allow("clear_deadline", _clear_deadline, *OPEN_STAGES)
-    allow("mute", _mute, *OPEN_STAGES)
-    allow("cancel", _cancel, *OPEN_STAGES)
-    return table
+Who = Literal["anyone", "facilitator", "author"]
+#: A row's resulting stage: a stage, the next or previous one, or None (stays).
+To = Stage | Literal["+1", "-1"] | None
 
 
-TRANSITIONS: Final[dict[tuple[Stage, str], Handler]] = _table()
+@dataclass(frozen=True)
+class Row:
+    """One command: where it applies, who may give it, what decides it, where it leads.
 
-#: For refusals: the stage where each stage-bound command applies.
-_HOME_STAGE: Final[dict[str, tuple[Stage, str]]] = {
-    "add_activity": (Stage.ACTIVITIES, "Backbone activities are added"),
-    "add_task": (Stage.TASKS, "Tasks are added"),
-    "add_story": (Stage.STORIES, "Story cards are added"),
-    "cast_vote": (Stage.VOTING, "Votes count only"),
-    "withdraw_vote": (Stage.VOTING, "Votes can be taken back only"),
-    "define_slice": (Stage.SLICING, "Release slices are drawn"),
-    "set_slices": (Stage.SLICING, "Release slices are drawn"),
-    "publish": (Stage.SLICING, "The map is published from"),
+    ``who``: ``facilitator`` is checked before the handler runs; ``author`` (the item's
+    author or the facilitator) by the handler, which knows the item; ``anyone`` may.
+    ``lead`` starts the refusal given in any other stage ("Story cards are added").
+    ``action`` names it in a facilitator-only refusal ("move to the next stage").
+    """
+
+    kind: str
+    stages: tuple[Stage, ...]
+    who: Who
+    handler: Handler
+    to: To
+    lead: str
+    action: str = ""
+
+
+_S = Stage
+_OPEN = STAGE_ORDER
+_MAPPED = STAGE_ORDER[1:]  # from the backbone on: there are items to shape
+_UP_TO_VOTING = STAGE_ORDER[: STAGE_ORDER.index(Stage.VOTING) + 1]
+
+# fmt: off
+ROWS: Final[tuple[Row, ...]] = (
+    # kind              stages                            who            handler            to
+    Row("set_persona",      _OPEN,                            "anyone",      _set_persona,      None,  "The persona is set"),  # noqa: E501
+    Row("add_activity",     (_S.ACTIVITIES,),                 "anyone",      _add_activity,     None,  "Backbone activities are added"),  # noqa: E501
+    Row("add_task",         (_S.TASKS,),                      "anyone",      _add_task,         None,  "Tasks are added"),  # noqa: E501
+    Row("add_story",        (_S.STORIES,),                    "anyone",      _add_story,        None,  "Story cards are added"),  # noqa: E501
+    Row("rename",           _MAPPED,                          "author",      shaping.rename,    None,  "Items are renamed"),  # noqa: E501
+    Row("remove",           _MAPPED,                          "author",      shaping.remove,    None,  "Items are removed"),  # noqa: E501
+    Row("move",             _MAPPED[1:],                      "author",      shaping.move,      None,  "Items are moved"),  # noqa: E501
+    Row("split",            (_S.STORIES, _S.SLICING),         "author",      shaping.split,     None,  "Stories are split"),  # noqa: E501
+    Row("order_activities", _MAPPED,                          "facilitator", shaping.order_activities, None, "The backbone is ordered", "order the backbone"),  # noqa: E501
+    Row("order_tasks",      _MAPPED[1:],                      "facilitator", shaping.order_tasks, None, "Tasks are ordered", "order tasks"),  # noqa: E501
+    Row("order_stories",    (_S.STORIES, _S.VOTING, _S.SLICING), "facilitator", _order_stories, None, "Stories are reordered", "reorder stories"),  # noqa: E501
+    Row("edit_reply",       _MAPPED,                          "author",      shaping.edit_reply, None, "Edited replies rename items"),  # noqa: E501
+    Row("delete_reply",     _MAPPED,                          "author",      shaping.delete_reply, None, "Deleted replies remove items"),  # noqa: E501
+    Row("undo",             _OPEN,                            "anyone",      shaping.undo,      None,  "Changes are undone"),  # noqa: E501
+    Row("next",             _OPEN[:-1],                       "facilitator", _next,             "+1",  "", "move to the next stage"),  # noqa: E501
+    Row("back",             _OPEN[1:],                        "facilitator", _back,             "-1",  "", "go back a stage"),  # noqa: E501
+    Row("cast_vote",        (_S.VOTING,),                     "anyone",      _cast_vote,        None,  "Votes count only"),  # noqa: E501
+    Row("withdraw_vote",    (_S.VOTING,),                     "anyone",      _withdraw_vote,    None,  "Votes can be taken back only"),  # noqa: E501
+    Row("set_vote_budget",  _UP_TO_VOTING,                    "facilitator", _set_vote_budget,  None,  "The vote budget is set", "change the vote budget"),  # noqa: E501
+    Row("define_slice",     (_S.SLICING,),                    "facilitator", _define_slice,     None,  "Release slices are drawn", "draw release slices"),  # noqa: E501
+    Row("set_slices",       (_S.SLICING,),                    "facilitator", _set_slices,       None,  "Release slices are drawn", "draw release slices"),  # noqa: E501
+    Row("publish",          (_S.SLICING,),                    "facilitator", _publish,          _S.PUBLISHED, "The map is published from", "publish the map"),  # noqa: E501
+    Row("reopen",           (_S.PUBLISHED,),                  "facilitator", _reopen,           _S.SLICING, "A map is reopened", "reopen the map"),  # noqa: E501
+    Row("set_deadline",     _OPEN,                            "facilitator", _set_deadline,     None,  "Deadlines are set", "set deadlines"),  # noqa: E501
+    Row("clear_deadline",   _OPEN,                            "facilitator", _clear_deadline,   None,  "Deadlines are cleared", "clear deadlines"),  # noqa: E501
+    Row("mute",             _OPEN,                            "anyone",      _mute,             None,  "Reminders are muted"),  # noqa: E501
+    Row("cancel",           _OPEN,                            "facilitator", _cancel,           _S.CANCELLED, "A workshop is cancelled", "cancel the workshop"),  # noqa: E501
+)
+# fmt: on
+
+ROW: Final[dict[str, Row]] = {row.kind: row for row in ROWS}
+TRANSITIONS: Final[dict[tuple[Stage, str], Handler]] = {
+    (stage, row.kind): row.handler for row in ROWS for stage in row.stages
+}
+#: Commands only the facilitator may give, with how the refusal names the action.
+FACILITATOR_ONLY: Final[dict[str, str]] = {
+    row.kind: row.action for row in ROWS if row.who == "facilitator"
 }
 
 
+def _stages(stages: tuple[Stage, ...]) -> str:
+    labels = [s.label for s in stages]
+    if len(labels) == 1:
+        return f"the {labels[0]} stage"
+    return f"the {', '.join(labels[:-1])} or {labels[-1]} stages"
+
+
 def not_now(stage: Stage, kind: str) -> str:
-    """Why ``kind`` is refused in ``stage``: there is no table entry for the pair."""
+    """Why ``kind`` is refused in ``stage``, from its row in the table."""
     if kind == "next":
         return "This is the last stage: publish the map with `/storymap publish`."
     if kind == "back":
         return "This is the first stage; there is nothing to go back to."
     if kind == "set_vote_budget":
         return "The vote budget is fixed once voting is over."
-    if kind == "order_stories":
-        return f"Stories are reordered during voting or slicing; the workshop is at {stage.label}."
-    home, lead = _HOME_STAGE[kind]
-    where = f"{lead} in the {home.label} stage; the workshop is at {stage.label}."
-    if STAGE_ORDER.index(home) < STAGE_ORDER.index(stage):
+    row = ROW[kind]
+    where = f"{row.lead} in {_stages(row.stages)}; the workshop is at {stage.label}."
+    if kind == "reopen":
+        return f"Only a published map can be reopened; the workshop is at {stage.label}."
+    if STAGE_ORDER.index(row.stages[0]) < STAGE_ORDER.index(stage):
         return f"{where} The facilitator can reopen it with `/storymap back`."
     return f"{where} The facilitator moves on with `/storymap next`."
 
@@ -621,6 +688,17 @@ def facilitator_only(state: Workshop, kind: str, actor: str) -> str | None:
     if kind in FACILITATOR_ONLY and actor != state.facilitator:
         return f"Only <@{state.facilitator}> (facilitator) can {FACILITATOR_ONLY[kind]}."
     return None
+
+
+def _lands(row: Row, before: Stage, after: Stage) -> bool:
+    """Whether ``after`` is where ``row`` says a change from ``before`` leads."""
+    if row.to is None:
+        return after is before
+    if row.to == "+1":
+        return after is STAGE_ORDER[STAGE_ORDER.index(before) + 1]
+    if row.to == "-1":
+        return after is STAGE_ORDER[STAGE_ORDER.index(before) - 1]
+    return after is row.to
 
 
 def apply(state: Workshop | None, command: c.Command, actor: str, now: datetime) -> Outcome:
@@ -634,7 +712,9 @@ def apply(state: Workshop | None, command: c.Command, actor: str, now: datetime)
         return start(command, actor, now)
     if state is None:
         raise Rejected(NO_WORKSHOP)
-    if not state.stage.is_open:
+    if not state.stage.is_open and not (
+        isinstance(command, c.Reopen) and state.stage is Stage.PUBLISHED
+    ):
         raise Rejected(
             f"This workshop has ended ({state.stage.value}). Start a new one with "
             "`/storymap start [title]`."
@@ -642,22 +722,42 @@ def apply(state: Workshop | None, command: c.Command, actor: str, now: datetime)
     refusal = facilitator_only(state, command.kind, actor)
     if refusal is not None:
         raise Rejected(refusal)
-    handler = TRANSITIONS.get((state.stage, command.kind))
-    if handler is None:
+    row = ROW[command.kind]
+    if state.stage not in row.stages:
         raise Rejected(not_now(state.stage, command.kind))
-    outcome = handler(state, command, actor, now)
-    return Outcome(
-        outcome.state.model_copy(update={"updated_at": now}), outcome.effects, outcome.reply
-    )
+    outcome = row.handler(state, command, actor, now)
+    if not _lands(row, state.stage, outcome.state.stage):  # pragma: no cover - a bug
+        raise AssertionError(f"{command.kind} led to {outcome.state.stage}, not {row.to}")
+    after = outcome.state.model_copy(update={"updated_at": now})
+    if command.kind not in _NOT_RECORDED:
+        after = history.record(
+            state,
+            after,
+            actor=actor,
+            kind=command.kind,
+            summary=_summary(command.kind, outcome.reply),
+            now=now,
+            undoable=command.kind not in _NOT_UNDONE,
+        )
+    return Outcome(after, outcome.effects, outcome.reply)
+
+
+def _summary(kind: str, reply: str) -> str:
+    """The history's words for a change: the first line of the actor's reply."""
+    first = reply.split("\n", 1)[0]
+    return first if len(first) <= 300 else first[:299] + "…"
 
 
 __all__ = [
     "FACILITATOR_ONLY",
     "LIMITS",
     "NO_WORKSHOP",
+    "ROWS",
     "TRANSITIONS",
     "Outcome",
     "apply",
+    "changelog",
     "facilitator_only",
     "not_now",
+    "shown_id",
 ]

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from bot.domain import commands as c
 from bot.domain.errors import Rejected
 from bot.domain.machine import apply
-from bot.domain.model import Stage, Workshop
+from bot.domain.model import HISTORY_KEPT, Item, Stage, Workshop
 from tests.builders import FACILITATOR, PARTICIPANTS, Clock, workshop_at
 
 ACTORS = (FACILITATOR, *PARTICIPANTS)
@@ -56,6 +56,25 @@ commands: st.SearchStrategy[c.Command] = st.one_of(
     ),
     st.just(c.Publish()),
     st.just(c.Cancel()),
+    # Shaping the map.
+    st.builds(c.Rename, item_id=ids, text=words),
+    *[st.builds(c.Remove, item_id=ids, confirmed=st.booleans()) for _ in range(2)],
+    st.builds(c.Move, item_id=ids, to_id=ids),
+    st.builds(
+        c.OrderActivities,
+        activity_ids=st.lists(
+            st.builds(lambda n: f"A{n}", st.integers(min_value=1, max_value=6)), max_size=3
+        ).map(tuple),
+    ),
+    st.builds(
+        c.OrderTasks,
+        activity_id=ids,
+        task_ids=st.lists(
+            st.builds(lambda n: f"T{n}", st.integers(min_value=1, max_value=9)), max_size=3
+        ).map(tuple),
+    ),
+    st.builds(c.Split, story_id=story_ids, texts=st.lists(words, max_size=3).map(tuple)),
+    *[st.just(c.Undo()) for _ in range(3)],
 )
 #: Where a sequence starts: a fresh workshop, or the seed's workshop walked to a stage,
 #: so that random sequences reach voting and slicing often.
@@ -107,15 +126,64 @@ def item_ids(w: Workshop) -> list[str]:
 @settings(max_examples=300, deadline=None)
 @given(steps)
 def test_ids_are_unique_and_never_reused(sequence: Steps) -> None:
-    handed_out: dict[str, str] = {}
+    """An id names one item for good: renamed or moved, or back after an undo, it is
+    the same item (same author, same creation time), never a new one."""
+    handed_out: dict[str, tuple[str, object]] = {}
     for w in play(sequence):
         assert len(item_ids(w)) == len(set(item_ids(w)))
-        texts = [*(a.text for a in w.activities), *(t.text for t in w.tasks)]
-        texts += [s.text for s in w.stories]
-        for item_id, text in zip(item_ids(w), texts, strict=True):
-            assert handed_out.setdefault(item_id, text) == text
+        items: list[Item] = [*w.activities, *w.tasks, *w.stories]
+        for item in items:
+            born = (item.author, item.created_at)
+            assert handed_out.setdefault(item.id, born) == born
         counters = {"A": w.counters.A, "T": w.counters.T, "S": w.counters.S}
         assert all(int(i[1:]) <= counters[i[0]] for i in item_ids(w))
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps)
+def test_no_orphans_and_orders_name_real_items(sequence: Steps) -> None:
+    for w in play(sequence):
+        activities = {a.id for a in w.activities}
+        tasks = {t.id: t for t in w.tasks}
+        assert all(t.activity_id in activities for t in w.tasks)
+        assert all(s.task_id in tasks for s in w.stories)
+        for task_id, order in w.story_order.items():
+            assert task_id in tasks
+            assert all(w.story(sid) is not None for sid in order)
+        assert len(w.history) <= HISTORY_KEPT
+
+
+def shape(w: Workshop) -> object:
+    """The map itself: what an undo must give back exactly (votes and the people who
+    contributed are not part of it; id counters only grow)."""
+    return (
+        w.persona,
+        w.activities,
+        w.tasks,
+        w.stories,
+        w.story_order,
+        w.slices,
+        w.settings,
+        w.stage,
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps)
+def test_undo_of_the_last_change_restores_the_map_exactly(sequence: Steps) -> None:
+    start, commands_ = sequence
+    clock = Clock()
+    w = workshop_at(start)
+    for command, actor in commands_:
+        try:
+            after = apply(w, command, actor, clock()).state
+        except Rejected:
+            continue
+        last = after.history[-1] if after.changes_made > w.changes_made else None
+        if last is not None and last.undoable:
+            back = apply(after, c.Undo(), actor, clock()).state
+            assert shape(back) == shape(w), command
+        w = after
 
 
 @settings(max_examples=300, deadline=None)

@@ -234,7 +234,10 @@ def test_priority_is_votes_then_creation_then_the_facilitators_order() -> None:
     assert [s.id for s in w.prioritised("T3")] == ["S3", "S2", "S1"]
     ordered = apply(w, c.OrderStories(task_id="T3", story_ids=("S1",)), FACILITATOR, T0)
     assert [s.id for s in ordered.state.prioritised("T3")] == ["S1", "S3", "S2"]
-    assert ordered.reply == "Priority under T3: S1 > S3 > S2."
+    assert ordered.reply == (
+        "Priority under T3: S1 > S3 > S2. Votes stay as they are; this changes the priority "
+        "everyone sees."
+    )
     assert "S4 is not under T3" in refused(w, c.OrderStories(task_id="T3", story_ids=("S4",)))
 
 

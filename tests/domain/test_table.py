@@ -44,7 +44,31 @@ COMMANDS: dict[str, c.Command] = {
     "mute": c.Mute(),
     "publish": c.Publish(),
     "cancel": c.Cancel(),
+    "rename": c.Rename(item_id="A1", text="Plan the shipment"),
+    "remove": c.Remove(item_id="A1", confirmed=True),
+    "move": c.Move(item_id="T1", to_id="A2"),
+    "split": c.Split(story_id="S1", texts=("Type the pickup address", "Pick the drop-off")),
+    "order_activities": c.OrderActivities(activity_ids=("A2",)),
+    "order_tasks": c.OrderTasks(activity_id="A3", task_ids=("T4",)),
+    "undo": c.Undo(),
+    "edit_reply": c.EditReply(source="1700000000.000100", lines=("Reworded by its author",)),
+    "delete_reply": c.DeleteReply(source="1700000000.000100"),
+    "reopen": c.Reopen(),
 }
+SHAPING = {
+    "rename",
+    "remove",
+    "move",
+    "split",
+    "order_activities",
+    "order_tasks",
+    "order_stories",
+    "undo",
+    "edit_reply",
+    "delete_reply",
+}
+MAPPED = OPEN - {Stage.PERSONA}
+FROM_TASKS = MAPPED - {Stage.ACTIVITIES}
 
 #: kind -> stages where it is legal (from PRODUCT.md and the issue, not from the code).
 LEGAL: dict[str, set[Stage]] = {
@@ -58,7 +82,7 @@ LEGAL: dict[str, set[Stage]] = {
     "cast_vote": {Stage.VOTING},
     "withdraw_vote": {Stage.VOTING},
     "set_vote_budget": PRE_VOTING_AND_VOTING,
-    "order_stories": {Stage.VOTING, Stage.SLICING},
+    "order_stories": {Stage.STORIES, Stage.VOTING, Stage.SLICING},
     "define_slice": {Stage.SLICING},
     "set_slices": {Stage.SLICING},
     "publish": {Stage.SLICING},
@@ -66,6 +90,16 @@ LEGAL: dict[str, set[Stage]] = {
     "clear_deadline": OPEN,
     "mute": OPEN,
     "cancel": OPEN,
+    "rename": MAPPED,
+    "remove": MAPPED,
+    "move": FROM_TASKS,
+    "split": {Stage.STORIES, Stage.SLICING},
+    "order_activities": MAPPED,
+    "order_tasks": FROM_TASKS,
+    "undo": OPEN,
+    "edit_reply": MAPPED,
+    "delete_reply": MAPPED,
+    "reopen": {Stage.PUBLISHED},
 }
 
 HOME = {
@@ -77,6 +111,30 @@ HOME = {
     "define_slice": ("Release slices are drawn", "Release slices"),
     "set_slices": ("Release slices are drawn", "Release slices"),
     "publish": ("The map is published from", "Release slices"),
+    "order_stories": ("Stories are reordered", "Story cards, Voting or Release slices"),
+    "rename": (
+        "Items are renamed",
+        "Backbone activities, Tasks, Story cards, Voting or Release slices",
+    ),
+    "remove": (
+        "Items are removed",
+        "Backbone activities, Tasks, Story cards, Voting or Release slices",
+    ),
+    "edit_reply": (
+        "Edited replies rename items",
+        "Backbone activities, Tasks, Story cards, Voting or Release slices",
+    ),
+    "delete_reply": (
+        "Deleted replies remove items",
+        "Backbone activities, Tasks, Story cards, Voting or Release slices",
+    ),
+    "order_activities": (
+        "The backbone is ordered",
+        "Backbone activities, Tasks, Story cards, Voting or Release slices",
+    ),
+    "move": ("Items are moved", "Tasks, Story cards, Voting or Release slices"),
+    "order_tasks": ("Tasks are ordered", "Tasks, Story cards, Voting or Release slices"),
+    "split": ("Stories are split", "Story cards or Release slices"),
 }
 STAGE_NAMES = {
     Stage.PERSONA: "Persona",
@@ -99,14 +157,13 @@ def expected_refusal(stage: Stage, kind: str) -> str:
         return "This is the first stage; there is nothing to go back to."
     if kind == "set_vote_budget":
         return "The vote budget is fixed once voting is over."
-    if kind == "order_stories":
-        return (
-            "Stories are reordered during voting or slicing; "
-            f"the workshop is at {STAGE_NAMES[stage]}."
-        )
+    if kind == "reopen":
+        return f"Only a published map can be reopened; the workshop is at {STAGE_NAMES[stage]}."
     lead, home = HOME[kind]
-    text = f"{lead} in the {home} stage; the workshop is at {STAGE_NAMES[stage]}."
-    home_stage = next(s for s, n in STAGE_NAMES.items() if n == home)
+    stages = "stages" if " or " in home else "stage"
+    text = f"{lead} in the {home} {stages}; the workshop is at {STAGE_NAMES[stage]}."
+    first = home.split(",")[0].split(" or ")[0]
+    home_stage = next(s for s, n in STAGE_NAMES.items() if n == first)
     if STAGE_ORDER.index(home_stage) < STAGE_ORDER.index(stage):
         return text + " The facilitator can reopen it with `/storymap back`."
     return text + " The facilitator moves on with `/storymap next`."
@@ -118,12 +175,39 @@ def prepared(stage: Stage, kind: str) -> Workshop:
         following = STAGE_ORDER[STAGE_ORDER.index(stage) + 1]
         return apply(workshop_at(following), c.Back(), FACILITATOR, T0).state
     w = workshop_at(stage)
+    if kind in SHAPING and stage in (Stage.ACTIVITIES, Stage.TASKS, Stage.STORIES):
+        # The stage with its items in: the next stage's workshop, one step back.
+        following = STAGE_ORDER[STAGE_ORDER.index(stage) + 1]
+        w = apply(workshop_at(following), c.Back(), FACILITATOR, T0).state
     if kind == "withdraw_vote" and stage is Stage.VOTING:
         w = apply(w, c.CastVote(story_id="S3"), FACILITATOR, T0).state
     if kind == "clear_deadline" and stage.is_open:
         w = apply(w, COMMANDS["set_deadline"], FACILITATOR, T0).state
     if kind == "publish" and stage is Stage.SLICING:
         w = apply(w, COMMANDS["define_slice"], FACILITATOR, T0).state
+    if kind == "undo" and stage.is_open:
+        w = apply(w, c.SetPersona(text="Courier dispatcher"), FACILITATOR, T0).state
+    if kind in ("edit_reply", "delete_reply"):
+        w = _from_a_reply(w)
+    if kind == "reopen" and stage is Stage.PUBLISHED:
+        slicing = workshop_at(Stage.SLICING)
+        w = apply(slicing, COMMANDS["define_slice"], FACILITATOR, T0).state
+        w = apply(w, c.Publish(), FACILITATOR, T0).state
+    return w
+
+
+def _from_a_reply(w: Workshop) -> Workshop:
+    """``w`` as if its newest item of the deepest kind came from a thread reply."""
+    source = "1700000000.000100"
+    if w.stories:
+        last = w.stories[-1].model_copy(update={"source": source})
+        return w.model_copy(update={"stories": (*w.stories[:-1], last)})
+    if w.tasks:
+        task = w.tasks[-1].model_copy(update={"source": source})
+        return w.model_copy(update={"tasks": (*w.tasks[:-1], task)})
+    if w.activities:
+        activity = w.activities[-1].model_copy(update={"source": source})
+        return w.model_copy(update={"activities": (*w.activities[:-1], activity)})
     return w
 
 
