@@ -12,13 +12,15 @@ from collections.abc import Callable
 import pytest
 
 from bot.domain import commands as c
-from bot.domain.effects import RefreshCard, VotesReturned
+from bot.domain.effects import PostMap, RefreshCard, VotesReturned
 from bot.domain.errors import Rejected
 from bot.domain.machine import Outcome
 from bot.domain.model import Stage, Workshop
+from bot.service import WorkshopService
 from bot.store.client import RedisClient
 from bot.store.keys import Keys
 from bot.store.workshops import WorkshopStore
+from tests.builders import FACILITATOR, Clock
 from tests.store.test_workshops import CHANNEL, act, outbox, seed_at, start
 
 pytestmark = pytest.mark.store
@@ -215,4 +217,70 @@ def test_a_channel_without_workshops_has_nothing_to_reopen(
     store = WorkshopStore(redis_client)
     with pytest.raises(Rejected):
         store.update(team_id, CHANNEL, reopen, archived=True)
+    assert store.load(team_id, CHANNEL) is None
+
+
+# ----- through the service, with the machine's decisions --------------------------------
+
+
+def test_removing_a_voted_story_through_the_service_gives_the_votes_back(
+    redis_client: RedisClient, team_id: str
+) -> None:
+    store = WorkshopStore(redis_client)
+    service = WorkshopService(store, Clock())
+    w = seed_at(store, team_id, Stage.VOTING)
+    assert service.handle(team_id, CHANNEL, FACILITATOR, c.SetVoteBudget(budget=1)).ok
+    assert service.handle(team_id, CHANNEL, "UBEN", c.CastVote(story_id="S1")).ok
+    assert not service.handle(team_id, CHANNEL, "UBEN", c.CastVote(story_id="S2")).ok
+    removed = service.handle(team_id, CHANNEL, FACILITATOR, c.Remove(item_id="S1"))
+    assert removed.ok, removed.text
+    (_, effects), *_ = reversed(outbox(redis_client, team_id))
+    text = w.stories[0].text
+    assert VotesReturned(story_id="S1", text=text, voters=("UBEN",)) in effects
+    assert used(redis_client, team_id) == {"UBEN": 0}
+    again = service.handle(team_id, CHANNEL, "UBEN", c.CastVote(story_id="S2"))
+    assert again.ok, again.text
+    refused = service.handle(team_id, CHANNEL, "UCHLOE", c.CastVote(story_id="S1"))
+    assert (refused.ok, refused.text) == (False, "S1 does not exist in this workshop.")
+
+
+def test_reopen_through_the_service_then_publish_again_with_a_changelog(
+    redis_client: RedisClient, team_id: str
+) -> None:
+    store = WorkshopStore(redis_client)
+    service = WorkshopService(store, Clock())
+    published = publish_with_votes(store, team_id)
+    assert not service.handle(team_id, CHANNEL, "UBEN", c.Reopen()).ok  # facilitator only
+    reply = service.handle(team_id, CHANNEL, FACILITATOR, c.Reopen())
+    assert reply.ok, reply.text
+    loaded = store.load(team_id, CHANNEL)
+    assert loaded is not None
+    assert (loaded.number, loaded.stage) == (published.number, Stage.SLICING)
+    assert loaded.votes == published.votes
+    renamed = service.handle(team_id, CHANNEL, FACILITATOR, c.Rename(item_id="S3", text="Live map"))
+    assert renamed.ok, renamed.text
+    again = service.handle(team_id, CHANNEL, FACILITATOR, c.Publish())
+    assert again.ok, again.text
+    (_, effects), *_ = reversed(outbox(redis_client, team_id))
+    (post,) = [e for e in effects if isinstance(e, PostMap)]
+    assert any("Live map" in line for line in post.changes)
+    (finished,) = store.history(team_id, CHANNEL)
+    assert finished.story("S3") is not None
+    assert finished.votes == published.votes
+
+
+def test_reopen_through_the_service_is_refused_once_another_workshop_started(
+    redis_client: RedisClient, team_id: str
+) -> None:
+    store = WorkshopStore(redis_client)
+    service = WorkshopService(store, Clock())
+    publish_with_votes(store, team_id)
+    second = start(store, team_id)
+    refused = service.handle(team_id, CHANNEL, FACILITATOR, c.Reopen())
+    assert not refused.ok
+    assert store.load(team_id, CHANNEL) == second
+    assert service.handle(team_id, CHANNEL, FACILITATOR, c.Cancel()).ok
+    refused = service.handle(team_id, CHANNEL, FACILITATOR, c.Reopen())
+    assert not refused.ok
+    assert "ended (cancelled)" in refused.text
     assert store.load(team_id, CHANNEL) is None
