@@ -35,7 +35,11 @@ class Refs:
     def __init__(self, client: RedisClient, team_id: str, channel_id: str, number: int) -> None:
         self._redis = client
         self._release = client.register_script(scripts.RELEASE_IF_HOLDER)
-        self.key = Keys(team_id, channel_id).refs(number)
+        self._retain = client.register_script(scripts.RETAIN)
+        keys = Keys(team_id, channel_id)
+        self.key = keys.refs(number)
+        self.number = number
+        self._meta = keys.meta
 
     def get(self, name: str) -> str | None:
         raw = self._redis.hget(self.key, name)
@@ -63,9 +67,9 @@ class Refs:
 
     def retain(self, seconds: int) -> None:
         """A finished workshop's refs expire ``seconds`` after the first call (an expiry
-        already set, e.g. when the workshop finished, is kept)."""
-        if self._redis.ttl(self.key) == -1:
-            self._redis.expire(self.key, seconds)
+        already set, e.g. when the workshop finished, is kept); not if the workshop is
+        active again (reopened since it was read finished)."""
+        self._retain(keys=[self.key, self._meta], args=[self.number, seconds])
 
     def about(self, ts: str) -> str | None:
         """What the message ``ts`` is (``prompt:tasks:A2``, ``card:S3``...), if ours."""

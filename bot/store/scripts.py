@@ -22,6 +22,7 @@ The scripts, and who runs them:
 ``SETTLE_DUE``          end a claim                             ``bot.store.due``
 ``LEASE``               take or renew a lane's lease            ``bot.slack.dispatcher``
 ``RELEASE_IF_HOLDER``   give up a lease or a posting claim      dispatcher, refs
+``RETAIN``              let a finished workshop's refs expire   ``bot.slack.refs``
 ``EDIT_DONE``           forget a dirty mark once edited         ``bot.slack.performer``
 ``QUEUE_DUE_JOBS``      move due jobs to the outbox             ``bot.slack.scheduler``
 ``TAKE_FROM_BUCKET``    take a token from a rate bucket         ``bot.slack.budget``
@@ -247,6 +248,16 @@ return 0
 RELEASE_IF_HOLDER: Final = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
+"""
+
+# Let a finished workshop's refs expire, unless an expiry is set already or the workshop
+# is active (reopened since the caller read it finished: its refs must stay).
+# KEYS[1] refs   KEYS[2] meta   ARGV[1] workshop number   ARGV[2] seconds
+# Returns 1 if an expiry was set.
+RETAIN: Final = """
+if redis.call('HGET', KEYS[2], 'number') == ARGV[1] then return 0 end
+if redis.call('TTL', KEYS[1]) ~= -1 then return 0 end
+return redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
 """
 
 # An edit is done: forget the mark, unless it was marked again while rendering (then it

@@ -17,6 +17,7 @@ from bot.domain.errors import Rejected
 from bot.domain.machine import Outcome
 from bot.domain.model import Stage, Workshop
 from bot.service import WorkshopService
+from bot.slack.refs import Refs
 from bot.store.client import RedisClient
 from bot.store.keys import Keys
 from bot.store.workshops import WorkshopStore
@@ -284,3 +285,21 @@ def test_reopen_through_the_service_is_refused_once_another_workshop_started(
     assert not refused.ok
     assert "ended (cancelled)" in refused.text
     assert store.load(team_id, CHANNEL) is None
+
+
+def test_a_late_retain_does_not_expire_a_reopened_workshops_refs(
+    redis_client: RedisClient, team_id: str
+) -> None:
+    """The dispatcher lets a finished workshop's refs expire after performing its last
+    effects; one that read the workshop finished just before it was reopened must not."""
+    store = WorkshopStore(redis_client)
+    published = publish_with_votes(store, team_id)
+    refs = Refs(redis_client, team_id, CHANNEL, published.number)
+    refs.set("map:0", "1700000000.000100")
+    redis_client.persist(refs.key)
+    refs.retain(3600)
+    assert 0 < redis_client.ttl(refs.key) <= 3600
+    store.update(team_id, CHANNEL, reopen, archived=True)
+    assert redis_client.ttl(refs.key) == -1
+    refs.retain(3600)  # a dispatcher still holding the finished workshop
+    assert redis_client.ttl(refs.key) == -1
