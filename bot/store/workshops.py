@@ -155,7 +155,8 @@ class ParsedCache:
     ballots, so it never depends on counters (which start again if a channel's keys
     are deleted) and is right whatever another replica wrote. A save primes the entry
     with the state it wrote, which equals what parsing that document gives
-    (``tests/store/test_workshops.py`` checks this along a whole workshop). At most
+    (``tests/store/test_workshops.py`` checks this along a whole workshop); a save that
+    took ballots out or restored them drops the entry instead (the next read parses). At most
     ``size`` channels are kept, the least recently used dropped first.
     """
 
