@@ -140,6 +140,8 @@ class WorkshopService:
                 decide,
                 delivery_id=delivery_id,
                 extra_effects=extra_effects,
+                # Reopening decides on the channel's latest published workshop, archived.
+                archived=isinstance(command, c.Reopen),
             )
         except NeedsConfirmation as ask:
             confirmed = cast(c.Command, ask.command)

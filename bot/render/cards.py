@@ -42,3 +42,20 @@ def story_card(w: Workshop, story_id: str, ix: MapIndex | None = None) -> Messag
         body[0] = SectionBlock(text=body[0].text, accessory=menu)
     blocks = [*body, context(f"Under {where}"), context(f"{emoji} {TIMES} {votes}  ·  {how}")]
     return message(f"{story.id} · {escape(story.text)} ({plural(votes, 'vote')})", blocks)
+
+
+def removed_card(story_id: str) -> Message:
+    """The card of a story that left the map (removed, or split into new stories): it
+    says so, with no vote count and no invitation to vote."""
+    what = "was removed from the map; any votes on it went back to their voters."
+    return message(f"{escape(story_id)} {what}", sections(f"*{escape(story_id)}* {what}"))
+
+
+def vote_returned(story_id: str, text: str, *, voting: bool) -> str:
+    """The one line each voter of a story that left the map is told (ephemeral);
+    ``voting``: the vote can be cast again now."""
+    again = " You can cast it on another story." if voting else ""
+    return (
+        f"Your vote on {escape(story_id)} {quoted(text)} came back to you: it was removed "
+        f"from the map.{again}"
+    )

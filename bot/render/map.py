@@ -13,12 +13,15 @@ Rules kept:
   (at most 50 blocks and about 11,000 characters of block text each, a bit under Slack's
   12,000 for its container overhead); the first message carries the header and is the one
   to pin; later ones start with "(continued, 2/3)";
-- all user text is escaped.
+- all user text is escaped;
+- a map published again after a reopen edits the messages already posted
+  (``retired_page`` for one no longer needed) and posts ``changelog`` in the thread of
+  the first: one message, at most ``CHANGELOG_LINES`` lines, the rest counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Final
 
 from bot.domain.model import Workshop
@@ -33,6 +36,10 @@ from bot.render.text import TIMES, clip, escape, mention, plural, quoted
 PAGE_BLOCKS: Final = 49
 PAGE_CHARS: Final = 11_000
 SLICES_HEADING: Final = "*Release slices agreed:*"
+#: Changes listed in a changelog (the rest are counted) and the characters kept of each.
+CHANGELOG_LINES: Final = 12
+CHANGELOG_LINE_CHARS: Final = 200
+CHANGELOG_HEADING: Final = "*What changed since the map was last published:*"
 #: Slack keeps em spaces at the start of a line (it may fold plain ones): stories sit
 #: visibly under their task.
 INDENT: Final = "\N{EM SPACE}" * 2
@@ -127,3 +134,33 @@ def _messages(w: Workshop, pager: Pager) -> list[Message]:
         label = f"{name} (continued, {n}/{total})"
         out.append(message(label, [context(f"*{label}*"), *page]))
     return out
+
+
+def changelog(changes: Sequence[str]) -> Message:
+    """What changed since the last publish, as a short bulleted list (``changes``: one
+    line each, mrkdwn with user text already escaped, as the workshop's history has it)."""
+    shown = [f"• {_cut(line, CHANGELOG_LINE_CHARS)}" for line in changes[:CHANGELOG_LINES]]
+    more = len(changes) - CHANGELOG_LINES
+    if more > 0:
+        shown.append(f"… and {plural(more, 'more change')}.")
+    text = "\n".join([CHANGELOG_HEADING, *shown])
+    return message(f"The map was updated: {plural(len(changes), 'change')}.", [section(text)])
+
+
+def retired_page() -> Message:
+    """A message of an earlier publish that the revised map no longer needs."""
+    text = "_This part of the map moved into the messages above when it was revised._"
+    return message("This part of the map moved into the messages above.", [section(text)])
+
+
+def _cut(line: str, limit: int) -> str:
+    """``line`` (mrkdwn, already escaped) shortened to ``limit`` characters with an
+    ellipsis if needed, never inside an ``&amp;`` entity or a ``<...>`` mention."""
+    if len(line) <= limit:
+        return line
+    head = line[: limit - 1]
+    for opener, closer in (("<", ">"), ("&", ";")):
+        at = head.rfind(opener)
+        if at >= 0 and closer not in head[at:]:
+            head = head[:at]
+    return head.rstrip() + "…"

@@ -57,6 +57,7 @@ from bot.domain.effects import (
     PostMap,
     RefreshBoard,
     RefreshCard,
+    VotesReturned,
 )
 from bot.logs import context
 from bot.slack.clients import Uninstalled
@@ -555,7 +556,7 @@ def _what(effect: OutboxEffect) -> str | None:
         case OpenStage(stage=stage):
             return f"open the *{stage.label}* stage (post its prompts and cards)"
         case PostMap():
-            return "post and pin the final map"
+            return "post (or update) and pin the final map"
         case Announce():
             return "post an announcement in the channel"
         case DeadlineSet():
@@ -573,6 +574,8 @@ def _what(effect: OutboxEffect) -> str | None:
             return "update a story card"
         case Notify():
             return "send a notice"
+        case VotesReturned():
+            return "tell voters their votes came back"
     return None
 
 

@@ -18,6 +18,7 @@ from bot.domain.effects import (
     PostMap,
     RefreshBoard,
     RefreshCard,
+    VotesReturned,
 )
 from bot.domain.model import Frozen
 from bot.slack.scheduler import Job
@@ -79,7 +80,8 @@ OutboxEffect = Annotated[
     | Welcome
     | Retired
     | DeadlineSet
-    | RunJob,
+    | RunJob
+    | VotesReturned,
     Field(discriminator="kind"),
 ]
 

@@ -11,6 +11,10 @@ The calls themselves (a client and a budget per workspace, 429s, what errors mea
   its entry and index, and skipped when its entry is tried again;
 - story cards are posted in the thread of the voting prompt, each its own message, so
   reactions on them are votes without flooding the channel;
+- the voters of a story that left the map are each told once, in one ephemeral line in
+  the voting prompt's thread, that their vote came back (each voter told is marked);
+- a map published again (after a reopen) edits the messages already posted, never a
+  second post or pin, and its changelog goes in the first message's thread, once;
 - a channel the bot cannot post in is explained to the person who started the
   workshop, and the workshop is cancelled so it can be started again.
 """
@@ -33,13 +37,15 @@ from bot.domain.effects import (
     PostMap,
     RefreshBoard,
     RefreshCard,
+    VotesReturned,
 )
 from bot.domain.model import Stage, Workshop
 from bot.domain.when import slack_date
 from bot.logs import context
 from bot.metrics import Metrics
 from bot.render.board import board
-from bot.render.map import published_map
+from bot.render.cards import vote_returned
+from bot.render.map import changelog, published_map, retired_page
 from bot.render.message import Message
 from bot.render.prompts import prompts_for
 from bot.service import WorkshopService, utc_now
@@ -56,7 +62,7 @@ from bot.slack.notices import (
     Welcome,
 )
 from bot.slack.refreshes import Refreshes
-from bot.slack.refs import PINNED, Refs, prompt_name
+from bot.slack.refs import MAP_VERSION, PINNED, Refs, prompt_name
 from bot.slack.scheduler import Scheduler
 from bot.store import RedisClient
 from bot.store.keys import Keys
@@ -97,7 +103,7 @@ CANNOT_POST_WHY: Final = {
 #: Effects with a side effect a retry must not repeat: each is marked performed (by its
 #: outbox entry and index) and skipped when its entry is tried again. Board, prompts,
 #: cards and the map are recorded in ``Refs`` instead; refreshes are idempotent.
-ONCE: Final = (Announce, Notify, React, DeadlineSet, RunJob, Retired)
+ONCE: Final = (Announce, Notify, React, DeadlineSet, RunJob, Retired, VotesReturned)
 
 
 class Performer:
@@ -204,9 +210,16 @@ class Performer:
         done = Keys(w.team_id, w.channel_id).done(entry_id)
         if self._redis.hexists(done, index):
             return
-        self._one(w, refs, effect)
+        if isinstance(effect, VotesReturned):
+            # One line per voter, each marked: a retry tells only those not told yet.
+            self._return_votes(w, refs, effect, done, index)
+        else:
+            self._one(w, refs, effect)
+        self._mark_done(done, index)
+
+    def _mark_done(self, done: str, field: str) -> None:
         with self._redis.pipeline(transaction=False) as pipe:
-            pipe.hset(done, index, "1")
+            pipe.hset(done, field, "1")
             pipe.expire(done, DONE_TTL_SECONDS)
             pipe.execute()
 
@@ -219,8 +232,10 @@ class Performer:
                 self.refreshes.mark(w, f"card:{story_id}")
             case Announce(text=text):
                 self.calls.post(w.channel_id, refs.get("board"), text)
-            case PostMap():
-                self._post_map(w, refs)
+            case PostMap(changes=changes):
+                self._post_map(w, refs, changes)
+            case VotesReturned():
+                self._return_votes(w, refs, effect)
             case Notify(user=user, text=text, thread_ts=thread_ts):
                 self.calls.call(
                     "chat_postEphemeral",
@@ -246,6 +261,30 @@ class Performer:
                 log.info("outbox: skipped a %s effect queued by an earlier version", kind)
 
     # ----- pieces -----------------------------------------------------------------
+
+    def _return_votes(
+        self,
+        w: Workshop,
+        refs: Refs,
+        effect: VotesReturned,
+        done: str | None = None,
+        index: str = "",
+    ) -> None:
+        """Tell each voter, in one ephemeral line in the voting prompt's thread (in the
+        channel if it is not known), that their vote came back. With ``done`` (the
+        entry's marks), each voter told is marked, and one marked by an earlier attempt
+        is not told again."""
+        line = vote_returned(effect.story_id, effect.text, voting=w.stage is Stage.VOTING)
+        thread = refs.get(prompt_name(Stage.VOTING.value, None))
+        for voter in effect.voters:
+            field = f"{index}|{voter}"
+            if done is not None and self._redis.hexists(done, field):
+                continue
+            self.calls.call(
+                "chat_postEphemeral", channel=w.channel_id, user=voter, text=line, thread_ts=thread
+            )
+            if done is not None:
+                self._mark_done(done, field)
 
     def _post_once(
         self, w: Workshop, refs: Refs, name: str, message: Message, thread: str | None = None
@@ -293,14 +332,40 @@ class Performer:
             if stage is Stage.VOTING and anchor is None:
                 thread = ts
 
-    def _post_map(self, w: Workshop, refs: Refs) -> None:
-        for n, message in enumerate(published_map(w)):
+    def _post_map(self, w: Workshop, refs: Refs, changes: Sequence[str]) -> None:
+        """Post the map and pin its first message; when a map was posted by an earlier
+        publish, edit its messages in place instead (no new post, no second pin) and
+        post ``changes`` in the first one's thread.
+
+        ``MAP_VERSION`` says which version of the workshop the posted messages show, so
+        an entry tried again (a failed pin) edits nothing twice; the changelog is posted
+        once per version, like any message recorded in ``Refs``.
+        """
+        pages = published_map(w)
+        first = refs.get("map:0")
+        if first is not None and refs.get(MAP_VERSION) != str(w.version):
+            self._revise_map(w, refs, pages)
+        for n, message in enumerate(pages):
             ts = self._post_once(w, refs, f"map:{n}", message)
             # The pin is a step of its own: a failed pins.add is retried with the entry
             # (and the facilitator told if it never works), even though the map is posted.
             if n == 0 and refs.get(PINNED) is None:
                 self.calls.call("pins_add", channel=w.channel_id, timestamp=ts)
                 refs.note(PINNED, ts)
+        refs.note(MAP_VERSION, str(w.version))
+        if first is not None and changes:
+            self._post_once(w, refs, f"changelog:{w.version}", changelog(changes), first)
+
+    def _revise_map(self, w: Workshop, refs: Refs, pages: Sequence[Message]) -> None:
+        """Edit the posted map's messages to show ``pages``; one no longer needed says so
+        (pages beyond those posted are posted after, by ``_post_map``)."""
+        n = 0
+        while (ts := refs.get(f"map:{n}")) is not None:
+            message = pages[n] if n < len(pages) else retired_page()
+            self.calls.call(
+                "chat_update", channel=w.channel_id, ts=ts, text=message.text, blocks=message.blocks
+            )
+            n += 1
 
     def _cannot_post(self, w: Workshop, effects: Sequence[OutboxEffect], error: str) -> None:
         """Tell the person who started the workshop why, then cancel it so they can retry."""

@@ -20,7 +20,7 @@ from typing import Final, cast
 from bot.domain.model import Workshop
 from bot.logs import context
 from bot.render.board import board
-from bot.render.cards import story_card
+from bot.render.cards import removed_card, story_card
 from bot.slack.calls import Calls, CannotPost
 from bot.slack.clients import Uninstalled
 from bot.slack.refs import Refs
@@ -118,8 +118,11 @@ class Refreshes:
             return
         if name == "board":
             message = board(w)
-        elif name.startswith("card:") and w.story(name.removeprefix("card:")) is not None:
-            message = story_card(w, name.removeprefix("card:"))
+        elif name.startswith("card:"):
+            story_id = name.removeprefix("card:")
+            # A card whose story left the map says so rather than showing stale votes.
+            found = w.story(story_id) is not None
+            message = story_card(w, story_id) if found else removed_card(story_id)
         else:
             return
         try:

@@ -7,6 +7,9 @@ it posts and read by listeners to know what a thread reply or a reaction is abou
   ``map:<n>`` -> ts of the n-th message of the published map;
 - ``ts:<ts>`` -> the name above, the reverse index;
 - ``pinned`` -> ts of the pinned map message, once ``pins.add`` succeeded;
+- ``map:version`` -> the workshop version the map's messages show (a map published
+  again after a reopen is edited in place, see ``Performer``); ``changelog:<version>``
+  -> ts of the "what changed" reply posted in the first map message's thread;
 - ``storymap:{T:C}:refs:<number>:posting:<name>``: a short claim taken before posting,
   holding the claimant's name, released only by its holder.
 """
@@ -20,6 +23,8 @@ from bot.store.keys import Keys
 
 #: The map's first message was pinned (a step of its own: a failed pin is retried).
 PINNED: Final = "pinned"
+#: Which version of the workshop the posted map shows.
+MAP_VERSION: Final = "map:version"
 
 
 def prompt_name(stage: str, anchor: str | None) -> str:
@@ -30,7 +35,11 @@ class Refs:
     def __init__(self, client: RedisClient, team_id: str, channel_id: str, number: int) -> None:
         self._redis = client
         self._release = client.register_script(scripts.RELEASE_IF_HOLDER)
-        self.key = Keys(team_id, channel_id).refs(number)
+        self._retain = client.register_script(scripts.RETAIN)
+        keys = Keys(team_id, channel_id)
+        self.key = keys.refs(number)
+        self.number = number
+        self._meta = keys.meta
 
     def get(self, name: str) -> str | None:
         raw = self._redis.hget(self.key, name)
@@ -58,9 +67,9 @@ class Refs:
 
     def retain(self, seconds: int) -> None:
         """A finished workshop's refs expire ``seconds`` after the first call (an expiry
-        already set, e.g. when the workshop finished, is kept)."""
-        if self._redis.ttl(self.key) == -1:
-            self._redis.expire(self.key, seconds)
+        already set, e.g. when the workshop finished, is kept); not if the workshop is
+        active again (reopened since it was read finished)."""
+        self._retain(keys=[self.key, self._meta], args=[self.number, seconds])
 
     def about(self, ts: str) -> str | None:
         """What the message ``ts`` is (``prompt:tasks:A2``, ``card:S3``...), if ours."""

@@ -18,9 +18,11 @@ Per channel, tag ``{<team>:<channel>}`` (``Keys``):
 ``ballots``                                set of ``<story>|<voter>``: the active votes
 ``used``                                   hash voter -> votes cast (the budget check)
 ``archive``                                hash number -> JSON of a finished workshop,
-                                           votes included; expires with retention
+                                           votes included; expires with retention (a
+                                           reopened workshop leaves it)
 ``refs:<n>``                               where workshop n's messages are in Slack
-                                           (``bot.slack.refs``); expires with retention
+                                           (``bot.slack.refs``); expires with retention,
+                                           kept again when the workshop is reopened
 ``refs:<n>:posting:<name>``                a short claim to post message ``name``
 ``seen:<delivery id>``                     a Slack delivery already applied (TTL)
 ``outbox`` / ``urgent``                    streams of effects (``bot.store.outbox``)

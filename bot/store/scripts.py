@@ -22,6 +22,7 @@ The scripts, and who runs them:
 ``SETTLE_DUE``          end a claim                             ``bot.store.due``
 ``LEASE``               take or renew a lane's lease            ``bot.slack.dispatcher``
 ``RELEASE_IF_HOLDER``   give up a lease or a posting claim      dispatcher, refs
+``RETAIN``              let a finished workshop's refs expire   ``bot.slack.refs``
 ``EDIT_DONE``           forget a dirty mark once edited         ``bot.slack.performer``
 ``QUEUE_DUE_JOBS``      move due jobs to the outbox             ``bot.slack.scheduler``
 ``TAKE_FROM_BUCKET``    take a token from a rate bucket         ``bot.slack.budget``
@@ -82,16 +83,24 @@ return {'ok', tostring(used)}
 # KEYS[3] ballots       set of "<story>|<voter>"
 # KEYS[4] seq           the channel's last workshop number
 # KEYS[5] seen          a delivery's dedupe key (any key of the tag when there is none)
+# KEYS[6] archive       hash number -> JSON of a finished workshop
+# ARGV[1] "archived" to read, when no workshop is active, the finished workshop whose
+#         number is seq (the channel's latest); else ""
 #
-# Returns {rev, active JSON or nil, ballots, seq, 1 if seen exists else 0}; rev and seq
-# are "0" when unset.
+# Returns {rev, active JSON or nil, ballots, seq, 1 if seen exists else 0, archived
+# JSON or nil}; rev and seq are "0" when unset.
 SNAPSHOT: Final = """
+local active = redis.call('GET', KEYS[2])
+local seq = redis.call('GET', KEYS[4]) or '0'
+local archived = false
+if ARGV[1] == 'archived' and not active then archived = redis.call('HGET', KEYS[6], seq) end
 return {
   redis.call('GET', KEYS[1]) or '0',
-  redis.call('GET', KEYS[2]),
+  active,
   redis.call('SMEMBERS', KEYS[3]),
-  redis.call('GET', KEYS[4]) or '0',
+  seq,
   redis.call('EXISTS', KEYS[5]),
+  archived,
 }
 """
 
@@ -110,7 +119,15 @@ return {
 # ARGV[11] vote emoji
 # ARGV[12] effects JSON for the outbox, or "" for none
 # ARGV[13] retention in seconds: a closed workshop's archive and refs expire after it
-# ARGV[14...] story ids to add to the stories set (open only: those not saved before)
+# ARGV[14] "reopen" when an archived workshop becomes active again (open only): its
+#          archive entry goes and its refs no longer expire; else ""
+# ARGV[15...] four counted lists, each its length then its members (open only; a closed
+#          save sends four zeros):
+#   story ids to add to the stories set (those not saved before; all on a reopen),
+#   story ids to remove from it (stories that left the workshop),
+#   ballots "<story>|<voter>" to add (a reopen restores its votes),
+#   ballots to remove (votes that went back to their voters).
+#   Each ballot added or removed moves its voter's count in ``used`` by +1 or -1.
 #
 # Returns "ok", "duplicate" (the delivery was applied meanwhile; nothing written) or
 # "conflict" (rev moved: decide again on a fresh snapshot; nothing written).
@@ -125,9 +142,38 @@ if ARGV[6] == 'open' then
   redis.call('SET', KEYS[4], ARGV[7])
   redis.call('HSET', KEYS[5], 'number', ARGV[4], 'stage', ARGV[8], 'budget', ARGV[9],
              'version', ARGV[10], 'emoji', ARGV[11])
+  if ARGV[14] == 'reopen' then
+    redis.call('HDEL', KEYS[9], ARGV[4])
+    redis.call('PERSIST', KEYS[11])
+  end
+  local function voter(ballot)
+    return string.sub(ballot, string.find(ballot, '|', 1, true) + 1)
+  end
+  local at = 15
+  local function list()
+    local first = at + 1
+    local last = at + tonumber(ARGV[at])
+    at = last + 1
+    return first, last
+  end
+  local first, last = list()
   -- In slices: unpack puts every value on Lua's C stack, which holds about 8,000.
-  for first = 14, #ARGV, 1000 do
-    redis.call('SADD', KEYS[6], unpack(ARGV, first, math.min(first + 999, #ARGV)))
+  for from = first, last, 1000 do
+    redis.call('SADD', KEYS[6], unpack(ARGV, from, math.min(from + 999, last)))
+  end
+  first, last = list()
+  for i = first, last do redis.call('SREM', KEYS[6], ARGV[i]) end
+  first, last = list()
+  for i = first, last do
+    if redis.call('SADD', KEYS[7], ARGV[i]) == 1 then
+      redis.call('HINCRBY', KEYS[8], voter(ARGV[i]), 1)
+    end
+  end
+  first, last = list()
+  for i = first, last do
+    if redis.call('SREM', KEYS[7], ARGV[i]) == 1 then
+      redis.call('HINCRBY', KEYS[8], voter(ARGV[i]), -1)
+    end
   end
 else
   redis.call('HSET', KEYS[9], ARGV[4], ARGV[7])
@@ -202,6 +248,16 @@ return 0
 RELEASE_IF_HOLDER: Final = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
+"""
+
+# Let a finished workshop's refs expire, unless an expiry is set already or the workshop
+# is active (reopened since the caller read it finished: its refs must stay).
+# KEYS[1] refs   KEYS[2] meta   ARGV[1] workshop number   ARGV[2] seconds
+# Returns 1 if an expiry was set.
+RETAIN: Final = """
+if redis.call('HGET', KEYS[2], 'number') == ARGV[1] then return 0 end
+if redis.call('TTL', KEYS[1]) ~= -1 then return 0 end
+return redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
 """
 
 # An edit is done: forget the mark, unless it was marked again while rendering (then it

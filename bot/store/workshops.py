@@ -8,10 +8,14 @@ Rules this module keeps:
 - the workshop document changes only by compare-and-set: read a snapshot (the
   ``SNAPSHOT`` script: document, votes and ``rev``), decide in Python, write with the
   ``SAVE`` script, which writes only if ``rev`` is unchanged, else decide again;
-- votes change only through the ``VOTE`` Lua script, which enforces the stage, the
-  story's existence and the voter's budget atomically and increments ``rev``: a
-  concurrent budget change or stage move is a conflict for the document writer, so the
-  two never interleave;
+- votes are cast and taken back only through the ``VOTE`` Lua script, which enforces
+  the stage, the story's existence and the voter's budget atomically and increments
+  ``rev``: a concurrent budget change or stage move is a conflict for the document
+  writer, so the two never interleave. A ``SAVE`` may only drop votes (a story left the
+  map: its ballots go, its story id leaves the stories set and each voter gets the vote
+  back in ``used``), or restore a reopened workshop's votes from its archived document;
+- a finished workshop reopened (``update(archived=True)``) leaves the archive and is
+  the active one again, under its number, with its refs no longer expiring;
 - every atomic step is one script on keys of one hash tag, and there is no WATCH or
   MULTI: the same code runs on one server and on Redis Cluster (``RedisClient``);
 - a delivery id is marked seen in the same atomic step as its change, with a TTL of
@@ -96,6 +100,9 @@ class _Snapshot:
     seen: bool
     #: The ballots ``current``'s votes were made from.
     ballots: frozenset[bytes | str] = frozenset()
+    #: ``current`` is the channel's latest finished workshop, read from the archive
+    #: (``update(archived=True)`` with no workshop active); its votes are in its document.
+    archived: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,13 @@ def _text(value: bytes | str | None) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def ballots_of(w: Workshop | None) -> set[str]:
+    """A workshop's votes as the ballots the store keeps: ``<story>|<voter>``."""
+    if w is None:
+        return set()
+    return {f"{story_id}|{voter}" for story_id, voters in w.votes.items() for voter in voters}
+
+
 def _votes(ballots: Iterable[bytes | str]) -> dict[str, tuple[str, ...]]:
     votes: dict[str, list[str]] = {}
     for ballot in ballots:
@@ -141,7 +155,8 @@ class ParsedCache:
     ballots, so it never depends on counters (which start again if a channel's keys
     are deleted) and is right whatever another replica wrote. A save primes the entry
     with the state it wrote, which equals what parsing that document gives
-    (``tests/store/test_workshops.py`` checks this along a whole workshop). At most
+    (``tests/store/test_workshops.py`` checks this along a whole workshop); a save that
+    took ballots out or restored them drops the entry instead (the next read parses). At most
     ``size`` channels are kept, the least recently used dropped first.
     """
 
@@ -260,10 +275,28 @@ class WorkshopStore:
         finished = [Workshop.model_validate_json(doc) for doc in raw.values()]
         return sorted(finished, key=lambda w: w.number)
 
-    def _read(self, keys: Keys, delivery_id: str | None = None) -> _Snapshot:
-        rev, raw, ballots, seq, seen = self._snapshot(
-            keys=[keys.rev, keys.active, keys.ballots, keys.seq, keys.seen(delivery_id or "-")]
+    def _read(
+        self, keys: Keys, delivery_id: str | None = None, *, archived: bool = False
+    ) -> _Snapshot:
+        rev, raw, ballots, seq, seen, finished = self._snapshot(
+            keys=[
+                keys.rev,
+                keys.active,
+                keys.ballots,
+                keys.seq,
+                keys.seen(delivery_id or "-"),
+                keys.archive,
+            ],
+            args=["archived" if archived else ""],
         )
+        if raw is None and finished:
+            return _Snapshot(
+                rev=int(rev),
+                current=Workshop.model_validate_json(finished),
+                seq=int(seq),
+                seen=bool(delivery_id) and seen == 1,
+                archived=True,
+            )
         return _Snapshot(
             rev=int(rev),
             current=self._decode(keys, raw, frozenset(ballots)),
@@ -295,17 +328,28 @@ class WorkshopStore:
         *,
         delivery_id: str | None = None,
         extra_effects: Sequence[BaseModel] = (),
+        archived: bool = False,
     ) -> Step:
         """Apply ``decide`` to the current workshop in one compare-and-set step.
 
         ``decide`` may run several times (once per conflict) and must be pure. When it
         raises ``Rejected`` nothing is written except the delivery's seen mark, so a
         retried delivery is not refused twice.
+
+        ``archived``: when no workshop is active, ``decide`` gets the channel's latest
+        finished workshop (the archived one whose number is the channel's ``seq``, with
+        its votes) instead of None; if it returns it open, it is active again under the
+        same number, with its votes and its refs kept (``scripts.SAVE``'s reopen).
+
+        A saved workshop may hold fewer votes than the current one (its stories left,
+        their votes went back): the save takes those ballots out and gives each voter's
+        vote back (``used``) in the same step. It never holds votes the current one has
+        not: votes are cast only through ``vote``.
         """
         keys = Keys(team_id, channel_id)
         covered = False
         for attempt in range(MAX_CAS_ATTEMPTS):
-            snapshot = self._read(keys, delivery_id)
+            snapshot = self._read(keys, delivery_id, archived=archived)
             if snapshot.seen:
                 return Step(outcome=None, duplicate=True)
             current = snapshot.current
@@ -318,7 +362,9 @@ class WorkshopStore:
             number = current.number if current else snapshot.seq + 1
             saved = self._stamp(outcome.state, current, number)
             effects = [*outcome.effects, *extra_effects]
-            save_args = self._save_args(current, saved, effects, self.retention_seconds)
+            save_args = self._save_args(
+                current, saved, effects, self.retention_seconds, reopen=snapshot.archived
+            )
             save = partial(
                 self._save,
                 keys=[*self._save_keys(keys, delivery_id), keys.refs(number)],
@@ -335,7 +381,10 @@ class WorkshopStore:
                 # Registered only once something was saved: a refused command in a
                 # channel without a workshop leaves no trace.
                 self._register(team_id, channel_id)
-                self._prime(keys, current, saved, snapshot.ballots, save_args[3])
+                if snapshot.archived or ballots_of(saved) != ballots_of(current):
+                    self._parsed.forget(keys)  # the ballots differ from the snapshot's
+                else:
+                    self._prime(keys, current, saved, snapshot.ballots, save_args[3])
                 return Step(outcome=Outcome(saved, outcome.effects, outcome.reply))
             if answer == "duplicate":
                 return Step(outcome=None, duplicate=True)
@@ -362,8 +411,8 @@ class WorkshopStore:
 
     @staticmethod
     def _stamp(state: Workshop, current: Workshop | None, number: int) -> Workshop:
-        if current is not None and state.votes != current.votes:
-            raise ValueError("votes change only through WorkshopStore.vote")
+        if current is not None and not ballots_of(state) <= ballots_of(current):
+            raise ValueError("votes are cast only through WorkshopStore.vote")
         version = (current.version if current else 0) + 1
         return state.model_copy(update={"number": number, "version": version})
 
@@ -384,20 +433,39 @@ class WorkshopStore:
 
     @staticmethod
     def _save_args(
-        current: Workshop | None, saved: Workshop, effects: Sequence[BaseModel], retention: int
+        current: Workshop | None,
+        saved: Workshop,
+        effects: Sequence[BaseModel],
+        retention: int,
+        *,
+        reopen: bool = False,
     ) -> list[str | int]:
-        """``SAVE``'s ARGV from the 4th on (see ``scripts.SAVE``)."""
+        """``SAVE``'s ARGV from the 4th on (see ``scripts.SAVE``). ``reopen``: ``current``
+        was read from the archive, so none of its stories or ballots are in Redis."""
         new = current is None or current.number != saved.number
+        lists: list[list[str]] = [[], [], [], []]
         if saved.stage.is_open:
             state = "open"
             document = saved.model_copy(update={"votes": {}}).model_dump_json()
-            # SAVE adds these to the stories set, which already holds the current
-            # workshop's (written with its document) unless this is a new workshop:
-            # only the ids added since are sent.
-            known = set() if new or current is None else {s.id for s in current.stories}
-            story_ids = [s.id for s in saved.stories if s.id not in known]
+            # The stories set and the ballots already hold the current workshop's
+            # (written with its document), unless this is a new workshop or a reopened
+            # one: only the differences are sent.
+            before = current if current is not None and not new and not reopen else None
+            known = {s.id for s in before.stories} if before else set()
+            kept = {s.id for s in saved.stories}
+            held = ballots_of(before) if before else set()
+            wanted = ballots_of(saved)
+            lists = [
+                [s.id for s in saved.stories if s.id not in known],
+                sorted(known - kept),
+                sorted(wanted - held),
+                sorted(held - wanted),
+            ]
         else:
-            state, document, story_ids = "closed", saved.model_dump_json(), []
+            state, document = "closed", saved.model_dump_json()
+        counted: list[str | int] = []
+        for members in lists:
+            counted.extend([len(members), *members])
         return [
             saved.number,
             "new" if new else "",
@@ -409,7 +477,8 @@ class WorkshopStore:
             saved.settings.vote_emoji,
             effects_json(effects) if effects else "",
             retention,
-            *story_ids,
+            "reopen" if reopen and saved.stage.is_open else "",
+            *counted,
         ]
 
     # ----- voting ---------------------------------------------------------------------

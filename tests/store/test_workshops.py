@@ -243,7 +243,7 @@ def test_votes_cannot_be_changed_by_a_document_write(
 ) -> None:
     store = WorkshopStore(redis_client)
     seed_at(store, team_id, Stage.VOTING)
-    with pytest.raises(ValueError, match="votes change only through"):
+    with pytest.raises(ValueError, match="votes are cast only through"):
         store.update(team_id, CHANNEL, act(c.CastVote(story_id="S1"), "UBEN"))
 
 
