@@ -575,11 +575,12 @@ def _reopen(w: Workshop, cmd: c.Reopen, actor: str, now: datetime) -> Outcome:
 
 
 def changelog(w: Workshop) -> tuple[str, ...]:
-    """What changed on the map since it was last published (empty the first time)."""
+    """What changed on the map since it was last published (empty the first time).
+    The lines name no one: a mention in the map's thread would notify everyone named."""
     if w.published_at_change is None:
         return ()
     return tuple(
-        f"{e.summary} (<@{e.actor}>)"
+        e.summary
         for e in w.history
         if e.seq > w.published_at_change and (e.undoable or e.kind == "undo")
     )

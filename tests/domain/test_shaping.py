@@ -321,7 +321,7 @@ def test_reopen_goes_back_to_slicing_and_publishing_again_carries_a_changelog() 
     again = act(w, c.Publish())
     post = next(e for e in again.effects if isinstance(e, PostMap))
     assert post.changes == (
-        "Renamed S4 “Story for See estimated arrival time” to “ETA on the map”. (<@UDEV>)",
+        "Renamed S4 “Story for See estimated arrival time” to “ETA on the map”.",
     )
     assert again.reply.startswith("Published again")
     assert refused(workshop_at(Stage.SLICING), c.Reopen()) == (

@@ -156,9 +156,10 @@ def test_a_workshop_shaped_from_slack_and_its_map_revised_in_place(workspace: Wo
     )
     assert [m.ts for m in sim.pinned(channel)] == [first.ts]
     changelog = sim.wait_for(
-        lambda: [m for m in sim.replies(channel, first.ts) if "live map" in m.text] or None,
+        lambda: [m for m in sim.replies(channel, first.ts) if "live map" in map_text(m)] or None,
         message="the changelog in the map's thread",
     )
     assert changelog is not None
-    assert "Renamed S3" in changelog[0].text
+    assert "Renamed S3" in map_text(changelog[0])
+    assert "<@" not in map_text(changelog[0])  # what changed, without pinging anyone
     assert "Published" in map_text(board_message(ws)) or "Published" in board_text(ws)
