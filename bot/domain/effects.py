@@ -59,6 +59,15 @@ class PostMap(Frozen):
     changes: tuple[str, ...] = ()
 
 
+class RefreshPrompts(Frozen):
+    """The prompts that show these items changed: ``-`` is the backbone's prompt (it
+    lists the activities), an activity id its tasks prompt, a task id its stories prompt
+    (each names its item and lists what is under it)."""
+
+    kind: Literal["refresh_prompts"] = "refresh_prompts"
+    anchors: tuple[str, ...]
+
+
 class VotesReturned(Frozen):
     """A story with votes left the map: each voter is told, in one ephemeral line, that
     their vote on it came back to them."""
@@ -70,6 +79,13 @@ class VotesReturned(Frozen):
 
 
 Effect = Annotated[
-    RefreshBoard | OpenStage | RefreshCard | Announce | PostMap | DeadlineSet | VotesReturned,
+    RefreshBoard
+    | OpenStage
+    | RefreshCard
+    | Announce
+    | PostMap
+    | DeadlineSet
+    | VotesReturned
+    | RefreshPrompts,
     Field(discriminator="kind"),
 ]

@@ -47,12 +47,14 @@ from bot.domain.effects import (
     PostMap,
     RefreshBoard,
     RefreshCard,
+    RefreshPrompts,
 )
 from bot.domain.errors import Rejected
 from bot.domain.model import (
     MAX_VOTE_BUDGET,
     STAGE_ORDER,
     Activity,
+    Change,
     Deadline,
     Persona,
     ReleaseSlice,
@@ -740,7 +742,70 @@ def apply(state: Workshop | None, command: c.Command, actor: str, now: datetime)
             now=now,
             undoable=command.kind not in _NOT_UNDONE,
         )
-    return Outcome(after, outcome.effects, outcome.reply)
+    effects = outcome.effects
+    if command.kind in _RESHAPING and after.changes_made > state.changes_made:
+        anchors = _prompts_showing(state, after, after.history[-1])
+        if anchors:
+            effects = (*effects, RefreshPrompts(anchors=anchors))
+    return Outcome(after, effects, outcome.reply)
+
+
+#: Kinds that can change what a stage's prompts show of items already there (a prompt
+#: names its activity or task and lists what is under it).
+_RESHAPING: Final = frozenset(
+    {
+        "rename",
+        "remove",
+        "move",
+        "split",
+        "undo",
+        "edit_reply",
+        "delete_reply",
+        "order_tasks",
+        "order_activities",
+    }
+)
+
+
+def _prompts_showing(before: Workshop, after: Workshop, entry: Change) -> tuple[str, ...]:
+    """The prompts (``RefreshPrompts`` anchors) that show what ``entry`` changed: a
+    changed item's own prompt (it names the item) and its parent's (it lists it), before
+    and after; for an item that only changed places, its parent's if its list's order
+    changed."""
+    anchors: set[str] = set()
+    for item_id in (*entry.before, *entry.places):
+        if item_id[:1] not in ("A", "T", "S") or not item_id[1:].isdigit():
+            continue
+        changed = item_id in entry.before
+        for w in (before, after):
+            own, parent = _anchors(w, item_id)
+            if changed and own is not None:
+                anchors.add(own)
+            if parent is not None and (
+                changed or _children(before, parent) != _children(after, parent)
+            ):
+                anchors.add(parent)
+    return tuple(sorted(anchors))
+
+
+def _anchors(w: Workshop, item_id: str) -> tuple[str | None, str | None]:
+    """(the prompt naming the item, the prompt listing it) as anchors, if it is in ``w``."""
+    item = w.activity(item_id) or w.task(item_id) or w.story(item_id)
+    if isinstance(item, Activity):
+        return item.id, "-"
+    if isinstance(item, Task):
+        return item.id, item.activity_id
+    if isinstance(item, Story):
+        return None, item.task_id
+    return None, None
+
+
+def _children(w: Workshop, anchor: str) -> tuple[str, ...]:
+    if anchor == "-":
+        return tuple(a.id for a in w.activities)
+    if anchor.startswith("A"):
+        return tuple(t.id for t in w.tasks_of(anchor))
+    return tuple(s.id for s in w.stories_of(anchor))
 
 
 def _summary(kind: str, reply: str) -> str:

@@ -18,6 +18,7 @@ from bot.domain.effects import (
     PostMap,
     RefreshBoard,
     RefreshCard,
+    RefreshPrompts,
     VotesReturned,
 )
 from bot.domain.model import Frozen
@@ -81,7 +82,8 @@ OutboxEffect = Annotated[
     | Retired
     | DeadlineSet
     | RunJob
-    | VotesReturned,
+    | VotesReturned
+    | RefreshPrompts,
     Field(discriminator="kind"),
 ]
 

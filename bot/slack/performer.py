@@ -37,6 +37,7 @@ from bot.domain.effects import (
     PostMap,
     RefreshBoard,
     RefreshCard,
+    RefreshPrompts,
     VotesReturned,
 )
 from bot.domain.model import Stage, Workshop
@@ -62,7 +63,7 @@ from bot.slack.notices import (
     Welcome,
 )
 from bot.slack.refreshes import Refreshes
-from bot.slack.refs import MAP_VERSION, PINNED, Refs, prompt_name
+from bot.slack.refs import MAP_VERSION, PINNED, Refs, prompt_name, prompt_of
 from bot.slack.scheduler import Scheduler
 from bot.store import RedisClient
 from bot.store.keys import Keys
@@ -228,8 +229,9 @@ class Performer:
         match effect:
             case OpenStage(stage=stage):
                 self._open_stage(w, refs, stage)
-            case RefreshCard(story_id=story_id):
-                self.refreshes.mark(w, f"card:{story_id}")
+            case RefreshCard() | RefreshPrompts():
+                for name in _refreshed(effect):
+                    self.refreshes.mark(w, name)
             case Announce(text=text):
                 self.calls.post(w.channel_id, refs.get("board"), text)
             case PostMap(changes=changes):
@@ -384,3 +386,10 @@ class Performer:
             error,
             extra=context(w.team_id, w.channel_id, w.number, (e.kind for e in effects)),
         )
+
+
+def _refreshed(effect: RefreshCard | RefreshPrompts) -> list[str]:
+    """The messages a refresh effect marks for a coalesced edit."""
+    if isinstance(effect, RefreshCard):
+        return [f"card:{effect.story_id}"]
+    return [prompt_of(anchor) for anchor in effect.anchors]

@@ -1,4 +1,4 @@
-"""Coalesced refreshes: the board and story cards edited at most once a second.
+"""Coalesced refreshes: the board, story cards and prompts edited at most once a second.
 
 Rules this module keeps:
 - rendering always uses the workshop as it is now, so however many refreshes were
@@ -17,10 +17,11 @@ import logging
 import time
 from typing import Final, cast
 
-from bot.domain.model import Workshop
+from bot.domain.model import Stage, Workshop
 from bot.logs import context
 from bot.render.board import board
 from bot.render.cards import removed_card, story_card
+from bot.render.prompts import prompt
 from bot.slack.calls import Calls, CannotPost
 from bot.slack.clients import Uninstalled
 from bot.slack.refs import Refs
@@ -123,6 +124,9 @@ class Refreshes:
             # A card whose story left the map says so rather than showing stale votes.
             found = w.story(story_id) is not None
             message = story_card(w, story_id) if found else removed_card(story_id)
+        elif name.startswith("prompt:"):
+            _, stage, anchor = name.split(":", 2)
+            message = prompt(w, Stage(stage), None if anchor == "-" else anchor)
         else:
             return
         try:

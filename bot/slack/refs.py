@@ -31,6 +31,14 @@ def prompt_name(stage: str, anchor: str | None) -> str:
     return f"prompt:{stage}:{anchor or '-'}"
 
 
+def prompt_of(anchor: str) -> str:
+    """The prompt that shows the items under ``anchor`` (``RefreshPrompts``): ``-`` the
+    backbone's, an activity's tasks prompt, a task's stories prompt."""
+    if anchor == "-":
+        return prompt_name("activities", None)
+    return prompt_name("tasks" if anchor.startswith("A") else "stories", anchor)
+
+
 class Refs:
     def __init__(self, client: RedisClient, team_id: str, channel_id: str, number: int) -> None:
         self._redis = client

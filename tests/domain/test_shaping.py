@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import commands as c
-from bot.domain.effects import PostMap, RefreshCard, VotesReturned
+from bot.domain.effects import PostMap, RefreshCard, RefreshPrompts, VotesReturned
 from bot.domain.errors import NeedsConfirmation, Rejected
 from bot.domain.machine import Outcome, apply
 from bot.domain.model import Stage, Workshop
@@ -327,3 +327,15 @@ def test_reopen_goes_back_to_slicing_and_publishing_again_carries_a_changelog() 
     assert refused(workshop_at(Stage.SLICING), c.Reopen()) == (
         "Only a published map can be reopened; the workshop is at Release slices."
     )
+
+
+def test_shaping_refreshes_the_prompts_that_show_the_items_it_changed() -> None:
+    w = with_stories()
+    renamed = act(w, c.Rename(item_id="T3", text="Live map"))
+    assert RefreshPrompts(anchors=("A3", "T3")) in renamed.effects
+    moved = act(w, c.Move(item_id="S3", to_id="T4"))
+    assert RefreshPrompts(anchors=("T3", "T4")) in moved.effects
+    removed = act(w, c.Remove(item_id="A1", confirmed=True))
+    assert RefreshPrompts(anchors=("-", "A1", "T1")) in removed.effects
+    added = act(w, c.AddStory(task_id="T3", text="Zoom in"), AUTHOR)
+    assert not any(isinstance(e, RefreshPrompts) for e in added.effects)

@@ -14,7 +14,7 @@ import pytest
 from slacksim import Message
 from slacksim.render import message_lines
 from tests.e2e.conftest import Workspace
-from tests.e2e.test_workshop import board_message, board_text, ephemeral_texts, slash
+from tests.e2e.test_workshop import board_message, board_text, ephemeral_texts, slash, walk_to
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
 
@@ -163,3 +163,23 @@ def test_a_workshop_shaped_from_slack_and_its_map_revised_in_place(workspace: Wo
     assert "Renamed S3" in map_text(changelog[0])
     assert "<@" not in map_text(changelog[0])  # what changed, without pinging anyone
     assert "Published" in map_text(board_message(ws)) or "Published" in board_text(ws)
+
+
+def test_prompts_follow_a_rename_and_a_removal(workspace: Workspace) -> None:
+    ws, sim, channel = workspace, workspace.sim, workspace.channel
+    walk_to(ws, "stories")  # A1 Track delivery > T1 View real-time map > S1, S2
+    stories = prompt(ws, "Story cards under T1 ")
+    assert "Zoom to a truck" in map_text(stories)
+    ok(ws, ANA, "rename T1 See the live map")
+    ok(ws, CHLOE, "remove S2")
+
+    def current() -> str:
+        message = sim.message(channel, stories.ts)
+        return map_text(message) if message is not None else ""
+
+    sim.wait_for(
+        lambda: "See the live map" in current() and "Zoom to a truck" not in current(),
+        timeout=30.0,
+        message="the stories prompt edited",
+    )
+    assert "See the truck move" in current()
