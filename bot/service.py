@@ -55,6 +55,10 @@ UTC_FALLBACK = (
 )
 
 
+#: A vote held back longer than a writer may hold votes (it never should be).
+BUSY = "The map is being changed right now; nothing was counted. Vote again in a moment."
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -416,6 +420,8 @@ class WorkshopService:
                 text = not_now(Stage(result.detail), command.kind)
             case "no_story":
                 text = f"{story_id} does not exist in this workshop."
+            case "busy":
+                text = BUSY
             case _:
                 text = NO_WORKSHOP
         return Reply(ok=False, text=text, number=number)

@@ -98,44 +98,117 @@ def _reordered(before: str | None, after: str | None) -> bool:
     return [i for i in old if i in common] != [i for i in new if i in common]
 
 
-def _predecessors(w: Workshop) -> dict[str, str | None]:
+_LIST_KINDS: Final = ("activities", "tasks", "stories")
+Listed = Activity | Task | Story
+
+
+def _list_groups(w: Workshop, kind: str) -> dict[str, str]:
+    """The order slots of one kind of item: ``backbone``, ``tasks:A1``, ``stories:T2``."""
+    if kind == "activities":
+        return {"backbone": _ids(w.activities)} if w.activities else {}
+    groups: dict[str, list[str]] = {}
+    if kind == "tasks":
+        for t in w.tasks:
+            groups.setdefault(f"tasks:{t.activity_id}", []).append(t.id)
+    else:
+        for story in w.stories:
+            groups.setdefault(f"stories:{story.task_id}", []).append(story.id)
+    return {name: " ".join(ids) for name, ids in groups.items()}
+
+
+def _scalars(w: Workshop) -> Slots:
+    """The slots that are not items or lists: persona, priorities, slices, budget."""
+    return {k: v for k, v in _values(w).items() if not k.startswith(_LISTS)}
+
+
+def _predecessors(items: tuple[Listed, ...]) -> dict[str, str | None]:
     """Each item's id -> the id just before it in its flat list (None: it is first)."""
     out: dict[str, str | None] = {}
-    for items in (w.activities, w.tasks, w.stories):
-        previous: str | None = None
-        for item in items:
-            out[item.id] = previous
-            previous = item.id
+    previous: str | None = None
+    for item in items:
+        out[item.id] = previous
+        previous = item.id
     return out
 
 
 def diff(
     before: Workshop, after: Workshop
 ) -> tuple[dict[str, str | None], dict[str, str | None], dict[str, str | None]]:
-    """(slot -> value before, None if empty; slot -> digest after; places) of a change."""
+    """(slot -> value before, None if empty; slot -> digest after; places) of a change.
+
+    Only what changed is looked at closely: a list that is the same tuple is skipped,
+    items are compared by identity first, and a list's order slots are only computed
+    when the items both versions hold are in another order.
+    """
     old: dict[str, str | None] = {}
     new: dict[str, str | None] = {}
     places: dict[str, str | None] = {}
-    old_items, new_items = _items(before), _items(after)
-    old_places, new_places = _predecessors(before), _predecessors(after)
-    for item_id in old_items.keys() | new_items.keys():
-        was, now = old_items.get(item_id), new_items.get(item_id)
-        if was is not None and (now is None or old_places[item_id] != new_places[item_id]):
-            places[item_id] = old_places[item_id]
-        if was is now or was == now:
+    for kind in _LIST_KINDS:
+        was_list: tuple[Listed, ...] = getattr(before, kind)
+        now_list: tuple[Listed, ...] = getattr(after, kind)
+        if was_list is now_list or _in_place(was_list, now_list, old, new):
             continue
-        old[item_id] = was.model_dump_json() if was is not None else None
-        new[item_id] = digest(now.model_dump_json()) if now is not None else None
-    old_values, new_values = _values(before), _values(after)
-    for slot in old_values.keys() | new_values.keys():
-        was_value, now_value = old_values.get(slot), new_values.get(slot)
+        was_items = {i.id: i for i in was_list}
+        now_items = {i.id: i for i in now_list}
+        was_places, now_places = _predecessors(was_list), _predecessors(now_list)
+        for item_id in was_items.keys() | now_items.keys():
+            was, now = was_items.get(item_id), now_items.get(item_id)
+            if was is not None and (now is None or was_places[item_id] != now_places[item_id]):
+                places[item_id] = was_places[item_id]
+            if was is now or was == now:
+                continue
+            old[item_id] = was.model_dump_json() if was is not None else None
+            new[item_id] = digest(now.model_dump_json()) if now is not None else None
+        common = was_items.keys() & now_items.keys()
+        if [i.id for i in was_list if i.id in common] != [i.id for i in now_list if i.id in common]:
+            _changed_slots(_list_groups(before, kind), _list_groups(after, kind), old, new)
+    if (
+        before.persona != after.persona
+        or before.story_order != after.story_order
+        or before.slices != after.slices
+        or before.settings != after.settings
+    ):
+        _changed_slots(_scalars(before), _scalars(after), old, new)
+    return dict(sorted(old.items())), dict(sorted(new.items())), dict(sorted(places.items()))
+
+
+def _in_place(
+    was: tuple[Listed, ...],
+    now: tuple[Listed, ...],
+    old: dict[str, str | None],
+    new: dict[str, str | None],
+) -> bool:
+    """The common cases, cheaply: items appended at the end, or changed where they stand
+    (same ids in the same places). Records them and says True; else records nothing."""
+    if len(now) >= len(was) and now[: len(was)] == was:
+        for item in now[len(was) :]:
+            old[item.id] = None
+            new[item.id] = digest(item.model_dump_json())
+        return True
+    if len(now) != len(was):
+        return False
+    changed = [(a, b) for a, b in zip(was, now, strict=True) if a is not b]
+    if any(a.id != b.id for a, b in changed):
+        return False
+    for a, b in changed:
+        if a != b:
+            old[a.id] = a.model_dump_json()
+            new[a.id] = digest(b.model_dump_json())
+    return True
+
+
+def _changed_slots(
+    was: Slots, now: Slots, old: dict[str, str | None], new: dict[str, str | None]
+) -> None:
+    """Record in ``old``/``new`` the slots whose value differs (a list's: if reordered)."""
+    for slot in was.keys() | now.keys():
+        was_value, now_value = was.get(slot), now.get(slot)
         if was_value == now_value:
             continue
         if slot.startswith(_LISTS) and not _reordered(was_value, now_value):
             continue
         old[slot] = was_value
         new[slot] = digest(now_value)
-    return old, new, places
 
 
 def record(

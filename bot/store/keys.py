@@ -109,6 +109,10 @@ class Keys:
     #: Entries of either lane that failed for good (capped, see ``bot.store.outbox``).
     dead = property(lambda self: f"{self.tag}:dead")
 
+    #: Set for a moment by a document writer that keeps losing its compare-and-set to
+    #: votes: votes wait while it is there (see ``WorkshopStore.update``).
+    writing = property(lambda self: f"{self.tag}:writing")
+
     @property
     def dirty(self) -> str:
         return f"{self.tag}:dirty"

@@ -42,15 +42,18 @@ from typing import Final
 # KEYS[5] seen          the delivery's dedupe key (unused when ARGV[5] is "")
 # KEYS[6] outbox        stream of effects
 # KEYS[7] rev           counter of changes (incremented when a ballot changes)
+# KEYS[8] writing       set while a document writer that kept losing to votes saves
 # ARGV[1] workshop number the caller loaded (a vote never lands on a newer workshop)
 # ARGV[2] story id      ARGV[3] voter      ARGV[4] "cast" | "withdraw"
 # ARGV[5] delivery id or ""                ARGV[6] dedupe TTL in seconds
 # ARGV[7] effects JSON appended to the outbox when the vote changes something
 #
-# Returns {code, detail}: code is ok | duplicate | no_workshop | not_voting | no_story |
-# already | over_budget | not_voted; detail is the voter's votes used after the call
+# Returns {code, detail}: code is busy (a writer goes first; nothing done, try again
+# shortly) | ok | duplicate | no_workshop | not_voting | no_story | already |
+# over_budget | not_voted; detail is the voter's votes used after the call
 # (ok), the stage (not_voting) or the budget (over_budget).
 VOTE: Final = """
+if redis.call('EXISTS', KEYS[8]) == 1 then return {'busy', ''} end
 if ARGV[5] ~= '' then
   if not redis.call('SET', KEYS[5], '1', 'NX', 'EX', tonumber(ARGV[6])) then
     return {'duplicate', ''}
@@ -110,6 +113,7 @@ return {
 # KEYS[1] rev      KEYS[2] seen     KEYS[3] seq      KEYS[4] active   KEYS[5] meta
 # KEYS[6] stories  KEYS[7] ballots  KEYS[8] used     KEYS[9] archive  KEYS[10] outbox
 # KEYS[11] the workshop's refs hash (where its messages are in Slack)
+# KEYS[12] writing: held by a writer that kept losing; others' saves wait while it is
 # ARGV[1] rev as read by SNAPSHOT
 # ARGV[2] delivery id or ""                ARGV[3] dedupe TTL in seconds
 # ARGV[4] workshop number                  ARGV[5] "new" for a new number, else ""
@@ -121,7 +125,9 @@ return {
 # ARGV[13] retention in seconds: a closed workshop's archive and refs expire after it
 # ARGV[14] "reopen" when an archived workshop becomes active again (open only): its
 #          archive entry goes and its refs no longer expire; else ""
-# ARGV[15...] four counted lists, each its length then its members (open only; a closed
+# ARGV[15] this writer's token for ``writing`` (a save by anyone else is a conflict
+#          while another writer holds it)
+# ARGV[16...] four counted lists, each its length then its members (open only; a closed
 #          save sends four zeros):
 #   story ids to add to the stories set (those not saved before; all on a reopen),
 #   story ids to remove from it (stories that left the workshop),
@@ -134,6 +140,8 @@ return {
 SAVE: Final = """
 if ARGV[2] ~= '' and redis.call('EXISTS', KEYS[2]) == 1 then return 'duplicate' end
 if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 'conflict' end
+local holder = redis.call('GET', KEYS[12])
+if holder and holder ~= ARGV[15] then return 'conflict' end
 if ARGV[5] == 'new' then
   redis.call('SET', KEYS[3], ARGV[4])
   redis.call('DEL', KEYS[7], KEYS[8], KEYS[6])
@@ -149,7 +157,7 @@ if ARGV[6] == 'open' then
   local function voter(ballot)
     return string.sub(ballot, string.find(ballot, '|', 1, true) + 1)
   end
-  local at = 15
+  local at = 16
   local function list()
     local first = at + 1
     local last = at + tonumber(ARGV[at])

@@ -33,6 +33,7 @@ import json
 import random
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -55,6 +56,13 @@ SEEN_TTL_SECONDS: Final = 15 * 60
 #: Days a finished (published or cancelled) workshop's archive and refs are kept.
 RETENTION_DAYS: Final = 90
 MAX_CAS_ATTEMPTS: Final = 200
+#: After this many lost rounds a writer goes first (``Keys.writing``, renewed while it
+#: keeps trying, held at most ``WRITER_FIRST_SECONDS`` past its last try): votes and other
+#: writers' saves wait meanwhile. Votes bump ``rev`` too, and a stream of them, or of
+#: writers quicker to decide, could otherwise win every round. A held-back vote waits,
+#: then counts; a held-back save is a conflict, decided again.
+CONFLICTS_BEFORE_WRITER_FIRST: Final = 25
+WRITER_FIRST_SECONDS: Final = 0.5
 # After a lost compare-and-set, a writer waits a random pause before its next try, up to
 # a ceiling that doubles per conflict (from 0.5 ms to at most 20 ms): writers that keep
 # colliding spread out instead of retrying in lockstep until one gives up.
@@ -68,6 +76,7 @@ NUMBERS_KEPT: Final = 100_000
 
 VoteCode = Literal[
     "ok",
+    "busy",
     "duplicate",
     "no_workshop",
     "not_voting",
@@ -216,6 +225,8 @@ class WorkshopStore:
         self._snapshot = client.register_script(scripts.SNAPSHOT)
         self._save = client.register_script(scripts.SAVE)
         self._message = client.register_script(scripts.MESSAGE)
+        self._hold = client.register_script(scripts.LEASE)
+        self._unhold = client.register_script(scripts.RELEASE_IF_HOLDER)
         self._known_channels: set[str] = set()
         self._parsed = ParsedCache()
         #: The workshop number last seen per channel (``message``'s guess; a wrong
@@ -348,49 +359,74 @@ class WorkshopStore:
         """
         keys = Keys(team_id, channel_id)
         covered = False
-        for attempt in range(MAX_CAS_ATTEMPTS):
-            snapshot = self._read(keys, delivery_id, archived=archived)
-            if snapshot.seen:
-                return Step(outcome=None, duplicate=True)
-            current = snapshot.current
-            try:
-                outcome = decide(current)
-            except Rejected:
-                if delivery_id:
-                    self._redis.set(keys.seen(delivery_id), "1", ex=self._seen_ttl, nx=True)
-                raise
-            number = current.number if current else snapshot.seq + 1
-            saved = self._stamp(outcome.state, current, number)
-            effects = [*outcome.effects, *extra_effects]
-            save_args = self._save_args(
-                current, saved, effects, self.retention_seconds, reopen=snapshot.archived
-            )
-            save = partial(
-                self._save,
-                keys=[*self._save_keys(keys, delivery_id), keys.refs(number)],
-                args=[snapshot.rev, delivery_id or "", self._seen_ttl, *save_args],
-            )
-            if effects and not covered:
-                answer = _text(self._covered(team_id, channel_id, "outbox", save))
-                covered = True
-            else:
-                answer = _text(save())
-            if answer == "ok":
-                if effects:
-                    self.ready.now(team_id, channel_id, ("outbox",))
-                # Registered only once something was saved: a refused command in a
-                # channel without a workshop leaves no trace.
-                self._register(team_id, channel_id)
-                if snapshot.archived or ballots_of(saved) != ballots_of(current):
-                    self._parsed.forget(keys)  # the ballots differ from the snapshot's
+        holding = False
+        token = uuid.uuid4().hex
+        try:
+            for attempt in range(MAX_CAS_ATTEMPTS):
+                snapshot = self._read(keys, delivery_id, archived=archived)
+                if snapshot.seen:
+                    return Step(outcome=None, duplicate=True)
+                current = snapshot.current
+                try:
+                    outcome = decide(current)
+                except Rejected:
+                    if delivery_id:
+                        self._redis.set(keys.seen(delivery_id), "1", ex=self._seen_ttl, nx=True)
+                    raise
+                number = current.number if current else snapshot.seq + 1
+                saved = self._stamp(outcome.state, current, number)
+                effects = [*outcome.effects, *extra_effects]
+                save_args = self._save_args(
+                    current, saved, effects, self.retention_seconds, reopen=snapshot.archived
+                )
+                save = partial(
+                    self._save,
+                    keys=[*self._save_keys(keys, delivery_id), keys.refs(number), keys.writing],
+                    args=[
+                        snapshot.rev,
+                        delivery_id or "",
+                        self._seen_ttl,
+                        *save_args[:11],  # ARGV[4..14]
+                        token,  # ARGV[15]
+                        *save_args[11:],  # ARGV[16...]: the counted lists
+                    ],
+                )
+                if effects and not covered:
+                    answer = _text(self._covered(team_id, channel_id, "outbox", save))
+                    covered = True
                 else:
-                    self._prime(keys, current, saved, snapshot.ballots, save_args[3])
-                return Step(outcome=Outcome(saved, outcome.effects, outcome.reply))
-            if answer == "duplicate":
-                return Step(outcome=None, duplicate=True)
-            # "conflict": the workshop or its votes changed since the snapshot.
-            self._pause(conflict_pause(attempt, self._jitter))
-        raise StoreConflict(f"{team_id}:{channel_id} kept changing; gave up after retries")
+                    answer = _text(save())
+                if answer == "ok":
+                    self._landed(keys, snapshot, saved, bool(effects), save_args[3])
+                    return Step(outcome=Outcome(saved, outcome.effects, outcome.reply))
+                if answer == "duplicate":
+                    return Step(outcome=None, duplicate=True)
+                # "conflict": the workshop or its votes changed since the snapshot.
+                if attempt + 1 >= CONFLICTS_BEFORE_WRITER_FIRST:
+                    # Others keep winning (votes, or writers quicker to decide): go first
+                    # for a moment, unless another writer already does, so this lands.
+                    hold = int(WRITER_FIRST_SECONDS * 1000)
+                    holding = bool(self._hold(keys=[keys.writing], args=[token, hold])) or holding
+                self._pause(conflict_pause(attempt, self._jitter))
+            raise StoreConflict(f"{team_id}:{channel_id} kept changing; gave up after retries")
+        finally:
+            if holding:
+                self._unhold(keys=[keys.writing], args=[token])
+
+    def _landed(
+        self, keys: Keys, snapshot: _Snapshot, saved: Workshop, effects: bool, document: str | int
+    ) -> None:
+        """After a save: signal the outbox, register the channel, keep the parsed copy."""
+        if effects:
+            self.ready.now(keys.team_id, keys.channel_id, ("outbox",))
+        # Registered only once something was saved: a refused command in a channel
+        # without a workshop leaves no trace.
+        self._register(keys.team_id, keys.channel_id)
+        current = snapshot.current
+        if snapshot.archived or ballots_of(saved) != ballots_of(current):
+            self._parsed.forget(keys)  # the ballots differ from the snapshot's
+        else:
+            self._prime(keys, current, saved, snapshot.ballots, document)
 
     def _prime(
         self,
@@ -507,6 +543,7 @@ class WorkshopStore:
                 keys.seen(delivery_id or "-"),
                 keys.outbox,
                 keys.rev,
+                keys.writing,
             ],
             args=[
                 number,
@@ -519,6 +556,14 @@ class WorkshopStore:
             ],
         )
         code, detail = self._covered(team_id, channel_id, "outbox", vote)
+        waited = 0.0
+        while _text(code) == "busy" and waited < WRITER_FIRST_SECONDS * 4:
+            # A writer that kept losing to votes goes first; it holds votes back for at
+            # most WRITER_FIRST_SECONDS, so this waits a few milliseconds at worst.
+            pause = self._jitter.uniform(0.001, 0.005)
+            self._pause(pause)
+            waited += pause
+            code, detail = vote()
         if _text(code) == "ok":
             self.ready.now(team_id, channel_id, ("outbox",))
             self._register(team_id, channel_id)

@@ -16,6 +16,7 @@ from bot.domain.model import Stage, Workshop
 from bot.store.client import RedisClient, client_from_url
 from bot.store.keys import Keys, team_channels_key
 from bot.store.workshops import (
+    CONFLICTS_BEFORE_WRITER_FIRST,
     FIRST_PAUSE_SECONDS,
     MAX_PAUSE_SECONDS,
     WorkshopStore,
@@ -143,6 +144,67 @@ def test_a_writer_that_keeps_losing_pauses_a_growing_random_while_between_tries(
     assert final is not None
     assert final.persona is not None
     assert final.persona.text == "Dispatcher"
+
+
+def test_a_writer_losing_round_after_round_holds_votes_back_until_it_lands(
+    redis_client: RedisClient, store_url: str, team_id: str
+) -> None:
+    store = WorkshopStore(redis_client)
+    start(store, team_id)
+    store._pause = lambda _: None  # the subject is the hold, not the spacing
+    rival = WorkshopStore(client_from_url(store_url))
+    writing = Keys(team_id, CHANNEL).writing
+    held: list[bool] = []
+
+    def decide(state: Workshop | None) -> Outcome:
+        held.append(bool(redis_client.exists(writing)))
+        if len(held) <= CONFLICTS_BEFORE_WRITER_FIRST + 1:  # rivals win these rounds
+            rival.update(team_id, CHANNEL, act(c.SetPersona(text=f"Rival {len(held)}")))
+        return apply(state, c.SetPersona(text="Dispatcher"), FACILITATOR, T0)
+
+    assert store.update(team_id, CHANNEL, decide).outcome is not None
+    # Not held while it merely lost a few rounds; held from then on, released once saved.
+    assert held[:CONFLICTS_BEFORE_WRITER_FIRST] == [False] * CONFLICTS_BEFORE_WRITER_FIRST
+    assert all(held[CONFLICTS_BEFORE_WRITER_FIRST:])
+    assert not redis_client.exists(writing)
+
+
+def test_while_one_writer_goes_first_another_writers_save_waits(
+    redis_client: RedisClient, store_url: str, team_id: str
+) -> None:
+    store = WorkshopStore(redis_client)
+    start(store, team_id)
+    rival = WorkshopStore(client_from_url(store_url))
+    writing = Keys(team_id, CHANNEL).writing
+    redis_client.set(writing, "another writer's token", px=300)
+    tries: list[int] = []
+
+    def decide(state: Workshop | None) -> Outcome:
+        tries.append(1)
+        return apply(state, c.SetPersona(text="Dispatcher"), FACILITATOR, T0)
+
+    assert rival.update(team_id, CHANNEL, decide).outcome is not None
+    # Refused while the hold lasted (each round a conflict), saved once it ran out.
+    assert len(tries) > 1
+    assert redis_client.get(writing) is None
+
+
+def test_a_vote_held_back_by_a_writer_waits_then_counts_or_says_so(
+    redis_client: RedisClient, team_id: str
+) -> None:
+    store = WorkshopStore(redis_client)
+    w = seed_at(store, team_id, Stage.VOTING)
+    writing = Keys(team_id, CHANNEL).writing
+    redis_client.set(writing, "1", px=60)  # a writer's hold, ending in 60 ms
+    assert store.vote(team_id, CHANNEL, w.number, "S1", "UBEN", cast=True).code == "ok"
+    redis_client.set(writing, "1", px=5_000)  # a hold that outlasts the wait
+    late = store.vote(team_id, CHANNEL, w.number, "S2", "UBEN", cast=True)
+    assert late.code == "busy"
+    redis_client.delete(writing)
+    final = store.load(team_id, CHANNEL)
+    assert final is not None
+    assert final.votes == {"S1": ("UBEN",)}
+    assert redis_client.hget(Keys(team_id, CHANNEL).used, "UBEN") in (b"1", "1")
 
 
 def test_conflict_pauses_are_random_under_a_doubling_capped_ceiling() -> None:
