@@ -123,7 +123,7 @@ def item_ids(w: Workshop) -> list[str]:
     return [*(a.id for a in w.activities), *(t.id for t in w.tasks), *(s.id for s in w.stories)]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(steps)
 def test_ids_are_unique_and_never_reused(sequence: Steps) -> None:
     """An id names one item for good: renamed or moved, or back after an undo, it is
@@ -139,7 +139,7 @@ def test_ids_are_unique_and_never_reused(sequence: Steps) -> None:
         assert all(int(i[1:]) <= counters[i[0]] for i in item_ids(w))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(steps)
 def test_no_orphans_and_orders_name_real_items(sequence: Steps) -> None:
     for w in play(sequence):
@@ -168,7 +168,7 @@ def shape(w: Workshop) -> object:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(steps)
 def test_undo_of_the_last_change_restores_the_map_exactly(sequence: Steps) -> None:
     start, commands_ = sequence
@@ -186,7 +186,7 @@ def test_undo_of_the_last_change_restores_the_map_exactly(sequence: Steps) -> No
         w = after
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.one_of(steps, voting_steps))
 def test_nobody_is_ever_over_budget_and_votes_name_real_stories(
     sequence: Steps,
@@ -200,7 +200,7 @@ def test_nobody_is_ever_over_budget_and_votes_name_real_stories(
             assert list(voters) == sorted(set(voters))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(steps)
 def test_every_story_is_in_at_most_one_slice(sequence: Steps) -> None:
     for w in play(sequence):
@@ -210,7 +210,7 @@ def test_every_story_is_in_at_most_one_slice(sequence: Steps) -> None:
         assert all(release.story_ids for release in w.slices)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(steps)
 def test_priority_is_total_and_stable(sequence: Steps) -> None:
     for w in play(sequence):
