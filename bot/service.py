@@ -99,6 +99,11 @@ class WorkshopService:
         """The channel's running workshop, with its votes (``/storymap status``)."""
         return self.store.load(team_id, channel_id)
 
+    def latest(self, team_id: str, channel_id: str) -> Workshop | None:
+        """The running workshop, or else the channel's last one if it finished and is
+        still kept (``/storymap history`` after publishing)."""
+        return self.store.latest(team_id, channel_id)
+
     def clicked(
         self, team_id: str, channel_id: str, number: int
     ) -> tuple[Workshop | None, Workshop | None]:

@@ -272,6 +272,11 @@ class WorkshopStore:
         """The channel's active workshop with its votes, read as one snapshot."""
         return self._read(Keys(team_id, channel_id)).current
 
+    def latest(self, team_id: str, channel_id: str) -> Workshop | None:
+        """The active workshop, or else the channel's last one if it finished and is
+        still kept (published or cancelled), read as one snapshot."""
+        return self._read(Keys(team_id, channel_id), archived=True).current
+
     def get(self, team_id: str, channel_id: str, number: int) -> Workshop | None:
         """Workshop ``number`` of the channel, active or finished."""
         active = self.load(team_id, channel_id)

@@ -198,3 +198,15 @@ def test_history_lists_the_changes_newest_first_and_marks_an_undo(workspace: Wor
     assert "undone by" not in again[1]
     assert again[2].startswith(f"*#{renamed}* <@U_CHLOE>, ")
     assert again[2].endswith(f"_(undone by #{renamed + 1})_")
+
+
+def test_history_of_a_published_map_is_still_there(workspace: Workspace) -> None:
+    walk_to(workspace, "voting")
+    typed(
+        workspace,
+        [("U_ANA", "next"), ("U_ANA", "slice View map = S1"), ("U_ANA", "publish")],
+    )
+    shown = ephemeral(workspace, "U_BEN", "history")
+    entries = [line for line in shown.split("\n") if line.startswith("*#")]
+    assert "Published: the map is posted and pinned" in entries[0]
+    assert any("View map" in line for line in entries)

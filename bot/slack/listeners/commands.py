@@ -42,7 +42,7 @@ def register(app: App, deps: Deps) -> None:
                 shown = status(workshop, user)
                 ack(text=shown.text, blocks=shown.blocks)
             case History():
-                workshop = deps.service.current(team_id, channel_id)
+                workshop = deps.service.latest(team_id, channel_id)
                 if workshop is None:
                     ack(text=NO_WORKSHOP)
                     return
