@@ -563,8 +563,8 @@ class WorkshopStore:
         code, detail = self._covered(team_id, channel_id, "outbox", vote)
         waited = 0.0
         while _text(code) == "busy" and waited < WRITER_FIRST_SECONDS * 4:
-            # A writer that kept losing to votes goes first; it holds votes back for at
-            # most WRITER_FIRST_SECONDS, so this waits a few milliseconds at worst.
+            # A writer that kept losing goes first (Keys.writing) and usually lands in a
+            # few milliseconds; past four holds' length the voter is told "busy".
             pause = self._jitter.uniform(0.001, 0.005)
             self._pause(pause)
             waited += pause
