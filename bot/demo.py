@@ -122,6 +122,7 @@ class Scenario:
                 (m := self.sim.message(channel, ts)) is not None
                 and "white_check_mark" in m.reactions
             ),
+            timeout=30.0,  # as for the board: a generous bound, not an expectation
             message="the bot's ✅ on a thread reply",
         )
 
