@@ -348,7 +348,8 @@ def _put_back(
     """``items`` with the chosen ids replaced or taken away, and the items that have a
     place put back right after the item they followed (first when they followed none,
     last when that one is gone)."""
-    placed = {i for i in places if i in {x.id for x in items} or chosen.get(i) is not None}
+    present = {x.id for x in items}
+    placed = {i for i in places if i in present or chosen.get(i) is not None}
     values = {i.id: i for i in items}
     values.update({k: v for k, v in chosen.items() if v is not None})
     result = [values[i.id] for i in items if i.id not in placed and chosen.get(i.id, i) is not None]

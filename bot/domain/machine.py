@@ -83,8 +83,6 @@ NO_WORKSHOP: Final = (
 )
 DEFAULT_TITLE: Final = "Story map"
 
-OPEN_STAGES: Final = STAGE_ORDER
-
 
 # ----- helpers ----------------------------------------------------------------------
 
@@ -677,10 +675,10 @@ def not_now(stage: Stage, kind: str) -> str:
         return "This is the first stage; there is nothing to go back to."
     if kind == "set_vote_budget":
         return "The vote budget is fixed once voting is over."
-    row = ROW[kind]
-    where = f"{row.lead} in {_stages(row.stages)}; the workshop is at {stage.label}."
     if kind == "reopen":
         return f"Only a published map can be reopened; the workshop is at {stage.label}."
+    row = ROW[kind]
+    where = f"{row.lead} in {_stages(row.stages)}; the workshop is at {stage.label}."
     if STAGE_ORDER.index(row.stages[0]) < STAGE_ORDER.index(stage):
         return f"{where} The facilitator can reopen it with `/storymap back`."
     return f"{where} The facilitator moves on with `/storymap next`."
