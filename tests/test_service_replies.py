@@ -6,6 +6,9 @@ them; a message that added nothing is passed over (None: nothing said, nothing d
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import redis
 
@@ -36,8 +39,11 @@ def test_an_item_from_a_reply_carries_the_replys_ts() -> None:
     assert item_command("T2", "Zoom") == c.AddStory(task_id="T2", text="Zoom")
 
 
-def at_activities(redis_client: redis.Redis, team_id: str) -> WorkshopService:
-    """A workshop at the activities stage, its prompt posted as ``PROMPT_TS``."""
+def at_activities(
+    redis_client: redis.Redis, team_id: str, *, recorded: bool = True
+) -> WorkshopService:
+    """A workshop at the activities stage, its prompt posted as ``PROMPT_TS`` (when
+    ``recorded``)."""
     service = WorkshopService(WorkshopStore(redis_client))
     steps: list[tuple[str, c.Command]] = [
         ("UANA", c.Start(team_id=team_id, channel_id=C, title="Tracking")),
@@ -46,9 +52,10 @@ def at_activities(redis_client: redis.Redis, team_id: str) -> WorkshopService:
     ]
     for actor, command in steps:
         assert service.handle(team_id, C, actor, command).ok
-    Refs(redis_client, team_id, C, workshop(service, team_id).number).set(
-        prompt_name("activities", None), PROMPT_TS
-    )
+    if recorded:
+        Refs(redis_client, team_id, C, workshop(service, team_id).number).set(
+            prompt_name("activities", None), PROMPT_TS
+        )
     return service
 
 
@@ -149,3 +156,59 @@ def test_the_persona_reply_adds_no_source_and_its_edit_is_passed_over(
     assert before.persona is not None
     assert service.edit_reply(team_id, C, "UBEN", PROMPT_TS, REPLY_TS, lines=["CEO"]) is None
     assert workshop(service, team_id) == before
+
+
+def test_a_reply_to_a_prompt_posted_but_not_recorded_yet_waits_for_its_record(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    """Slack answered the post; the dispatcher has not written the prompt's ``ts`` yet
+    when a reply arrives in its thread. The reply waits for the record, then counts."""
+    service = at_activities(redis_client, team_id, recorded=False)
+    refs = Refs(redis_client, team_id, C, workshop(service, team_id).number)
+    name = prompt_name("activities", None)
+    assert refs.claim(name, "poster", 10_000)
+    posted_ts = f"{time.time():.6f}"
+
+    def record() -> None:
+        time.sleep(0.3)
+        refs.set(name, posted_ts)
+        refs.release(name, "poster")
+
+    recorder = threading.Thread(target=record)
+    recorder.start()
+    reply = service.reply_in_thread(team_id, C, "UBEN", posted_ts, ["Plan", "Ship"])
+    recorder.join()
+    assert reply is not None
+    assert reply.ok, reply.text
+    assert [a.text for a in workshop(service, team_id).activities] == ["Plan", "Ship"]
+    assert redis_client.exists(f"{refs.key}:in-flight") == 0  # released with the claim
+
+
+def test_a_reply_to_an_older_thread_does_not_wait_for_a_post_in_flight(
+    redis_client: redis.Redis, team_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a message at least as new as the post in flight can be the one posted:
+    a reply under an older message is passed over at once, as before."""
+    service = at_activities(redis_client, team_id, recorded=False)
+    refs = Refs(redis_client, team_id, C, workshop(service, team_id).number)
+    assert refs.claim(prompt_name("activities", None), "poster", 10_000)
+
+    def no_waiting(seconds: float) -> None:
+        raise AssertionError(f"waited {seconds} s for a message that cannot be the post")
+
+    monkeypatch.setattr(time, "sleep", no_waiting)
+    assert service.reply_in_thread(team_id, C, "UBEN", OTHER_TS, ["Plan"]) is None
+    assert workshop(service, team_id).activities == ()
+
+
+def test_a_posters_in_flight_mark_is_released_only_by_that_poster(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    one = Refs(redis_client, team_id, C, 1)
+    other = Refs(redis_client, team_id, C, 1)
+    assert one.claim("board", "w1", 10_000)
+    assert other.claim("prompt:activities:-", "w2", 10_000)  # its mark replaces w1's
+    one.release("board", "w1")
+    assert redis_client.exists(f"{one.key}:in-flight") == 1  # w2's post is still going
+    other.release("prompt:activities:-", "w2")
+    assert redis_client.exists(f"{one.key}:in-flight") == 0

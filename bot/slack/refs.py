@@ -11,11 +11,17 @@ it posts and read by listeners to know what a thread reply or a reaction is abou
   again after a reopen is edited in place, see ``Performer``); ``changelog:<version>``
   -> ts of the "what changed" reply posted in the first map message's thread;
 - ``storymap:{T:C}:refs:<number>:posting:<name>``: a short claim taken before posting,
-  holding the claimant's name, released only by its holder.
+  holding the claimant's name, released only by its holder;
+- ``storymap:{T:C}:refs:<number>:in-flight``: set with the claim, released with it.
+  Between Slack's answer to a post and the ``ts:<ts>`` record there is a moment (long,
+  if the poster stalls) in which a fast reply to the new message would find it unknown
+  and be passed over; a reply or a reaction to a message newer than the post's start
+  waits for the record while this is set (``WorkshopStore.message``).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Final
 
 from bot.store import RedisClient, scripts
@@ -46,6 +52,9 @@ class Refs:
         self._retain = client.register_script(scripts.RETAIN)
         keys = Keys(team_id, channel_id)
         self.key = keys.refs(number)
+        self._in_flight = keys.in_flight(number)
+        #: The in-flight mark this poster set, per message name (released with the claim).
+        self._marks: dict[str, str] = {}
         self.number = number
         self._meta = keys.meta
 
@@ -63,7 +72,11 @@ class Refs:
     def claim(self, name: str, owner: str, ms: int) -> bool:
         """Take the right to post ``name`` for ``ms``: two dispatchers never post the same
         message at once, even if each believes it serves the channel."""
-        return bool(self._redis.set(f"{self.key}:posting:{name}", owner, nx=True, px=ms))
+        if not self._redis.set(f"{self.key}:posting:{name}", owner, nx=True, px=ms):
+            return False
+        self._marks[name] = mark = f"{int(time.time() * 1000)} {owner}"
+        self._redis.set(self._in_flight, mark, px=ms)
+        return True
 
     def claim_left(self, name: str) -> float:
         """Seconds until someone else's claim on ``name`` runs out (0: none)."""
@@ -72,6 +85,9 @@ class Refs:
 
     def release(self, name: str, owner: str) -> None:
         self._release(keys=[f"{self.key}:posting:{name}"], args=[owner])
+        mark = self._marks.pop(name, None)
+        if mark is not None:
+            self._release(keys=[self._in_flight], args=[mark])
 
     def retain(self, seconds: int) -> None:
         """A finished workshop's refs expire ``seconds`` after the first call (an expiry

@@ -24,6 +24,8 @@ Per channel, tag ``{<team>:<channel>}`` (``Keys``):
                                            (``bot.slack.refs``); expires with retention,
                                            kept again when the workshop is reopened
 ``refs:<n>:posting:<name>``                a short claim to post message ``name``
+``refs:<n>:in-flight``                     ``<start ms> <poster>`` while a message of
+                                           workshop n is posted and not yet recorded
 ``seen:<delivery id>``                     a Slack delivery already applied (TTL)
 ``outbox`` / ``urgent``                    streams of effects (``bot.store.outbox``)
 ``dead``                                   capped stream of entries parked for good
@@ -131,6 +133,11 @@ class Keys:
 
     def refs(self, number: int) -> str:
         return f"{self.tag}:refs:{number}"
+
+    def in_flight(self, number: int) -> str:
+        """Set while one of workshop ``number``'s messages is being posted: a reply or
+        a reaction to a message not recorded yet waits for it (``WorkshopStore.message``)."""
+        return f"{self.tag}:refs:{number}:in-flight"
 
     def seen(self, delivery_id: str) -> str:
         return f"{self.tag}:seen:{delivery_id}"

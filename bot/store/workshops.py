@@ -72,6 +72,12 @@ MAX_PAUSE_SECONDS: Final = 0.02
 PARSED_CHANNELS: Final = 1024
 #: Channels whose workshop number a store remembers (``WorkshopStore.message``).
 NUMBERS_KEPT: Final = 100_000
+#: How long a reply or a reaction to a message being posted waits for its record (a
+#: post's claim lasts about as long), how often it looks, and how far Slack's clock
+#: (a message's ``ts``) may be behind ours.
+RECORD_WAIT_S: Final = 10.0
+RECORD_POLL_S: Final = 0.05
+CLOCK_SKEW_MS: Final = 5_000
 
 
 VoteCode = Literal[
@@ -600,8 +606,40 @@ class WorkshopStore:
             if len(self._numbers) >= NUMBERS_KEPT:
                 self._numbers.clear()
             self._numbers[keys] = meta.number
-            return meta, _text(self._redis.hget(keys.refs(meta.number), field))
-        return meta, _text(about) if about else None
+            about = self._redis.hget(keys.refs(meta.number), field)
+        if about:
+            return meta, _text(about)
+        return meta, self._recorded_soon(keys, meta.number, ts)
+
+    def _recorded_soon(self, keys: Keys, number: int, ts: str) -> str | None:
+        """What the unknown message ``ts`` is, if it is one being posted right now.
+
+        A reply can reach us between Slack's answer to the bot's post and the record of
+        that post (``bot.slack.refs``). While a post of the workshop is in flight and
+        ``ts`` is no older than its start (with ``CLOCK_SKEW_MS`` for Slack's clock),
+        look again every ``RECORD_POLL_S``, for at most ``RECORD_WAIT_S``. A message
+        older than the post in flight, or any message while nothing is posted, costs
+        one more read.
+        """
+        try:
+            sent_ms = int(float(ts) * 1000)
+        except ValueError:
+            return None
+        deadline = time.monotonic() + RECORD_WAIT_S
+        while True:
+            with self._redis.pipeline(transaction=False) as pipe:
+                pipe.get(keys.in_flight(number))  # first: a post ends by its record
+                pipe.hget(keys.refs(number), f"ts:{ts}")
+                mark, about = pipe.execute()
+            if about:
+                return _text(about)
+            start = _text(mark)
+            started = int(start.split(" ", 1)[0]) if start else None
+            if started is None or sent_ms < started - CLOCK_SKEW_MS:
+                return None
+            if time.monotonic() >= deadline:
+                return None
+            time.sleep(RECORD_POLL_S)
 
     @staticmethod
     def _meta(raw: Sequence[bytes | str | None]) -> Meta | None:
