@@ -95,6 +95,7 @@ class DefineSlice(Frozen):
 class SlicePlan(Frozen):
     name: str
     story_ids: tuple[str, ...]
+    outcome: str = ""
 
 
 class SetSlices(Frozen):

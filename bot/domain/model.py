@@ -116,6 +116,9 @@ class ReleaseSlice(Frozen):
 
     name: str
     story_ids: tuple[str, ...]
+    #: What the release is for, in the team's words ("ops managers answer 'where is my
+    #: truck?' without calling the driver"); empty until someone says.
+    outcome: str = ""
 
 
 DEFAULT_VOTE_BUDGET = 3

@@ -22,7 +22,7 @@ from bot.domain import commands as c
 from bot.domain import history
 from bot.domain.effects import Effect, RefreshBoard, RefreshCard, VotesReturned
 from bot.domain.errors import NeedsConfirmation, Rejected
-from bot.domain.model import Activity, Item, ReleaseSlice, Stage, Story, Task, Workshop
+from bot.domain.model import Activity, Item, Stage, Story, Task, Workshop
 from bot.domain.outcome import Outcome, shown_id
 from bot.domain.text import MAX_ITEMS, clean, listed, normalise_id, quoted, same_text
 
@@ -136,7 +136,7 @@ def without(w: Workshop, ids: Iterable[str]) -> tuple[Workshop, tuple[Effect, ..
         k: tuple(i for i in v if i not in gone) for k, v in w.story_order.items() if k not in gone
     }
     slices = tuple(
-        ReleaseSlice(name=r.name, story_ids=tuple(i for i in r.story_ids if i not in gone))
+        r.model_copy(update={"story_ids": tuple(i for i in r.story_ids if i not in gone)})
         for r in w.slices
     )
     changed = w.model_copy(
@@ -339,7 +339,7 @@ def split(w: Workshop, cmd: c.Split, actor: str, now: datetime) -> Outcome:
             "votes": {k: v for k, v in w.votes.items() if k != item.id},
             "story_order": {k: in_place(v) for k, v in w.story_order.items()},
             "slices": tuple(
-                ReleaseSlice(name=r.name, story_ids=in_place(r.story_ids)) for r in w.slices
+                r.model_copy(update={"story_ids": in_place(r.story_ids)}) for r in w.slices
             ),
         }
     )
