@@ -74,7 +74,7 @@ def grown(stories: int) -> Workshop:
     half = [f"S{n + 1}" for n in range(stories // 2)]
     for r in range(4):
         do(c.DefineSlice(name=f"Release {r + 1}", story_ids=tuple(half[r::4])))
-    do(c.Publish())
+    do(c.Publish(confirmed=True))
     assert w is not None
     return w
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import redis
 
-from slacksim import Message, RateLimits, SlackSimulator
+from slacksim import Ephemeral, Message, RateLimits, SlackSimulator
 from slacksim.render import message_lines
 
 PERSONA = "Operations Manager at a logistics company"
@@ -66,10 +66,20 @@ VOTES = {
     ),
 }
 RELEASES = (
-    ("View map + ETA", ("See the truck move on a map", "Show ETA on the shipment")),
-    ("Delay alerts", ("Alert me when ETA slips 15 minutes",)),
-    ("Shareable tracking link", ("Copy a public tracking link",)),
+    (
+        "View map + ETA",
+        ("See the truck move on a map", "Show ETA on the shipment"),
+        "Ops managers answer 'where is my truck?' without calling the driver",
+    ),
+    (
+        "Delay alerts",
+        ("Alert me when ETA slips 15 minutes",),
+        "Ops managers hear of a late truck before the customer does",
+    ),
+    ("Shareable tracking link", ("Copy a public tracking link",), ""),
 )
+#: The seed's Release 1 tracks deliveries only: publishing warns that it is not a walking
+#: skeleton (no story under the other activities), and the facilitator publishes anyway.
 PEOPLE = {
     "U_ANA": ("ana", "America/Los_Angeles"),
     "U_BEN": ("ben", "Europe/Berlin"),
@@ -217,9 +227,10 @@ class Scenario:
         self.sim.wait_for(lambda: self.sim.modal(FACILITATOR), message="the slicing modal")
         ids = {text: self._story_id(ts) for text, ts in self.cards.items()}
         values: dict[str, object] = {}
-        for n, (name, stories) in enumerate(RELEASES, start=1):
+        for n, (name, stories, outcome) in enumerate(RELEASES, start=1):
             values[f"release_{n}_name"] = name
             values[f"release_{n}_stories"] = [ids[s] for s in stories]
+            values[f"release_{n}_outcome"] = outcome
         for n in range(len(RELEASES) + 1, 5):
             values[f"release_{n}_name"] = ""
             values[f"release_{n}_stories"] = []
@@ -231,6 +242,15 @@ class Scenario:
 
     def publish(self) -> str:
         self.ana.click(self.channel, self.board_ts, label="Publish")
+
+        def question() -> Ephemeral | None:
+            shown = self.sim.ephemerals(FACILITATOR, self.channel)
+            return next((e for e in shown if "walking skeleton" in e.text), None)
+
+        asked = self.sim.wait_for(question, message="the walking-skeleton question")
+        if asked is None:  # wait_for raises on timeout; this keeps the type exact
+            raise LookupError("the walking-skeleton question")
+        self.ana.click(self.channel, asked.ts, label="Publish anyway")
         pinned = self.sim.wait_for(
             lambda: self.sim.pinned(self.channel) or None, message="the pinned map"
         )

@@ -78,4 +78,4 @@ def workshop_at(stage: Stage) -> Workshop:
         return w
     w = run(w, c.DefineSlice(name="View map + ETA", story_ids=("S3", "S4")), clock=clock)
     assert stage is Stage.PUBLISHED
-    return run(w, c.Publish(), clock=clock)
+    return run(w, c.Publish(confirmed=True), clock=clock)

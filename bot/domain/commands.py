@@ -85,11 +85,16 @@ class OrderStories(Frozen):
 
 
 class DefineSlice(Frozen):
-    """Define, redefine (same name) or, with no stories, remove one release slice."""
+    """Define, redefine (same name) or, with no stories, remove one release slice.
+
+    ``outcome``: what the release is for; None keeps the release's outcome. With no
+    stories and an outcome, only an existing release's outcome changes.
+    """
 
     kind: Literal["define_slice"] = "define_slice"
     name: str
     story_ids: tuple[str, ...]
+    outcome: str | None = None
 
 
 class SlicePlan(Frozen):
@@ -200,7 +205,10 @@ class DeleteReply(Frozen):
 
 
 class Publish(Frozen):
+    """``confirmed``: publish even though Release 1 leaves an activity without a story."""
+
     kind: Literal["publish"] = "publish"
+    confirmed: bool = False
 
 
 class Cancel(Frozen):

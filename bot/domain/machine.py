@@ -49,7 +49,7 @@ from bot.domain.effects import (
     RefreshCard,
     RefreshPrompts,
 )
-from bot.domain.errors import Rejected
+from bot.domain.errors import NeedsConfirmation, Rejected
 from bot.domain.model import (
     MAX_VOTE_BUDGET,
     STAGE_ORDER,
@@ -64,6 +64,7 @@ from bot.domain.model import (
     Workshop,
 )
 from bot.domain.outcome import Outcome, shown_id
+from bot.domain.skeleton import skeleton_gaps
 from bot.domain.text import (
     LIMITS,
     MAX_ITEMS,
@@ -440,7 +441,23 @@ def _order_stories(w: Workshop, cmd: c.OrderStories, actor: str, now: datetime) 
 def _define_slice(w: Workshop, cmd: c.DefineSlice, actor: str, now: datetime) -> Outcome:
     name = clean(cmd.name, "release", "`/storymap slice View map + ETA = S1 S4`")
     position = next((n for n, r in enumerate(w.slices) if same_text(r.name, name)), None)
+    outcome = _outcome(cmd.outcome)
     ids = _stories_exist(w, cmd.story_ids)
+    if not ids and outcome:
+        if position is None:
+            raise Rejected(
+                f"There is no release named {quoted(name)} yet; give it its stories too: "
+                f"`/storymap slice {name} = S1 S4 -- {outcome}`."
+            )
+        slices = tuple(
+            r.model_copy(update={"outcome": outcome}) if n == position else r
+            for n, r in enumerate(w.slices)
+        )
+        return _changed(
+            w,
+            f"{_release_label(w, position)} is for: {quoted(outcome)}.",
+            slices=slices,
+        )
     if not ids:
         if position is None:
             raise Rejected(f"There is no release named {quoted(name)} to remove.")
@@ -456,14 +473,24 @@ def _define_slice(w: Workshop, cmd: c.DefineSlice, actor: str, now: datetime) ->
                 f"{sid} is already in {_release_label(w, holder)}. Redefine that release "
                 "without it first."
             )
-    release = ReleaseSlice(name=name, story_ids=ids)
+    if cmd.outcome is None and position is not None:
+        outcome = w.slices[position].outcome  # redefining its stories keeps what it is for
+    release = ReleaseSlice(name=name, story_ids=ids, outcome=outcome)
     if position is None:
         slices = (*w.slices, release)
         label = f"Release {len(slices)}"
     else:
         slices = tuple(release if n == position else r for n, r in enumerate(w.slices))
         label = f"Release {position + 1}"
-    return _changed(w, f"{label} {quoted(name)}: {' '.join(ids)}.", slices=slices)
+    why = f" For: {quoted(outcome)}." if outcome else ""
+    return _changed(w, f"{label} {quoted(name)}: {' '.join(ids)}.{why}", slices=slices)
+
+
+def _outcome(text: str | None) -> str:
+    """A release's outcome, cleaned (empty when none is given)."""
+    if text is None or not normalise(text):
+        return ""
+    return clean(text, "outcome", "`-- Ops managers see where each truck is`")
 
 
 def _set_slices(w: Workshop, cmd: c.SetSlices, actor: str, now: datetime) -> Outcome:
@@ -483,7 +510,7 @@ def _set_slices(w: Workshop, cmd: c.SetSlices, actor: str, now: datetime) -> Out
                     "a story belongs to one release."
                 )
             seen[sid] = name
-        slices.append(ReleaseSlice(name=name, story_ids=ids))
+        slices.append(ReleaseSlice(name=name, story_ids=ids, outcome=_outcome(plan.outcome)))
     return _changed(w, f"{len(slices)} release slices saved.", slices=tuple(slices))
 
 
@@ -492,6 +519,16 @@ def _publish(w: Workshop, cmd: c.Publish, actor: str, now: datetime) -> Outcome:
         raise Rejected(
             "Draw at least one release slice before publishing, e.g. "
             "`/storymap slice View map + ETA = S1 S4`."
+        )
+    gaps = skeleton_gaps(w)
+    if gaps and not cmd.confirmed:
+        named = listed([f"{a.id} {quoted(a.text)}" for a in gaps])
+        raise NeedsConfirmation(
+            f"Release 1 {quoted(w.slices[0].name)} has no story under {named}. A first "
+            "release that touches every activity of the backbone (a walking skeleton) "
+            "lets people use the product end to end. Add a story from each to Release 1, "
+            "or publish anyway: the map will show the gap.",
+            c.Publish(confirmed=True),
         )
     changes = changelog(w)
     again = w.published_at_change is not None

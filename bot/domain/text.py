@@ -38,6 +38,7 @@ LIMITS: Final[dict[str, int]] = {
     "task": 100,
     "story": 200,
     "release": 60,
+    "outcome": 200,
 }
 
 #: How many items a workshop can hold. Activities are the map's columns; every task fits

@@ -47,6 +47,8 @@ class ActionId(StrEnum):
     EDIT_MENU = "storymap.edit_menu"
     #: "Remove them": the confirmed removal of ``Ref.anchor`` (after the first ask).
     CONFIRM_REMOVE = "storymap.confirm_remove"
+    #: "Publish anyway": publish although Release 1 leaves an activity without a story.
+    PUBLISH_ANYWAY = "storymap.publish_anyway"
 
 
 class CallbackId(StrEnum):
@@ -106,6 +108,7 @@ TARGET_INPUT: Final = "target_id"
 #: In the slicing modal, release ``n`` (1-based) has a name input and a stories input.
 RELEASE_NAME_INPUT: Final = "release_name"
 RELEASE_STORIES_INPUT: Final = "release_stories"
+RELEASE_OUTCOME_INPUT: Final = "release_outcome"
 
 
 def release_name_block(n: int) -> str:
@@ -114,6 +117,10 @@ def release_name_block(n: int) -> str:
 
 def release_stories_block(n: int) -> str:
     return f"release_{n}_stories"
+
+
+def release_outcome_block(n: int) -> str:
+    return f"release_{n}_outcome"
 
 
 class Ref(Frozen):

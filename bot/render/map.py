@@ -5,8 +5,10 @@ Rules kept:
   driver] → …`` in narrative order; under each activity its tasks, each with its stories
   in priority order (``Workshop.prioritised``'s order, computed once for all tasks by
   ``bot.render.index``), with ids and votes; then ``*Release slices agreed:*`` and each
-  release as a slice line ``── Release 1: View map + ETA ──`` followed by its stories
-  (id, text, task), and the stories left out of every release;
+  release as a slice line ``── Release 1: View map + ETA ──``, the outcome it is for
+  (when one was given), its stories (id, text, task), and the stories left out of every
+  release; when Release 1 leaves backbone activities without a story (it is not a
+  walking skeleton, ``skeleton_gaps``), a line under it names them;
 - each story appears exactly once in the body (activities → tasks → stories) and once
   in the releases part;
 - nothing is ever truncated: a map larger than one message is split over several
@@ -25,6 +27,7 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from bot.domain.model import Workshop
+from bot.domain.skeleton import skeleton_gaps
 from bot.render.blocks import HEADER_CHARS, context, divider, header, section
 from bot.render.index import MapIndex, index
 from bot.render.message import Message, message
@@ -101,8 +104,14 @@ def _activities(w: Workshop, ix: MapIndex) -> Iterator[list[str]]:
 
 def _releases(w: Workshop, ix: MapIndex) -> Iterator[list[str]]:
     """One paragraph per release slice, then the stories in none."""
+    gaps = skeleton_gaps(w)
     for n, release in enumerate(w.slices, 1):
         lines = [f"── Release {n}: {escape(release.name)} ──"]
+        if release.outcome:
+            lines.append(f"_For: {escape(release.outcome)}_")
+        if n == 1 and gaps:
+            named = ", ".join(f"{a.id} {quoted(a.text)}" for a in gaps)
+            lines.append(f":warning: _Not a walking skeleton: no story under {named}._")
         lines.extend(_story_line(ix, sid) for sid in release.story_ids)
         yield lines
     if not w.slices:

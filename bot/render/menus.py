@@ -14,7 +14,8 @@ Rules kept:
   open: the machine decides who may do what, and a refusal comes back as an ephemeral
   message or on the form;
 - a refusal that asks to confirm is shown with its text and a danger "Remove them"
-  button whose value names the workshop and the item (``confirmation``).
+  button whose value names the workshop and the item, or for a publish whose Release 1
+  misses activities a "Publish anyway" button (``confirmation``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ MAX_OPTIONS: Final = 5
 OPTION_CHARS: Final = 75
 CONFIRM_BLOCK: Final = "confirm"
 CONFIRM_LABEL: Final = "Remove them"
+PUBLISH_ANYWAY_LABEL: Final = "Publish anyway"
 
 Choice = tuple[str, Edit, str | None]
 
@@ -117,10 +119,16 @@ def confirm_ref(number: int, command: c.Command) -> Ref | None:
 
 
 def confirmation(text: str, number: int, command: c.Command) -> Message:
-    """``text`` (what would go) and, for a removal, the button that confirms it."""
+    """``text`` (what would happen) and the button that confirms it: "Remove them" for a
+    removal, "Publish anyway" for a publish."""
     blocks: list[Block] = [*sections(text)]
     ref = confirm_ref(number, command)
     if ref is not None:
         yes = button(CONFIRM_LABEL, ActionId.CONFIRM_REMOVE, ref, "danger")
         blocks.append(actions(CONFIRM_BLOCK, [yes]))
+    elif isinstance(command, c.Publish):
+        anyway = button(
+            PUBLISH_ANYWAY_LABEL, ActionId.PUBLISH_ANYWAY, Ref(number=number), "primary"
+        )
+        blocks.append(actions(CONFIRM_BLOCK, [anyway]))
     return message(text, blocks)

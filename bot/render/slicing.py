@@ -5,11 +5,13 @@ Rules kept:
   ids and votes; it is capped (``LISTING_CHARS``) with a note saying how many are not
   listed, since a modal holds 100 blocks: the full map is on the story cards and in
   the published map;
-- each release slot is a name input and a stories input. With at most 100 stories (a
+- each release slot is a name input, a stories input and an optional outcome input
+  (what the release is for). With at most 100 stories (a
   Slack select offers at most 100 options) the stories input is a multi-select grouped
   by activity; beyond that it is a text input of ids (``S1 S4 S9``);
 - slots: one per existing release plus an empty one, at least ``DEFAULT_SLOTS``, at most
-  ``MAX_SLOTS`` (a modal holds 100 blocks). Saving the form replaces every release, so
+  ``MAX_SLOTS`` (a modal holds 100 blocks: three per slot, and at most 12 for the
+  introduction, the listing and a warning). Saving the form replaces every release, so
   when the form cannot hold them all (more releases than slots, or more ids than a
   3,000-character field) it says so and points to ``/storymap slice``;
 - the suggestion: the existing slices if there are any, else Release 1 "Walking
@@ -37,17 +39,19 @@ from bot.domain.text import LIMITS
 from bot.render.blocks import context, divider, modal, section, sections
 from bot.render.ids import (
     RELEASE_NAME_INPUT,
+    RELEASE_OUTCOME_INPUT,
     RELEASE_STORIES_INPUT,
     CallbackId,
     Ref,
     release_name_block,
+    release_outcome_block,
     release_stories_block,
 )
 from bot.render.index import MapIndex, index
 from bot.render.text import TIMES, clip, escape, plural
 
 DEFAULT_SLOTS: Final = 4
-MAX_SLOTS: Final = 40
+MAX_SLOTS: Final = 28
 MAX_OPTIONS: Final = 100
 OPTION_CHARS: Final = 75
 LISTING_CHARS: Final = 24_000
@@ -56,13 +60,14 @@ IDS_CHARS: Final = 3000
 SKELETON: Final = "Walking skeleton"
 
 
-def suggested_slices(w: Workshop, ix: MapIndex | None = None) -> list[tuple[str, list[str]]]:
-    """Existing slices, else a walking skeleton of the top story of each task."""
+def suggested_slices(w: Workshop, ix: MapIndex | None = None) -> list[tuple[str, list[str], str]]:
+    """Existing slices (name, story ids, outcome), else a walking skeleton of the top
+    story of each task."""
     if w.slices:
-        return [(r.name, list(r.story_ids)) for r in w.slices]
+        return [(r.name, list(r.story_ids), r.outcome) for r in w.slices]
     ix = ix or index(w)
     top = [ix.stories_of[t.id][0].id for t in w.tasks if ix.stories_of.get(t.id)]
-    return [(SKELETON, top)] if top else []
+    return [(SKELETON, top, "")] if top else []
 
 
 def slicing_modal(w: Workshop, ref: Ref) -> dict[str, Any]:
@@ -81,14 +86,17 @@ def slicing_modal(w: Workshop, ref: Ref) -> dict[str, Any]:
     ]
     blocks.extend(_cannot_hold(w, suggestion, typed=options is None))
     for n in range(1, slots + 1):
-        name, ids = suggestion[n - 1] if n <= len(suggestion) else ("", [])
+        name, ids, outcome = suggestion[n - 1] if n <= len(suggestion) else ("", [], "")
         blocks.append(_name_input(n, name))
         blocks.append(_stories_input(n, ids, options))
+        blocks.append(_outcome_input(n, outcome))
     metadata = ref.in_channel(w.channel_id)
     return modal(CallbackId.SLICING, "Release slices", "Save slices", metadata, blocks)
 
 
-def _cannot_hold(w: Workshop, suggestion: list[tuple[str, list[str]]], typed: bool) -> list[Block]:
+def _cannot_hold(
+    w: Workshop, suggestion: list[tuple[str, list[str], str]], typed: bool
+) -> list[Block]:
     """Warnings for existing releases the form cannot hold: saving would drop them."""
     if len(suggestion) > MAX_SLOTS:
         return [
@@ -97,7 +105,7 @@ def _cannot_hold(w: Workshop, suggestion: list[tuple[str, list[str]]], typed: bo
                 "saving it would drop the others. Use `/storymap slice` instead."
             )
         ]
-    if w.slices and typed and any(len(" ".join(ids)) > IDS_CHARS for _, ids in suggestion):
+    if w.slices and typed and any(len(" ".join(ids)) > IDS_CHARS for _, ids, _ in suggestion):
         return [
             context(
                 "A release has more story ids than a field can hold: saving this form would "
@@ -151,6 +159,20 @@ def _name_input(n: int, name: str) -> InputBlock:
             initial_value=name or None,
             max_length=LIMITS["release"],
             placeholder=PlainTextObject(text="e.g. View map + ETA"),
+        ),
+    )
+
+
+def _outcome_input(n: int, outcome: str) -> InputBlock:
+    return InputBlock(
+        block_id=release_outcome_block(n),
+        label=PlainTextObject(text=f"Release {n}: what it is for"),
+        optional=True,
+        element=PlainTextInputElement(
+            action_id=RELEASE_OUTCOME_INPUT,
+            initial_value=outcome or None,
+            max_length=LIMITS["outcome"],
+            placeholder=PlainTextObject(text="e.g. Ops managers see where each truck is"),
         ),
     )
 

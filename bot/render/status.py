@@ -52,11 +52,15 @@ USAGE: Final = (
     ),
     ("/storymap mute | unmute", "stop (or restart) reminders for you in this workshop"),
     (
-        "/storymap slice <name> = <S#> ...",
-        "facilitator: define or redefine a release slice; the first is Release 1; "
-        "no stories removes it",
+        "/storymap slice <name> = <S#> ... -- <outcome>",
+        "facilitator: define or redefine a release slice and what it is for; the first is "
+        "Release 1; no stories removes it (or, with an outcome, changes only the outcome)",
     ),
-    ("/storymap publish", "facilitator: publish and pin the final map"),
+    (
+        "/storymap publish [anyway]",
+        "facilitator: publish and pin the final map; when Release 1 leaves an activity "
+        "without a story you are asked first, and `anyway` publishes all the same",
+    ),
     (
         "/storymap reopen",
         "facilitator, after publishing: back to release slices; publishing again updates "

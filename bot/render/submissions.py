@@ -26,8 +26,10 @@ from bot.render.ids import (
     PERSONA_BLOCK,
     PERSONA_INPUT,
     RELEASE_NAME_INPUT,
+    RELEASE_OUTCOME_INPUT,
     RELEASE_STORIES_INPUT,
     release_name_block,
+    release_outcome_block,
     release_stories_block,
 )
 
@@ -63,14 +65,16 @@ def parse_items_submission(values: Values) -> list[str]:
     return split_items(_text(values, ITEMS_BLOCK, ITEMS_INPUT) or "")
 
 
-def parse_slicing_submission(values: Values) -> list[tuple[str, list[str]]]:
-    """(name, story ids) per filled release slot, in slot order (slot 1 is Release 1)."""
-    releases: list[tuple[str, list[str]]] = []
+def parse_slicing_submission(values: Values) -> list[tuple[str, list[str], str]]:
+    """(name, story ids, outcome) per filled release slot, in slot order (slot 1 is
+    Release 1); the outcome is empty when none was written."""
+    releases: list[tuple[str, list[str], str]] = []
     errors: dict[str, str] = {}
     n = 1
     while release_name_block(n) in values or release_stories_block(n) in values:
         name_block, stories_block = release_name_block(n), release_stories_block(n)
         name = (_text(values, name_block, RELEASE_NAME_INPUT) or "").strip()
+        outcome = (_text(values, release_outcome_block(n), RELEASE_OUTCOME_INPUT) or "").strip()
         ids, bad = _story_ids(values.get(stories_block, {}).get(RELEASE_STORIES_INPUT, {}))
         if bad:
             errors[stories_block] = (
@@ -78,10 +82,10 @@ def parse_slicing_submission(values: Values) -> list[tuple[str, list[str]]]:
             )
         elif name and not ids:
             errors[stories_block] = "Pick at least one story, or clear the name to drop it."
-        elif ids and not name:
+        elif (ids or outcome) and not name:
             errors[name_block] = "Give this release a name, e.g. View map + ETA."
         elif name:
-            releases.append((name, ids))
+            releases.append((name, ids, outcome))
         n += 1
     if errors:
         raise InvalidSubmission(errors)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -36,7 +37,8 @@ class Deps:
         text: str,
         *,
         thread_ts: str | None = None,
+        blocks: list[dict[str, Any]] | None = None,
     ) -> None:
         """Queue an ephemeral message for ``user`` on the outbox's urgent lane."""
-        notice = Notify(user=user, text=text, thread_ts=thread_ts)
+        notice = Notify(user=user, text=text, thread_ts=thread_ts, blocks=blocks)
         self.service.store.enqueue(team_id, channel_id, number, [notice])

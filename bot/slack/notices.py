@@ -7,7 +7,7 @@ same outbox; forms are not effects (they open in the request, ``bot.slack.forms`
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -32,6 +32,9 @@ class Notify(Frozen):
     user: str
     text: str
     thread_ts: str | None = None
+    #: Block Kit blocks shown instead of ``text`` (which stays the notification's text),
+    #: e.g. a question with the button that confirms it.
+    blocks: list[dict[str, Any]] | None = None
 
 
 class React(Frozen):

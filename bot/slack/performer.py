@@ -238,13 +238,14 @@ class Performer:
                 self._post_map(w, refs, changes)
             case VotesReturned():
                 self._return_votes(w, refs, effect)
-            case Notify(user=user, text=text, thread_ts=thread_ts):
+            case Notify(user=user, text=text, thread_ts=thread_ts, blocks=blocks):
                 self.calls.call(
                     "chat_postEphemeral",
                     channel=w.channel_id,
                     user=user,
                     text=text,
                     thread_ts=thread_ts,
+                    blocks=blocks,
                 )
             case React(ts=ts, name=name):
                 self.calls.call("reactions_add", channel=w.channel_id, timestamp=ts, name=name)

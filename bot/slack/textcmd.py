@@ -75,6 +75,8 @@ def parse(raw: str, team_id: str, channel_id: str) -> Request:
         return History()
     if verb == "start":
         return c.Start(team_id=team_id, channel_id=channel_id, title=rest)
+    if verb == "publish" and rest.lower() == "anyway":
+        return c.Publish(confirmed=True)
     if verb in _SIMPLE:
         return _SIMPLE[verb] if not rest else Usage(f"`/storymap {verb}` takes nothing after it.")
     parser = _PARSERS.get(verb)
@@ -212,14 +214,24 @@ def _add(rest: str) -> Request:
     return c.AddActivity(text=rest)
 
 
+#: What separates a release's stories from its outcome: ``--``, or the dash a phone or
+#: a Mac may turn it into.
+_OUTCOME = re.compile(r"\s*(?:--|\N{EM DASH}|\N{EN DASH})\s*")
+
+
 def _slice(rest: str) -> Request:
-    name, sep, ids = rest.partition("=")
+    name, sep, after = rest.partition("=")
     if not sep or not name.strip():
         return Usage(
-            "Name the release, then its stories after `=`: "
-            "`/storymap slice View map + ETA = S1 S4`. Nothing after `=` removes it."
+            "Name the release, then its stories after `=`, and what it is for after `--`: "
+            "`/storymap slice View map + ETA = S1 S4 -- Ops managers see where each truck "
+            "is`. Nothing after `=` removes it."
         )
-    return c.DefineSlice(name=name.strip(), story_ids=tuple(ids.split()))
+    parts = _OUTCOME.split(after, maxsplit=1)
+    ids = tuple(parts[0].split())
+    if len(parts) == 1:
+        return c.DefineSlice(name=name.strip(), story_ids=ids)
+    return c.DefineSlice(name=name.strip(), story_ids=ids, outcome=parts[1].strip())
 
 
 _PARSERS: dict[str, Callable[[str], Request]] = {

@@ -55,6 +55,7 @@ commands: st.SearchStrategy[c.Command] = st.one_of(
         ).map(tuple),
     ),
     st.just(c.Publish()),
+    st.just(c.Publish(confirmed=True)),
     st.just(c.Cancel()),
     # Shaping the map.
     st.builds(c.Rename, item_id=ids, text=words),

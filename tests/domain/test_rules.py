@@ -80,7 +80,7 @@ def test_next_opens_the_stage_and_back_keeps_everything() -> None:
         (Stage.TASKS, c.Back(), "go back a stage"),
         (Stage.SLICING, c.DefineSlice(name="R1", story_ids=("S1",)), "draw release slices"),
         (Stage.SLICING, c.SetSlices(slices=()), "draw release slices"),
-        (Stage.SLICING, c.Publish(), "publish the map"),
+        (Stage.SLICING, c.Publish(confirmed=True), "publish the map"),
         (Stage.VOTING, c.Cancel(), "cancel the workshop"),
         (Stage.VOTING, c.SetVoteBudget(budget=4), "change the vote budget"),
         (Stage.VOTING, c.OrderStories(task_id="T1", story_ids=("S1",)), "reorder stories"),
@@ -274,9 +274,11 @@ def test_slices_are_ordered_and_a_story_is_in_one_slice() -> None:
 
 def test_publishing_needs_a_slice_and_posts_the_map() -> None:
     w = workshop_at(Stage.SLICING)
-    assert refused(w, c.Publish()).startswith("Draw at least one release slice before publishing")
+    assert refused(w, c.Publish(confirmed=True)).startswith(
+        "Draw at least one release slice before publishing"
+    )
     w = apply(w, c.DefineSlice(name="Walking skeleton", story_ids=("S1",)), FACILITATOR, T0).state
-    published = apply(w, c.Publish(), FACILITATOR, T0)
+    published = apply(w, c.Publish(confirmed=True), FACILITATOR, T0)
     assert published.state.stage is Stage.PUBLISHED
     assert PostMap() in published.effects
 

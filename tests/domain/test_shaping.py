@@ -308,7 +308,7 @@ def test_reopen_goes_back_to_slicing_and_publishing_again_carries_a_changelog() 
     published = workshop_at(Stage.PUBLISHED)
     first = next(
         e
-        for e in act(act(published, c.Reopen()).state, c.Publish()).effects
+        for e in act(act(published, c.Reopen()).state, c.Publish(confirmed=True)).effects
         if isinstance(e, PostMap)
     )
     assert first.changes == ()  # nothing changed between the two
@@ -318,7 +318,7 @@ def test_reopen_goes_back_to_slicing_and_publishing_again_carries_a_changelog() 
     reopened = act(published, c.Reopen())
     assert reopened.state.stage is Stage.SLICING
     w = act(reopened.state, c.Rename(item_id="S4", text="ETA on the map"), AUTHOR).state
-    again = act(w, c.Publish())
+    again = act(w, c.Publish(confirmed=True))
     post = next(e for e in again.effects if isinstance(e, PostMap))
     assert post.changes == (
         "Renamed S4 “Story for See estimated arrival time” to “ETA on the map”.",

@@ -42,7 +42,7 @@ COMMANDS: dict[str, c.Command] = {
     "set_deadline": c.SetDeadline(at=T0 + timedelta(days=1), auto=True),
     "clear_deadline": c.ClearDeadline(),
     "mute": c.Mute(),
-    "publish": c.Publish(),
+    "publish": c.Publish(confirmed=True),
     "cancel": c.Cancel(),
     "rename": c.Rename(item_id="A1", text="Plan the shipment"),
     "remove": c.Remove(item_id="A1", confirmed=True),
@@ -192,7 +192,7 @@ def prepared(stage: Stage, kind: str) -> Workshop:
     if kind == "reopen" and stage is Stage.PUBLISHED:
         slicing = workshop_at(Stage.SLICING)
         w = apply(slicing, COMMANDS["define_slice"], FACILITATOR, T0).state
-        w = apply(w, c.Publish(), FACILITATOR, T0).state
+        w = apply(w, c.Publish(confirmed=True), FACILITATOR, T0).state
     return w
 
 

@@ -120,4 +120,4 @@ def worst_case(stage: Stage) -> Workshop:
     if stage is Stage.SLICING:
         return w
     assert stage is Stage.PUBLISHED, f"worst_case() walks to stories or later, not {stage}"
-    return do(w, c.Publish())
+    return do(w, c.Publish(confirmed=True))

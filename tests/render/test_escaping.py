@@ -47,7 +47,7 @@ def hostile_workshop(stage: Stage) -> Workshop:
     w = grown(Stage.SLICING, text=HOSTILE, title=HOSTILE, activities=2, stories=6)
     w = run(w, c.DefineSlice(name=HOSTILE, story_ids=("S1", "S2")))
     if stage is Stage.PUBLISHED:
-        w = run(w, c.Publish())
+        w = run(w, c.Publish(confirmed=True))
     return w
 
 

@@ -59,7 +59,7 @@ def seed_with_priorities() -> Workshop:
     w = run(w, c.Next())
     w = run(w, c.DefineSlice(name="View map + ETA", story_ids=("S3", "S4")), FACILITATOR)
     w = run(w, c.DefineSlice(name="Delay alerts", story_ids=("S5", by_text["SMS"])))
-    return run(w, c.Publish())
+    return run(w, c.Publish(confirmed=True))
 
 
 def test_the_map_follows_the_seeds_shape_and_order() -> None:
@@ -98,6 +98,29 @@ def test_slice_lines_come_in_release_order_each_with_its_stories() -> None:
     assert STORY_ID.findall(releases[first:second]) == ["S3", "S4"]
     assert STORY_ID.findall(releases[second:rest]) == ["S5", "S10"]
     assert "• S3 · Story for View real-time map _(T3 “View real-time map”)_" in releases
+
+
+def test_a_releases_outcome_is_under_its_line_and_release_1s_gaps_are_named() -> None:
+    w = seed_with_priorities()
+    w = run(w, c.Reopen())
+    outcome = "Ops managers answer <where is my truck?> without calling"
+    w = run(w, c.DefineSlice(name="View map + ETA", story_ids=(), outcome=outcome))
+    _, releases = body_and_releases(published_map(run(w, c.Publish(confirmed=True))))
+    first = releases.index("── Release 1: View map + ETA ──")
+    second = releases.index("── Release 2: Delay alerts ──")
+    release_1 = releases[first:second]
+    assert "_For: Ops managers answer &lt;where is my truck?&gt; without calling_" in release_1
+    gap = next(line for line in release_1.splitlines() if "walking skeleton" in line)
+    assert re.findall(r"A\d+", gap) == ["A1", "A2", "A4"]
+    assert "For:" not in releases[second:]  # Release 2 has no outcome
+
+
+def test_a_walking_skeleton_release_1_has_no_gap_line() -> None:
+    w = workshop_at(Stage.SLICING)
+    skeleton = tuple(w.prioritised(w.tasks_of(a.id)[0].id)[0].id for a in w.activities)
+    w = run(w, c.DefineSlice(name="Skeleton", story_ids=skeleton))
+    _, releases = body_and_releases(published_map(run(w, c.Publish())))
+    assert "walking skeleton" not in releases
 
 
 def assert_split_without_loss(w: Workshop) -> list[Message]:

@@ -15,10 +15,12 @@ from bot.render.ids import (
     PERSONA_BLOCK,
     PERSONA_INPUT,
     RELEASE_NAME_INPUT,
+    RELEASE_OUTCOME_INPUT,
     RELEASE_STORIES_INPUT,
     CallbackId,
     Ref,
     release_name_block,
+    release_outcome_block,
     release_stories_block,
 )
 from bot.render.modals import (
@@ -121,11 +123,11 @@ def test_slicing_modal_suggests_a_walking_skeleton_of_each_tasks_top_story() -> 
 def test_slicing_modal_prefills_the_existing_slices_in_order() -> None:
     w = workshop_at(Stage.SLICING)
     w = run(w, c.DefineSlice(name="View map + ETA", story_ids=("S3", "S4")))
-    w = run(w, c.DefineSlice(name="Delay alerts", story_ids=("S5",)))
+    w = run(w, c.DefineSlice(name="Delay alerts", story_ids=("S5",), outcome="No surprises"))
     values = submitted(slicing_modal(w, REF))
     assert parse_slicing_submission(values) == [
-        ("View map + ETA", ["S3", "S4"]),
-        ("Delay alerts", ["S5"]),
+        ("View map + ETA", ["S3", "S4"], ""),
+        ("Delay alerts", ["S5"], "No surprises"),
     ]
 
 
@@ -133,7 +135,7 @@ def test_a_saved_untouched_suggestion_is_accepted_by_the_machine() -> None:
     w = workshop_at(Stage.SLICING)
     plans = parse_slicing_submission(submitted(slicing_modal(w, REF)))
     command = c.SetSlices(
-        slices=tuple(c.SlicePlan(name=n, story_ids=tuple(ids)) for n, ids in plans)
+        slices=tuple(c.SlicePlan(name=n, story_ids=tuple(ids), outcome=o) for n, ids, o in plans)
     )
     w = run(w, command)
     assert [r.name for r in w.slices] == [SKELETON]
@@ -209,9 +211,12 @@ def test_slicing_submission_reads_selects_and_typed_ids_and_skips_empty_slots() 
         **slot(3, "Delay alerts", "s5, S9  S5"),
         **slot(4, "", []),
     }
+    values[release_outcome_block(3)] = {
+        RELEASE_OUTCOME_INPUT: {"type": "plain_text_input", "value": " Drivers stop calling "}
+    }
     assert parse_slicing_submission(values) == [
-        ("View map + ETA", ["S3", "S4"]),
-        ("Delay alerts", ["S5", "S9"]),
+        ("View map + ETA", ["S3", "S4"], ""),
+        ("Delay alerts", ["S5", "S9"], "Drivers stop calling"),
     ]
 
 
@@ -221,12 +226,17 @@ def test_half_filled_slots_and_bad_ids_are_field_errors() -> None:
         **slot(2, None, ["S1"]),
         **slot(3, "Typo", "S1 T3 banana"),
     }
+    values[release_outcome_block(4)] = {
+        RELEASE_OUTCOME_INPUT: {"type": "plain_text_input", "value": "An outcome alone"}
+    }
+    values[release_name_block(4)] = {RELEASE_NAME_INPUT: {"type": "plain_text_input"}}
     with pytest.raises(InvalidSubmission) as err:
         parse_slicing_submission(values)
     assert set(err.value.errors) == {
         release_stories_block(1),
         release_name_block(2),
         release_stories_block(3),
+        release_name_block(4),
     }
     assert "T3, banana" in err.value.errors[release_stories_block(3)]
 

@@ -30,6 +30,22 @@ from bot.slack.textcmd import DeadlineRequest, Help, History, Request, Status, U
             c.DefineSlice(name="View map + ETA", story_ids=("S1", "S4")),
         ),
         ("slice Later =", c.DefineSlice(name="Later", story_ids=())),
+        (
+            "slice View map + ETA = S1 S4 -- Ops managers see where each truck is",
+            c.DefineSlice(
+                name="View map + ETA",
+                story_ids=("S1", "S4"),
+                outcome="Ops managers see where each truck is",
+            ),
+        ),
+        (
+            "slice MVP = S1\N{EM DASH}Drivers stop calling",
+            c.DefineSlice(name="MVP", story_ids=("S1",), outcome="Drivers stop calling"),
+        ),
+        (
+            "slice MVP = -- Drivers stop calling",
+            c.DefineSlice(name="MVP", story_ids=(), outcome="Drivers stop calling"),
+        ),
         ("vote S3", c.CastVote(story_id="S3")),
         ("budget 5", c.SetVoteBudget(budget=5)),
         ("order T3 = S5 S2", c.OrderStories(task_id="T3", story_ids=("S5", "S2"))),
@@ -39,6 +55,8 @@ from bot.slack.textcmd import DeadlineRequest, Help, History, Request, Status, U
         ("mute", c.Mute(on=True)),
         ("unmute", c.Mute(on=False)),
         ("publish", c.Publish()),
+        ("publish anyway", c.Publish(confirmed=True)),
+        ("publish Anyway", c.Publish(confirmed=True)),
         ("cancel", c.Cancel()),
         ("rename s4 Show the driver's ETA", c.Rename(item_id="S4", text="Show the driver's ETA")),
         ("rename A1   Plan &amp; book", c.Rename(item_id="A1", text="Plan & book")),

@@ -72,7 +72,7 @@ def test_every_saved_state_is_what_parsing_its_document_gives(
     do(c.OrderStories(task_id="T3", story_ids=("S8", "S3")))
     do(c.Next())
     do(c.DefineSlice(name="First release", story_ids=("S3", "S4")))
-    do(c.Publish())
+    do(c.Publish(confirmed=True))
     assert store.load(team_id, CHANNEL) is None
     do(c.Start(team_id=team_id, channel_id=CHANNEL, title="Second"))
     loaded = store.load(team_id, CHANNEL)

@@ -133,7 +133,7 @@ def publish_with_votes(store: WorkshopStore, team_id: str) -> Workshop:
         assert store.vote(team_id, CHANNEL, w.number, story_id, voter, cast=True).code == "ok"
     store.update(team_id, CHANNEL, act(c.Next()))
     store.update(team_id, CHANNEL, act(c.DefineSlice(name="View map + ETA", story_ids=("S3",))))
-    step = store.update(team_id, CHANNEL, act(c.Publish()))
+    step = store.update(team_id, CHANNEL, act(c.Publish(confirmed=True)))
     assert step.outcome is not None
     return step.outcome.state
 
@@ -184,7 +184,7 @@ def test_a_published_workshop_reopens_with_its_items_votes_and_refs(
     assert store.get(team_id, CHANNEL, published.number) == loaded
 
     # Published again: archived again, its refs expiring again, with the same votes.
-    again = store.update(team_id, CHANNEL, act(c.Publish()))
+    again = store.update(team_id, CHANNEL, act(c.Publish(confirmed=True)))
     assert again.outcome is not None
     (finished,) = store.history(team_id, CHANNEL)
     assert (finished.number, finished.stage) == (published.number, Stage.PUBLISHED)
@@ -260,7 +260,7 @@ def test_reopen_through_the_service_then_publish_again_with_a_changelog(
     assert loaded.votes == published.votes
     renamed = service.handle(team_id, CHANNEL, FACILITATOR, c.Rename(item_id="S3", text="Live map"))
     assert renamed.ok, renamed.text
-    again = service.handle(team_id, CHANNEL, FACILITATOR, c.Publish())
+    again = service.handle(team_id, CHANNEL, FACILITATOR, c.Publish(confirmed=True))
     assert again.ok, again.text
     (_, effects), *_ = reversed(outbox(redis_client, team_id))
     (post,) = [e for e in effects if isinstance(e, PostMap)]

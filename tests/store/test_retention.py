@@ -20,7 +20,7 @@ def test_a_refused_command_where_no_workshop_exists_registers_no_channel(
 ) -> None:
     client = redis.Redis.from_url(redis_url)
     service = WorkshopService(WorkshopStore(client))
-    for command in (c.Next(), c.Publish(), c.SetPersona(text="Dispatcher")):
+    for command in (c.Next(), c.Publish(confirmed=True), c.SetPersona(text="Dispatcher")):
         assert not service.handle(team_id, "C1", "UANA", command).ok
     assert not service.handle(team_id, "C1", "UANA", c.CastVote(story_id="S1")).ok
     assert not client.sismember(team_channels_key(team_id), "C1")
@@ -29,7 +29,7 @@ def test_a_refused_command_where_no_workshop_exists_registers_no_channel(
     assert client.sismember(team_channels_key(team_id), "C1")
 
 
-@pytest.mark.parametrize("finish", [c.Cancel(), c.Publish()])
+@pytest.mark.parametrize("finish", [c.Cancel(), c.Publish(confirmed=True)])
 def test_a_finished_workshop_archive_and_refs_expire_after_the_retention(
     redis_url: str, team_id: str, finish: c.Command
 ) -> None:

@@ -317,7 +317,7 @@ def test_a_finished_workshop_goes_to_history_and_the_channel_can_start_again(
     assert store.vote(team_id, CHANNEL, w.number, "S3", "UBEN", cast=True).code == "ok"
     store.update(team_id, CHANNEL, act(c.Next()))
     store.update(team_id, CHANNEL, act(c.DefineSlice(name="View map + ETA", story_ids=("S3",))))
-    step = store.update(team_id, CHANNEL, act(c.Publish()))
+    step = store.update(team_id, CHANNEL, act(c.Publish(confirmed=True)))
     assert step.outcome is not None
     assert store.load(team_id, CHANNEL) is None
     (finished,) = store.history(team_id, CHANNEL)

@@ -211,6 +211,7 @@ COMMANDS: Final[dict[str, Callable[[Ref], c.Command]]] = {
     ActionId.MUTE: lambda _: c.Mute(),
     ActionId.CANCEL: lambda _: c.Cancel(),
     ActionId.CONFIRM_REMOVE: lambda ref: c.Remove(item_id=ref.anchor or "", confirmed=True),
+    ActionId.PUBLISH_ANYWAY: lambda _: c.Publish(confirmed=True),
 }
 #: Buttons whose reply the clicker is told even when it is not a refusal.
 TOLD: Final = frozenset({ActionId.MUTE, ActionId.CONFIRM_REMOVE})
@@ -247,7 +248,13 @@ def act(deps: Deps, body: dict[str, Any]) -> None:
         COMMANDS[name](click.ref),
         delivery_id=click.delivery,
     )
-    if name in TOLD or not reply.ok:
+    asked = confirming(reply)
+    if asked is not None:  # the question, with the button that confirms it
+        number = click.workshop.number
+        deps.notify(
+            click.team_id, click.channel_id, number, click.user, asked.text, blocks=asked.blocks
+        )
+    elif name in TOLD or not reply.ok:
         deps.notify(click.team_id, click.channel_id, click.workshop.number, click.user, reply.text)
 
 

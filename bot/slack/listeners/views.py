@@ -161,7 +161,10 @@ def slicing(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> No
         ack(response_action="errors", errors=invalid.errors)
         return
     command = c.SetSlices(
-        slices=tuple(c.SlicePlan(name=name, story_ids=tuple(ids)) for name, ids in plans)
+        slices=tuple(
+            c.SlicePlan(name=name, story_ids=tuple(ids), outcome=outcome)
+            for name, ids, outcome in plans
+        )
     )
     reply = deps.service.handle(team_id, channel_id, body["user"]["id"], command)
     if reply.ok:
