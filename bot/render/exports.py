@@ -439,7 +439,7 @@ def _first_problem(error: ValidationError) -> str:
     first = problems[0]
     where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"])
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return f"{where.lstrip('.') or 'the map'}: {first['msg']}{more}"
+    return _one_line(f"{where.lstrip('.') or 'the map'}: {first['msg']}{more}")
 
 
 def _texts(doc: MapDocument) -> MapDocument:

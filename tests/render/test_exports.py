@@ -135,6 +135,17 @@ def test_hostile_text_stays_text() -> None:
     assert all("\n" not in s for s in summaries)
 
 
+def test_a_line_break_in_a_story_keeps_the_summary_on_one_line() -> None:
+    w = hostile_map()
+    broken = w.stories[0].model_copy(update={"text": '=first line\r\nsecond, "line"'})
+    w = w.model_copy(update={"stories": (broken, *w.stories[1:])})
+    story = next(r for r in rows(jira_csv(w)) if r["Description"].startswith(f"Story {broken.id},"))
+    assert story["Summary"] == '\'=first line second, "line"'
+    card = [line for line in markdown(w).splitlines() if f" {broken.id} " in line]
+    assert card
+    assert all('=first line second, "line"' in line for line in card), card
+
+
 def test_priority_mapping_and_labels() -> None:
     assert [priority(n) for n in range(1, 8)] == [
         "Highest",
