@@ -35,7 +35,6 @@ from tests.render.test_map import seed_with_priorities
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs/schema/storymap-map-v1.schema.json").read_text())
-SEED = Path("/work/shared/seeds/user-story-mapping-workshop.md")
 VALIDATOR = jsonschema.Draft202012Validator(
     SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
 )
@@ -167,11 +166,33 @@ def test_priority_mapping_and_labels() -> None:
 # ----- Markdown -----------------------------------------------------------------------
 
 
+#: The seed's *Correct* example of a workshop's output, as the seed writes it.
+SEED_CORRECT = """\
+Workshop output — Persona: Operations Manager at a logistics company
+
+Backbone Activities:
+[Plan shipment] → [Assign driver] → [Track delivery] → [Resolve issues]
+
+Tasks under "Track delivery":
+- View real-time map
+- See estimated arrival time
+- Receive delay alerts
+- Share tracking link with customer
+
+Story cards (vertical, priority order):
+Top: View real-time map | See estimated arrival time
+Mid: Receive delay alerts
+Lower: Share tracking link with customer
+
+Release slices agreed:
+── Release 1: View map + ETA ──────────────────────────────
+── Release 2: Delay alerts ────────────────────────────────
+── Release 3: Shareable tracking link ─────────────────────
+"""
+
+
 def seed_correct_example() -> list[str]:
-    text = SEED.read_text()
-    start = text.index("**Correct")
-    block = text[text.index("```markdown", start) + len("```markdown") :]
-    return block[: block.index("```")].strip().splitlines()
+    return SEED_CORRECT.splitlines()
 
 
 def in_order(lines: list[str], labels: tuple[str, ...]) -> list[int]:
