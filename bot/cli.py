@@ -42,6 +42,72 @@ def _state(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from bot.render import exports  # noqa: PLC0415
+
+    with store_client(load(StoreSettings)) as client:
+        workshop = WorkshopStore(client).latest(args.team, args.channel)
+    if workshop is None:
+        print(f"storymap: no workshop to export in {args.team}/{args.channel}", file=sys.stderr)
+        return 1
+    render = {"jira": exports.jira_csv, "markdown": exports.markdown, "json": exports.json_export}
+    text = render[args.format](workshop)
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    with open(args.out, "w", encoding="utf-8", newline="") as out:
+        out.write(text)
+    print(
+        f"wrote workshop {workshop.number} ({workshop.stage.value}) as {args.format} to {args.out}"
+    )
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    import html  # noqa: PLC0415
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from bot.domain.errors import Rejected  # noqa: PLC0415
+    from bot.domain.imported import import_map  # noqa: PLC0415
+    from bot.render.exports import MapImportError, json_import  # noqa: PLC0415
+
+    try:
+        with open(args.file, encoding="utf-8") as source:
+            text = source.read()
+    except (OSError, UnicodeDecodeError) as problem:
+        print(f"storymap: cannot read {args.file}: {problem}", file=sys.stderr)
+        return 1
+    try:
+        imported = json_import(text)
+    except MapImportError as problem:
+        print(f"storymap: {args.file}: {problem}", file=sys.stderr)
+        return 1
+    with store_client(load(StoreSettings)) as client:
+        try:
+            step = WorkshopStore(client).update(
+                args.team,
+                args.channel,
+                lambda current: import_map(
+                    current,
+                    imported,
+                    team_id=args.team,
+                    channel_id=args.channel,
+                    facilitator=args.facilitator,
+                    now=datetime.now(UTC),
+                ),
+            )
+        except Rejected as refusal:
+            print(f"storymap: {html.unescape(refusal.message)}", file=sys.stderr)
+            return 1
+    assert step.outcome is not None  # no delivery id: never a duplicate
+    saved = step.outcome.state
+    print(
+        f"imported {saved.title!r} into {args.team}/{args.channel} as workshop "
+        f"{saved.number}, at {saved.stage.value}"
+    )
+    return 0
+
+
 def _outbox(args: argparse.Namespace) -> int:
     from redis.exceptions import RedisClusterException, RedisError  # noqa: PLC0415
 
@@ -126,6 +192,37 @@ def parser() -> argparse.ArgumentParser:
     state.add_argument("--number", type=int, help="a finished workshop's number")
     state.add_argument("--history", action="store_true", help="print every finished workshop")
     state.set_defaults(handler=_state)
+    export = commands.add_parser(
+        "export",
+        help="write a channel's map as a Jira CSV, Markdown or JSON",
+        description=(
+            "Export the channel's active workshop, or else its latest finished one: "
+            "jira (CSV for Jira's and Linear's importers), markdown, or json (read back "
+            "by `storymap import`). Written to stdout unless --out is given."
+        ),
+    )
+    export.add_argument("team", help="Slack team id, e.g. T0123ABC")
+    export.add_argument("channel", help="Slack channel id, e.g. C0456DEF")
+    export.add_argument("--format", required=True, choices=("jira", "markdown", "json"))
+    export.add_argument("--out", help="file to write (default: stdout)")
+    export.set_defaults(handler=_export)
+    imports = commands.add_parser(
+        "import",
+        help="recreate a map from a JSON export as the channel's new workshop",
+        description=(
+            "Read a `storymap export --format json` file and make it the channel's new "
+            "workshop (refused while the channel has an active one). An open map resumes "
+            "at its stage; a published one at slicing; a cancelled one at the first stage "
+            "with work missing."
+        ),
+    )
+    imports.add_argument("team", help="Slack team id, e.g. T0123ABC")
+    imports.add_argument("channel", help="Slack channel id, e.g. C0456DEF")
+    imports.add_argument("file", help="the JSON export to read")
+    imports.add_argument(
+        "--facilitator", help="Slack user id who facilitates (default: the map's facilitator)"
+    )
+    imports.set_defaults(handler=_import)
     queued = commands.add_parser(
         "outbox",
         help="list a channel's pending and parked Slack effects; retry the parked ones",
