@@ -307,13 +307,9 @@ class StoryDoc(_Doc):
     created_at: UtcDatetime
 
 
-#: The longest release outcome a file may carry.
-OUTCOME_CHARS: Final = 1000
-
-
 class SliceDoc(_Doc):
     name: str = Field(min_length=1, max_length=LIMITS["release"])
-    outcome: str = Field(max_length=OUTCOME_CHARS)
+    outcome: str = Field(max_length=LIMITS["outcome"])
     story_ids: tuple[str, ...] = Field(min_length=1)
 
 

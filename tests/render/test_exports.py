@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from bot.domain import commands as c
 from bot.domain.model import ReleaseSlice, Stage, Workshop
+from bot.domain.text import LIMITS
 from bot.render.exports import (
     FORMULA_STARTS,
     JIRA_COLUMNS,
@@ -448,3 +449,20 @@ def test_import_normalises_text_as_the_bot_stores_it() -> None:
     w = json_import(json.dumps(doc))
     assert w.stories[0].text == "Spaced out text"
     assert w.facilitator == FACILITATOR
+
+
+def test_the_schemas_text_limits_are_the_bots() -> None:
+    """A file the schema accepts is one the bot can hold: each text's maxLength is the
+    bot's limit for that kind of text."""
+    props = SCHEMA["properties"]
+
+    def item(name: str) -> dict[str, Any]:
+        return dict(props[name]["items"]["properties"])
+
+    assert props["title"]["maxLength"] == LIMITS["title"]
+    assert props["persona"]["oneOf"][1]["properties"]["text"]["maxLength"] == LIMITS["persona"]
+    assert item("activities")["text"]["maxLength"] == LIMITS["activity"]
+    assert item("tasks")["text"]["maxLength"] == LIMITS["task"]
+    assert item("stories")["text"]["maxLength"] == LIMITS["story"]
+    assert item("slices")["name"]["maxLength"] == LIMITS["release"]
+    assert item("slices")["outcome"]["maxLength"] == LIMITS["outcome"]
