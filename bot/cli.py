@@ -50,8 +50,7 @@ def _export(args: argparse.Namespace) -> int:
     if workshop is None:
         print(f"storymap: no workshop to export in {args.team}/{args.channel}", file=sys.stderr)
         return 1
-    render = {"jira": exports.jira_csv, "markdown": exports.markdown, "json": exports.json_export}
-    text = render[args.format](workshop)
+    text = exports.FORMATS[args.format].render(workshop)
     if args.out is None:
         sys.stdout.write(text)
         return 0

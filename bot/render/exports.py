@@ -24,7 +24,8 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal
 
@@ -598,3 +599,35 @@ def _workshop(doc: MapDocument, team_id: str, channel_id: str) -> Workshop:
         counters=IdCounters(A=doc.counters.A, T=doc.counters.T, S=doc.counters.S),
         participants=doc.participants,
     )
+
+
+# ----- the formats, by the name people type ---------------------------------------
+
+ExportName = Literal["jira", "markdown", "json"]
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One way to take the map away: how it is named, and how it is written."""
+
+    name: ExportName
+    #: What people call it ("Jira CSV").
+    label: str
+    extension: str
+    render: Callable[[Workshop], str]
+
+    def filename(self, w: Workshop) -> str:
+        """``storymap-delivery-tracking-jira.csv``: the title in plain letters."""
+        slug = _SLUG.sub("-", w.title.casefold()).strip("-")[:60].strip("-") or "map"
+        return f"storymap-{slug}-{self.name}.{self.extension}"
+
+
+FORMATS: Final[dict[str, ExportFormat]] = {
+    f.name: f
+    for f in (
+        ExportFormat("jira", "Jira CSV", "csv", jira_csv),
+        ExportFormat("markdown", "Markdown", "md", markdown),
+        ExportFormat("json", "JSON", "json", json_export),
+    )
+}

@@ -32,6 +32,23 @@ class History:
 
 
 @dataclass(frozen=True)
+class Export:
+    """The map as a file in the channel: ``jira`` (CSV), ``markdown`` or ``json``."""
+
+    format: str
+
+
+#: The names a format may be typed by.
+EXPORT_NAMES: dict[str, str] = {
+    "jira": "jira",
+    "csv": "jira",
+    "markdown": "markdown",
+    "md": "markdown",
+    "json": "json",
+}
+
+
+@dataclass(frozen=True)
 class Usage:
     """The text could not be understood; ``message`` says how to write it."""
 
@@ -46,7 +63,7 @@ class DeadlineRequest:
     auto: bool
 
 
-Request = c.Command | Help | Status | History | Usage | DeadlineRequest
+Request = c.Command | Help | Status | History | Export | Usage | DeadlineRequest
 
 _WORD = re.compile(r"\s*(\S+)\s*(.*)", re.DOTALL)
 _SIMPLE: dict[str, c.Command] = {
@@ -73,6 +90,14 @@ def parse(raw: str, team_id: str, channel_id: str) -> Request:
         return Status()
     if verb == "history":
         return History()
+    if verb == "export":
+        chosen = EXPORT_NAMES.get(rest.lower())
+        if chosen is None:
+            return Usage(
+                "Say which file: `/storymap export jira` (a CSV for Jira or Linear), "
+                "`/storymap export markdown` or `/storymap export json`."
+            )
+        return Export(format=chosen)
     if verb == "start":
         return c.Start(team_id=team_id, channel_id=channel_id, title=rest)
     if verb == "publish" and rest.lower() == "anyway":

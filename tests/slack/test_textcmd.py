@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import commands as c
-from bot.slack.textcmd import DeadlineRequest, Help, History, Request, Status, Usage, parse
+from bot.slack.textcmd import (
+    DeadlineRequest,
+    Export,
+    Help,
+    History,
+    Request,
+    Status,
+    Usage,
+    parse,
+)
 
 
 @pytest.mark.parametrize(
@@ -79,6 +88,11 @@ from bot.slack.textcmd import DeadlineRequest, Help, History, Request, Status, U
         ("reopen", c.Reopen()),
         ("history", History()),
         ("HISTORY", History()),
+        ("export jira", Export(format="jira")),
+        ("export CSV", Export(format="jira")),
+        ("export markdown", Export(format="markdown")),
+        ("export md", Export(format="markdown")),
+        ("export json", Export(format="json")),
     ],
 )
 def test_understood(text: str, expected: Request) -> None:
@@ -93,6 +107,8 @@ def test_understood(text: str, expected: Request) -> None:
         ("slice Release one S1 S2", "/storymap slice View map + ETA = S1 S4"),
         ("budget lots", "/storymap budget 5"),
         ("order T3", "/storymap order T3 S5 S2"),
+        ("export", "/storymap export jira"),
+        ("export pdf", "/storymap export markdown"),
         ("order", "/storymap order A1 A3 A2"),
         ("order A1", "/storymap order A1 T3 T2"),
         ("order A1 T3 S2", "/storymap order A1 T3 T2"),
