@@ -159,6 +159,18 @@ def test_channel_checks(client: WebClient, sim: SlackSimulator, team: str) -> No
     assert sim.files("team") == []
 
 
+def test_an_archived_channel_refuses_the_share(
+    client: WebClient, sim: SlackSimulator, team: str
+) -> None:
+    url, file_id = _start(client)
+    _post(url, PNG)
+    sim.archive_channel("team")
+    with pytest.raises(SlackApiError) as refused:
+        client.files_completeUploadExternal(files=[{"id": file_id}], channel_id=team)
+    assert _slack_error(refused.value) == "is_archived"
+    assert not sim.file(file_id).completed
+
+
 def test_bad_arguments(client: WebClient, sim: SlackSimulator) -> None:
     cases: list[tuple[dict[str, object], str]] = [
         ({"filename": "map.png"}, "invalid_arguments"),
