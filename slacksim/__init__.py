@@ -27,10 +27,12 @@ from slacksim.mrkdwn import (
 )
 from slacksim.ratelimit import Limit, RateLimits
 from slacksim.simulator import SlackSimulator
-from slacksim.state import ApiCall, Channel, Ephemeral, Message, OpenView, User
+from slacksim.state import ApiCall, Channel, Ephemeral, Message, OpenView, UploadedFile, User
+from slacksim.uploads import UPLOAD_FAULT
 from slacksim.user_driver import UserDriver
 
 __all__ = [
+    "UPLOAD_FAULT",
     "ApiCall",
     "BotUnreachable",
     "Channel",
@@ -50,6 +52,7 @@ __all__ = [
     "SlackLimits",
     "SlackSimulator",
     "Token",
+    "UploadedFile",
     "User",
     "UserDriver",
     "WaitTimeout",

@@ -7,8 +7,9 @@ Rules kept:
   planned faults of one method are used in the order they were planned;
 - a planned fault is used up only by a call that reached the method (authenticated, known
   method): a refused token does not consume it, and a faulted call is not rate limited;
-- a channel marked archived answers every call that writes into it with ``is_archived``
-  (HTTP 200), as Slack does; reading it still works.
+- a channel marked archived answers every call that writes into it (``channel``, or
+  ``channel_id`` for ``files.completeUploadExternal``) with ``is_archived`` (HTTP 200), as
+  Slack does; reading it still works.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ WRITES_TO_CHANNEL = frozenset(
         "reactions.remove",
         "pins.add",
         "pins.remove",
+        "files.completeUploadExternal",
     }
 )
 

@@ -58,7 +58,7 @@ class WebApiGateway:
         handler = METHODS.get(method)
         if handler is None:
             return self._finish(method, logged_args, 200, ApiError("unknown_method").body())
-        fault = self._faults.answer(method, args.get_str("channel"))
+        fault = self._faults.answer(method, args.get_str("channel") or args.get_str("channel_id"))
         if fault is not None:
             return self._finish(method, logged_args, *fault)
         retry_after = self._limiter.retry_after(method, args.get_str("channel"))

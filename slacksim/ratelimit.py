@@ -6,7 +6,8 @@ Rules kept:
 - Tiers, as Slack's method reference lists them: Tier 1 = 1/min, Tier 2 = 20/min,
   Tier 3 = 50/min, Tier 4 = 100/min. Method assignments follow the current reference
   (``views.*`` and ``conversations.members`` are Tier 4 there, ``pins.*`` Tier 2,
-  ``chat.update``/``chat.delete``/``reactions.add``/``conversations.info`` Tier 3).
+  ``chat.update``/``chat.delete``/``reactions.add``/``conversations.info`` Tier 3,
+  ``files.getUploadURLExternal``/``files.completeUploadExternal`` Tier 4).
 - Each (method[, channel]) has one bucket. It refills continuously at the tier's
   per-minute rate and holds at most ``burst`` tokens. For tiered methods ``burst`` defaults
   to a whole minute's allowance times ``burst_scale`` (1.0 by default): an idle app may
@@ -48,6 +49,8 @@ METHOD_TIERS: Mapping[str, int] = MappingProxyType(
         "conversations.info": 3,
         "conversations.members": 4,
         "users.info": 4,
+        "files.getUploadURLExternal": 4,
+        "files.completeUploadExternal": 4,
     }
 )
 

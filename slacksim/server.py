@@ -2,7 +2,8 @@
 
 Rules kept:
 - ``GET|POST /api/<method>`` goes to the Web API gateway, ``POST /response/<id>`` to the
-  response URL endpoint, anything else is 404;
+  response URL endpoint, ``POST /upload/v1/<key>`` to the upload URL endpoint, anything
+  else is 404;
 - each request is served on its own daemon thread; a listen backlog of 128 lets bursts
   of concurrent bot calls queue instead of being reset;
 - in-flight requests and the time of the last one are tracked on the workspace, so

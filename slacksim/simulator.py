@@ -13,6 +13,9 @@ Rules kept:
   later (``rate_limits`` setter), which refills every bucket;
 - ``apps.connections.open`` (with ``app_token``) and the Socket Mode WebSocket are served
   by ``socket_mode``; once the app connects that way the driver delivers over it;
+- files: ``files.getUploadURLExternal`` hands out an upload URL on this server
+  (``slacksim.uploads``), ``files.completeUploadExternal`` shares the file
+  (``slacksim.webapi.files``); ``files``/``file`` read them back, bytes included;
 - faults are planned by the test: ``fail`` answers the next calls of a method with an
   HTTP error or a Slack error, ``archive_channel`` makes writes answer ``is_archived``
   (see ``slacksim.faults``).
@@ -49,13 +52,16 @@ from slacksim.state import (
     Identity,
     Message,
     OpenView,
+    UploadedFile,
     User,
     Workspace,
 )
 from slacksim.transcript import channel_transcript, modal_transcript, workspace_names
+from slacksim.uploads import UploadEndpoint
 from slacksim.user_driver import UserDriver
 from slacksim.waiting import settle, wait_for
 from slacksim.webapi.context import ApiContext
+from slacksim.webapi.files import UPLOAD_PATH
 
 T = TypeVar("T")
 
@@ -108,6 +114,7 @@ class SlackSimulator:
         self.faults = Faults()
         self._gateway = WebApiGateway(self._ctx, self._limiter, self.faults)
         self._responses = ResponseUrlEndpoint(self._ctx)
+        self._uploads = UploadEndpoint(self._ctx, self.faults)
         self._bot_endpoints: list[str] = []
         self._next_endpoint = itertools.count()
         self.socket_mode = SocketModeServer(self.workspace, app_token=app_token, host=host)
@@ -312,6 +319,25 @@ class SlackSimulator:
             pins = self.workspace.pins.get(channel_id, {})
             return [copy.deepcopy(self.workspace.messages[channel_id][ts]) for ts in pins]
 
+    def files(self, channel: str | None = None) -> list[UploadedFile]:
+        """Files handed out by ``files.getUploadURLExternal``, in that order: all of them,
+        or those shared in ``channel``."""
+        with self.workspace.lock:
+            channel_id = self.workspace.channel(channel).id if channel else None
+            return [
+                copy.deepcopy(f)
+                for f in self.workspace.files.values()
+                if channel_id is None or f.channel == channel_id
+            ]
+
+    def file(self, file_id: str) -> UploadedFile:
+        """One file by id (its bytes, name, title, alt text and where it was shared)."""
+        with self.workspace.lock:
+            found = self.workspace.files.get(file_id)
+            if found is None:
+                raise SimulatorError(f"no file {file_id}")
+            return copy.deepcopy(found)
+
     def ephemerals(self, user: str, channel: str | None = None) -> list[Ephemeral]:
         with self.workspace.lock:
             user_id = self.workspace.user(user).id
@@ -458,6 +484,8 @@ class SlackSimulator:
             return self.socket_mode.connections_open(headers, query, body)
         if path.startswith("/api/"):
             return self._gateway.handle(path.removeprefix("/api/"), headers, query, body)
+        if verb == "POST" and path.startswith(UPLOAD_PATH):
+            return self._uploads.handle(path.removeprefix(UPLOAD_PATH), headers, body)
         if verb == "POST" and path.startswith("/response/"):
             return self._responses.handle(path.removeprefix("/response/"), headers, body)
         return HttpAnswer.text(404, "not_found")

@@ -12,6 +12,9 @@ Rules kept:
 - reactions keep, per emoji name, the users in the order they reacted; pins keep, per
   channel, pinned ``ts`` -> pin time in pin order (``Message.pinned_by`` mirrors it);
 - each user has a stack of open modal views (at most ``SlackLimits.view_stack_depth``);
+- a file exists from ``files.getUploadURLExternal`` on (``Workspace.files``, by id): its
+  bytes arrive at its upload URL, ``files.completeUploadExternal`` completes it once and
+  shares it (a message carrying it, in the channel or a thread) or leaves it private;
 - every Web API call is logged with its arguments (minus the token), status and response,
   and counted per method, as is every refusal for rate limiting; response URL posts are
   counted under ``"response_url"``; tracebacks of simulator bugs go to ``server_errors``.
@@ -167,6 +170,29 @@ class ResponseUrl:
     uses: int = 0
 
 
+@dataclass
+class UploadedFile:
+    """A file from ``files.getUploadURLExternal`` on: declared, uploaded, completed.
+
+    ``content`` is ``None`` until bytes reach the upload URL; ``completed`` is set by
+    ``files.completeUploadExternal``, and ``channel``/``message_ts`` say where it was
+    shared (both ``None`` for a private file)."""
+
+    id: str
+    filename: str
+    length: int
+    upload_key: str
+    alt_txt: str | None = None
+    snippet_type: str | None = None
+    content: bytes | None = None
+    title: str | None = None
+    completed: bool = False
+    channel: str | None = None
+    thread_ts: str | None = None
+    message_ts: str | None = None
+    created: int = 0
+
+
 @dataclass(frozen=True)
 class ApiCall:
     method: str
@@ -190,6 +216,7 @@ class Workspace:
         self.views: dict[str, list[OpenView]] = {}
         self.triggers: dict[str, Trigger] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
+        self.files: dict[str, UploadedFile] = {}
         self.api_log: list[ApiCall] = []
         self.calls: Counter[str] = Counter()
         self.rate_limited: Counter[str] = Counter()

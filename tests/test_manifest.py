@@ -47,7 +47,13 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "conversations.members": frozenset({"channels:read", "groups:read"}),
     "users.info": frozenset({"users:read"}),
     "views.open": frozenset(),  # modals are opened with a trigger_id, no scope
+    "files.getUploadURLExternal": frozenset({"files:write"}),  # the map's picture
+    "files.completeUploadExternal": frozenset({"files:write"}),
 }
+
+# Methods newer than Slack's 2021 OpenAPI description: their scopes come from Slack's
+# method reference (docs.slack.dev/reference/methods/<method>) instead.
+NEWER_THAN_OPENAPI = frozenset({"files.getUploadURLExternal", "files.completeUploadExternal"})
 
 # Slack's 2021 OpenAPI description predates granular bot scopes and names the legacy ones.
 _LEGACY_SCOPES = {"chat:write:bot": "chat:write", "chat:write:user": "chat:write"}
@@ -57,6 +63,7 @@ ALLOWED_BOT_SCOPES = frozenset(
         "commands",
         "chat:write",
         "pins:write",
+        "files:write",
         "reactions:read",
         "reactions:write",
         "channels:history",
@@ -222,7 +229,11 @@ def test_method_scopes_agree_with_slacks_openapi() -> None:
     if not spec_path.is_file():
         pytest.skip(f"Slack's OpenAPI description is read from {spec_path}, which is absent")
     paths = json.loads(spec_path.read_text(encoding="utf-8"))["paths"]
+    # A method listed as newer must really be missing, so no published scope is skipped.
+    assert sorted(f"/{m}" for m in NEWER_THAN_OPENAPI if f"/{m}" in paths) == []
     for method, scopes in METHOD_SCOPES.items():
+        if method in NEWER_THAN_OPENAPI:
+            continue
         (operation,) = paths[f"/{method}"].values()
         published = {
             _LEGACY_SCOPES.get(scope, scope)

@@ -59,6 +59,13 @@ class PostMap(Frozen):
     changes: tuple[str, ...] = ()
 
 
+class PostPicture(Frozen):
+    """Upload a picture of the published map in the thread of the pinned map's first
+    message, once per publish (a map published again after a reopen gets a new one)."""
+
+    kind: Literal["post_picture"] = "post_picture"
+
+
 class RefreshPrompts(Frozen):
     """The prompts that show these items changed: ``-`` is the backbone's prompt (it
     lists the activities), an activity id its tasks prompt, a task id its stories prompt
@@ -84,6 +91,7 @@ Effect = Annotated[
     | RefreshCard
     | Announce
     | PostMap
+    | PostPicture
     | DeadlineSet
     | VotesReturned
     | RefreshPrompts,

@@ -45,6 +45,7 @@ from bot.domain.effects import (
     Effect,
     OpenStage,
     PostMap,
+    PostPicture,
     RefreshBoard,
     RefreshCard,
     RefreshPrompts,
@@ -538,6 +539,7 @@ def _publish(w: Workshop, cmd: c.Publish, actor: str, now: datetime) -> Outcome:
         if again
         else "Published: the map is posted and pinned in the channel.",
         PostMap(changes=changes),
+        PostPicture(),
         Announce(text=f"<@{actor}> published the map{' again' if again else ''}."),
         stage=Stage.PUBLISHED,
         deadline=None,

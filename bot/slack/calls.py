@@ -10,13 +10,21 @@ Rules this module keeps:
   calling ``heartbeat`` meanwhile (the dispatcher keeps its channel lease); a 429 pauses
   the method for every replica and the call is retried after ``Retry-After``;
 - an error meaning the bot cannot post in the channel raises ``CannotPost``; one a retry
-  cannot fix (``PERMANENT``) is logged and skipped; any other raises ``SlackApiError``.
+  cannot fix (``PERMANENT``) is logged and skipped; any other raises ``SlackApiError``;
+- a file is uploaded with Slack's three steps (``upload``): ``files.getUploadURLExternal``
+  and ``files.completeUploadExternal`` go through ``call`` like any method, the bytes are
+  POSTed to the upload URL in between; a refused POST raises ``UploadFailed``. The steps
+  are called one by one rather than through slack_sdk's ``files_upload_v2``, which bundles
+  them in one call: each step then takes its own budget token and is counted, 429s and
+  errors mean what they mean for every other call, and the alt text is sent as given.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Sequence
 from typing import Final
 
@@ -44,6 +52,14 @@ PERMANENT = frozenset(
     }
 )
 MAX_429_RETRIES: Final = 5
+#: Slack's bound on a file's alt text (``alt_txt_too_large`` beyond it).
+ALT_TEXT_MAX: Final = 1000
+#: How the POST of a file's bytes is counted in the call metrics.
+UPLOAD_URL: Final = "files.upload_url"
+
+
+class UploadFailed(Exception):
+    """The upload URL refused the file's bytes (the entry is tried again)."""
 
 
 class CannotPost(Exception):
@@ -141,3 +157,57 @@ class Calls:
             "chat_postMessage", channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
         )
         return str(data["ts"])
+
+    def upload(
+        self,
+        channel: str,
+        filename: str,
+        content: bytes,
+        *,
+        title: str,
+        alt_text: str,
+        thread_ts: str | None = None,
+        initial_comment: str | None = None,
+    ) -> str:
+        """Upload ``content`` and share it in ``channel`` (in ``thread_ts``'s thread if
+        given); the file's id. ``alt_text`` longer than Slack takes is cut, ending in …"""
+        if len(alt_text) > ALT_TEXT_MAX:
+            alt_text = alt_text[: ALT_TEXT_MAX - 1] + "…"
+        ticket = self.call(
+            "files_getUploadURLExternal", filename=filename, length=len(content), alt_txt=alt_text
+        )
+        url, file_id = ticket.get("upload_url"), ticket.get("file_id")
+        if not isinstance(url, str) or not isinstance(file_id, str):
+            raise UploadFailed(f"files.getUploadURLExternal gave no upload URL: {ticket}")
+        self._post_bytes(url, content)
+        self.call(
+            "files_completeUploadExternal",
+            files=[{"id": file_id, "title": title}],
+            channel_id=channel,
+            thread_ts=thread_ts,
+            initial_comment=initial_comment,
+        )
+        return file_id
+
+    def _post_bytes(self, url: str, content: bytes) -> None:
+        self.heartbeat()
+        client = self._client
+        request = urllib.request.Request(  # noqa: S310 (Slack's https URL, or the simulator's)
+            url,
+            data=content,
+            method="POST",
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        timeout = client.timeout if client is not None else 30
+        try:
+            with urllib.request.urlopen(  # noqa: S310 (see above)
+                request, timeout=timeout, context=client.ssl if client is not None else None
+            ) as answer:
+                answer.read()
+        except urllib.error.HTTPError as refused:
+            self.metrics.slack_call(UPLOAD_URL, f"http_{refused.code}")
+            raise UploadFailed(f"the upload URL answered HTTP {refused.code}") from refused
+        except OSError:
+            self.metrics.slack_call(UPLOAD_URL, "unreachable")
+            raise
+        self.metrics.slack_call(UPLOAD_URL)

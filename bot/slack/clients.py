@@ -42,6 +42,7 @@ BOT_SCOPES: Final = (
     "commands",
     "chat:write",
     "pins:write",
+    "files:write",
     "reactions:read",
     "reactions:write",
     "channels:history",

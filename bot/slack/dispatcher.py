@@ -55,6 +55,7 @@ from bot.domain.effects import (
     DeadlineSet,
     OpenStage,
     PostMap,
+    PostPicture,
     RefreshBoard,
     RefreshCard,
     VotesReturned,
@@ -557,6 +558,8 @@ def _what(effect: OutboxEffect) -> str | None:
             return f"open the *{stage.label}* stage (post its prompts and cards)"
         case PostMap():
             return "post (or update) and pin the final map"
+        case PostPicture():
+            return "post the picture of the map in its thread"
         case Announce():
             return "post an announcement in the channel"
         case DeadlineSet():

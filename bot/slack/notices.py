@@ -16,6 +16,7 @@ from bot.domain.effects import (
     DeadlineSet,
     OpenStage,
     PostMap,
+    PostPicture,
     RefreshBoard,
     RefreshCard,
     RefreshPrompts,
@@ -79,6 +80,7 @@ OutboxEffect = Annotated[
     | RefreshCard
     | Announce
     | PostMap
+    | PostPicture
     | Notify
     | React
     | Welcome

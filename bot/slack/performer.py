@@ -15,6 +15,9 @@ The calls themselves (a client and a budget per workspace, 429s, what errors mea
   the voting prompt's thread, that their vote came back (each voter told is marked);
 - a map published again (after a reopen) edits the messages already posted, never a
   second post or pin, and its changelog goes in the first message's thread, once;
+- the map's picture is uploaded in the first map message's thread after the map is
+  posted and pinned, once per published version (recorded in ``Refs``), so a retried
+  entry never uploads it twice and a failed upload never holds up the text map;
 - a channel the bot cannot post in is explained to the person who started the
   workshop, and the workshop is cancelled so it can be started again.
 """
@@ -22,7 +25,9 @@ The calls themselves (a client and a budget per workspace, 429s, what errors mea
 from __future__ import annotations
 
 import logging
+import re
 import time
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Final
@@ -35,6 +40,7 @@ from bot.domain.effects import (
     DeadlineSet,
     OpenStage,
     PostMap,
+    PostPicture,
     RefreshBoard,
     RefreshCard,
     RefreshPrompts,
@@ -48,6 +54,7 @@ from bot.render.board import board
 from bot.render.cards import vote_returned
 from bot.render.map import changelog, published_map, retired_page
 from bot.render.message import Message
+from bot.render.picture import alt_text, render_map
 from bot.render.prompts import prompts_for
 from bot.service import WorkshopService, utc_now
 from bot.slack.budget import SlackBudget
@@ -63,7 +70,7 @@ from bot.slack.notices import (
     Welcome,
 )
 from bot.slack.refreshes import Refreshes
-from bot.slack.refs import MAP_VERSION, PINNED, Refs, prompt_name, prompt_of
+from bot.slack.refs import MAP_VERSION, PICTURE, PINNED, Refs, prompt_name, prompt_of
 from bot.slack.scheduler import Scheduler
 from bot.store import RedisClient
 from bot.store.keys import Keys
@@ -74,6 +81,9 @@ log = logging.getLogger(__name__)
 
 #: Told when a deadline queued by an earlier version is dropped (``Retired``).
 RESET: Final = "Your deadline was not set while the bot was being updated; set it again."
+
+#: The line the map's picture is posted with, in the map's thread.
+PICTURE_COMMENT: Final = "A picture of the map (open it to zoom in)."
 
 #: Effects of the urgent lane (see ``WorkshopStore.enqueue``).
 URGENT: Final = (Notify, Retired)
@@ -134,6 +144,8 @@ class Performer:
         self.performing: str | None = None
         self._clock = clock
         self.jobs = JobRunner(store, service, scheduler, self.calls.call, clock=clock)
+        #: The map's picture and its alt text (``PostPicture``).
+        self.picture: Callable[[Workshop], tuple[bytes, str]] = map_picture
 
     @property
     def heartbeat(self) -> Callable[[], object]:
@@ -236,6 +248,8 @@ class Performer:
                 self.calls.post(w.channel_id, refs.get("board"), text)
             case PostMap(changes=changes):
                 self._post_map(w, refs, changes)
+            case PostPicture():
+                self._post_picture(w, refs)
             case VotesReturned():
                 self._return_votes(w, refs, effect)
             case Notify(user=user, text=text, thread_ts=thread_ts, blocks=blocks):
@@ -258,10 +272,17 @@ class Performer:
                 )
             case RunJob(job=job):
                 self.jobs.run(w, refs, job)
-            case Retired(kind="resolve_deadline", user=str(user)):
-                self.calls.call("chat_postEphemeral", channel=w.channel_id, user=user, text=RESET)
-            case Retired(kind=kind):
-                log.info("outbox: skipped a %s effect queued by an earlier version", kind)
+            case Retired():
+                self._retired(w, effect)
+
+    def _retired(self, w: Workshop, effect: Retired) -> None:
+        """An effect queued by an earlier version: a dropped deadline's owner is told."""
+        if effect.kind == "resolve_deadline" and effect.user is not None:
+            self.calls.call(
+                "chat_postEphemeral", channel=w.channel_id, user=effect.user, text=RESET
+            )
+        else:
+            log.info("outbox: skipped a %s effect queued by an earlier version", effect.kind)
 
     # ----- pieces -----------------------------------------------------------------
 
@@ -298,11 +319,26 @@ class Performer:
         crash or a takeover goes on from the first message not recorded. Another
         dispatcher's claim is waited out (it lasts at most ``claim_ms``).
         """
+
+        def post() -> str:
+            return self.calls.post(w.channel_id, thread, message.text, message.blocks)
+
+        return self._record_once(refs, name, post, refs.set)
+
+    def _record_once(
+        self,
+        refs: Refs,
+        name: str,
+        produce: Callable[[], str],
+        record: Callable[[str, str], None],
+    ) -> str:
+        """``refs.get(name)``, or ``produce()`` recorded under ``name``, under the claim
+        to produce it (see ``_post_once``)."""
         waited_until = time.monotonic() + self.claim_ms / 1000 + 1
         while True:
-            ts = refs.get(name)
-            if ts is not None:
-                return ts
+            value = refs.get(name)
+            if value is not None:
+                return value
             if refs.claim(name, self.owner, self.claim_ms):
                 break
             if time.monotonic() > waited_until:
@@ -310,13 +346,13 @@ class Performer:
             self.heartbeat()
             time.sleep(min(0.2, max(0.01, refs.claim_left(name))))
         try:
-            ts = refs.get(name)  # posted between our look and our claim
-            if ts is None:
-                ts = self.calls.post(w.channel_id, thread, message.text, message.blocks)
-                refs.set(name, ts)
+            value = refs.get(name)  # produced between our look and our claim
+            if value is None:
+                value = produce()
+                record(name, value)
         finally:
             refs.release(name, self.owner)
-        return ts
+        return value
 
     def _post_board(self, w: Workshop, refs: Refs) -> None:
         self._post_once(w, refs, "board", board(w))
@@ -359,6 +395,29 @@ class Performer:
         if first is not None and changes:
             self._post_once(w, refs, f"changelog:{w.version}", changelog(changes), first)
 
+    def _post_picture(self, w: Workshop, refs: Refs) -> None:
+        """Upload the map's picture in the thread of the map's first message, once per
+        published version (``picture:<version>`` -> the file's id). The map is posted and
+        pinned first, by the ``PostMap`` before this effect, so a failed upload (retried
+        with its entry) never holds up or undoes the text map."""
+        first = refs.get("map:0")
+        if first is None:
+            raise RuntimeError("the map's first message is not posted yet")
+
+        def upload() -> str:
+            png, alt = self.picture(w)
+            return self.calls.upload(
+                w.channel_id,
+                picture_name(w.title),
+                png,
+                title=f"{w.title}: the story map",
+                alt_text=alt,
+                thread_ts=first,
+                initial_comment=PICTURE_COMMENT,
+            )
+
+        self._record_once(refs, f"{PICTURE}{w.version}", upload, refs.note)
+
     def _revise_map(self, w: Workshop, refs: Refs, pages: Sequence[Message]) -> None:
         """Edit the posted map's messages to show ``pages``; one no longer needed says so
         (pages beyond those posted are posted after, by ``_post_map``)."""
@@ -387,6 +446,19 @@ class Performer:
             error,
             extra=context(w.team_id, w.channel_id, w.number, (e.kind for e in effects)),
         )
+
+
+def map_picture(w: Workshop) -> tuple[bytes, str]:
+    """The PNG of the map and the alt text that lists it in words."""
+    return render_map(w), alt_text(w)
+
+
+def picture_name(title: str) -> str:
+    """``storymap-<title slug>.png``: the title's letters and digits (accents dropped,
+    other scripts left out) in lower case, joined by hyphens; ``map`` when none are left."""
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = "-".join(re.findall(r"[a-z0-9]+", plain.lower()))[:60].strip("-")
+    return f"storymap-{slug or 'map'}.png"
 
 
 def _refreshed(effect: RefreshCard | RefreshPrompts) -> list[str]:

@@ -7,6 +7,8 @@ it posts and read by listeners to know what a thread reply or a reaction is abou
   ``map:<n>`` -> ts of the n-th message of the published map;
 - ``ts:<ts>`` -> the name above, the reverse index;
 - ``pinned`` -> ts of the pinned map message, once ``pins.add`` succeeded;
+- ``picture:<version>`` -> the id of the map's picture uploaded for that version, in the
+  first map message's thread;
 - ``map:version`` -> the workshop version the map's messages show (a map published
   again after a reopen is edited in place, see ``Performer``); ``changelog:<version>``
   -> ts of the "what changed" reply posted in the first map message's thread;
@@ -29,6 +31,8 @@ from bot.store.keys import Keys
 
 #: The map's first message was pinned (a step of its own: a failed pin is retried).
 PINNED: Final = "pinned"
+#: The map's picture uploaded for a version (``picture:<version>`` -> file id).
+PICTURE: Final = "picture:"
 #: Which version of the workshop the posted map shows.
 MAP_VERSION: Final = "map:version"
 

@@ -2,7 +2,8 @@
 
 Rules kept: a method not in this table answers ``unknown_method``, as Slack does; the
 table lists exactly the methods the bot uses (``conversations.join`` is deliberately
-absent: the bot must be invited).
+absent: the bot must be invited). ``files.upload`` is listed only to answer
+``method_deprecated``, as Slack has since retiring it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from slacksim.webapi import chat, directory, pins, reactions, views
+from slacksim.webapi import chat, directory, files, pins, reactions, views
 from slacksim.webapi.context import ApiContext, Args
 
 Handler = Callable[[ApiContext, Args], dict[str, Any]]
@@ -35,5 +36,8 @@ METHODS: Mapping[str, Handler] = MappingProxyType(
         "views.open": views.open_view,
         "views.push": views.push,
         "views.update": views.update,
+        "files.getUploadURLExternal": files.get_upload_url,
+        "files.completeUploadExternal": files.complete_upload,
+        "files.upload": files.retired_upload,
     }
 )

@@ -1,0 +1,176 @@
+"""Draw a ``MapLayout`` with Pillow and encode it as PNG.
+
+The PNG carries no metadata (no time, no software name), and the drawing depends only
+on the layout and the bundled fonts, so the same map gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from typing import Final
+
+from PIL import Image, ImageColor, ImageDraw
+
+from bot.render.picture.glyphs import Face, font, runs, width
+from bot.render.picture.layout import (
+    META,
+    PAD,
+    Box,
+    MapLayout,
+    Text,
+    ascent,
+    line_height,
+)
+
+BACKGROUND: Final = "#ffffff"
+INK: Final = "#1d2733"
+MUTED: Final = "#5b6673"
+ACTIVITY_FILL: Final = "#1f4e79"
+ACTIVITY_INK: Final = "#ffffff"
+TASK_FILL: Final = "#d9e6f2"
+TASK_EDGE: Final = "#a9c2da"
+CARD_FILL: Final = "#fff3b0"
+CARD_EDGE: Final = "#e3cc62"
+CARD_META: Final = "#7a6620"
+VOTED: Final = "#b35c00"
+RELEASE_INK: Final = "#a23b2a"
+RELEASE_LINE: Final = "#c0504d"
+LOOSE_LINE: Final = "#9aa3ad"
+GAP_FILL: Final = "#fdecea"
+GAP_EDGE: Final = "#c62828"
+GAP_INK: Final = "#b71c1c"
+#: zlib level: 6 is PNG's usual; the map is mostly flat colour, so little is lost by less.
+COMPRESS_LEVEL: Final = 1
+
+
+Colour = tuple[int, int, int]
+
+
+def _rgb(colour: str) -> Colour:
+    r, g, b = ImageColor.getrgb(colour)[:3]
+    return r, g, b
+
+
+@lru_cache(maxsize=32768)
+def _word(face: Face, size: int, word: str) -> tuple[Image.Image, int, int]:
+    """``word`` drawn once as a mask, with its offset from the pen (left, baseline).
+
+    FreeType draws each glyph afresh on every call, and that was most of the time spent;
+    a map repeats its words (task names, "as a", numbers), so each is drawn once and
+    pasted where it goes."""
+    f = font(face, size)
+    left, top, right, bottom = (int(v) for v in f.getbbox(word, anchor="ls"))
+    mask = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+    ImageDraw.Draw(mask).text((-left, -top), word, font=f, fill=255, anchor="ls")
+    return mask, left, top
+
+
+@lru_cache(maxsize=65536)
+def _advance(face: Face, size: int, text: str) -> float:
+    return font(face, size).getlength(text)
+
+
+def _line(
+    image: Image.Image, x: float, baseline: int, line: str, *, style: Face, size: int, ink: Colour
+) -> None:
+    space = _advance(style, size, " ")
+    for n, word in enumerate(line.split(" ")):
+        if n:
+            x += space
+        for run in runs(word, style):
+            mask, left, top = _word(run.face, size, run.text)
+            image.paste(ink, (round(x) + left, baseline + top), mask)
+            x += _advance(run.face, size, run.text)
+
+
+def _text(image: Image.Image, text: Text, ink: str) -> None:
+    colour = _rgb(ink)
+    step = line_height(text.size)
+    base = text.y + ascent(text.style, text.size)
+    for n, line in enumerate(text.lines):
+        _line(image, text.x, base + n * step, line, style=text.style, size=text.size, ink=colour)
+
+
+@lru_cache(maxsize=1024)
+def _tile(w: int, h: int, fill: str, edge: str | None, radius: int) -> Image.Image:
+    tile = Image.new("RGB", (w, h), BACKGROUND)
+    ImageDraw.Draw(tile).rounded_rectangle(
+        (0, 0, w - 1, h - 1), radius=radius, fill=fill, outline=edge, width=1 if edge else 0
+    )
+    return tile
+
+
+def _rect(image: Image.Image, box: Box, fill: str, edge: str | None, radius: int) -> None:
+    """A rounded box: drawn once per size and colour, then pasted (cards share sizes)."""
+    image.paste(_tile(box.w, box.h, fill, edge, radius), (box.x, box.y))
+
+
+def _backbone(image: Image.Image, layout: MapLayout) -> None:
+    for activity in layout.activities:
+        _rect(image, activity.box, ACTIVITY_FILL, None, 8)
+        _text(image, activity.text, ACTIVITY_INK)
+        if activity.gap_tag is not None:
+            tag = activity.gap_tag
+            wide = max(width(line, tag.style, tag.size) for line in tag.lines)
+            _rect(
+                image,
+                Box(tag.x - 6, tag.y - 3, int(wide) + 12, tag.height + 6),
+                GAP_FILL,
+                GAP_EDGE,
+                6,
+            )
+            _text(image, tag, GAP_INK)
+    for task in layout.tasks:
+        _rect(image, task.box, TASK_FILL, TASK_EDGE, 6)
+        _text(image, task.text, INK)
+
+
+def _releases(image: Image.Image, draw: ImageDraw.ImageDraw, layout: MapLayout) -> None:
+    for line in layout.releases:
+        _text(image, line.label, RELEASE_INK if line.index is not None else MUTED)
+        if line.outcome is not None:
+            _text(image, line.outcome, INK)
+        if line.index is None:
+            for x in range(line.x0, line.x1, 16):
+                draw.line((x, line.y, min(x + 9, line.x1), line.y), fill=LOOSE_LINE, width=2)
+        else:
+            draw.line((line.x0, line.y, line.x1, line.y), fill=RELEASE_LINE, width=3)
+    for gap in layout.gaps:
+        _rect(image, gap.box, GAP_FILL, GAP_EDGE, 6)
+        _text(image, gap.text, GAP_INK)
+
+
+def picture(layout: MapLayout) -> Image.Image:
+    image = Image.new("RGB", (layout.width, layout.height), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    heading = layout.heading
+    _text(image, heading.title, INK)
+    if heading.persona is not None:
+        _text(image, heading.persona, MUTED)
+    _text(image, heading.summary, MUTED)
+    _backbone(image, layout)
+    _releases(image, draw, layout)
+    voted, unvoted = _rgb(VOTED), _rgb(CARD_META)
+    for card in layout.stories:
+        _rect(image, card.box, CARD_FILL, CARD_EDGE, 4)
+        _text(image, card.text, INK)
+        baseline = card.box.bottom - PAD - line_height(META) + ascent(Face.REGULAR, META)
+        _line(
+            image,
+            card.box.x + PAD,
+            baseline,
+            card.meta,
+            style=Face.REGULAR,
+            size=META,
+            ink=voted if card.votes else unvoted,
+        )
+    if layout.note is not None:
+        _text(image, layout.note, GAP_INK)
+    return image
+
+
+def png(layout: MapLayout) -> bytes:
+    out = io.BytesIO()
+    picture(layout).save(out, format="PNG", compress_level=COMPRESS_LEVEL)
+    return out.getvalue()
