@@ -46,6 +46,7 @@ from bot.domain.model import (
 )
 from bot.domain.text import LIMITS, MAX_ITEMS, normalise
 from bot.render.index import MapIndex, index
+from bot.render.text import file_stem
 
 SCHEMA_VERSION: Final = 1
 
@@ -604,7 +605,6 @@ def _workshop(doc: MapDocument, team_id: str, channel_id: str) -> Workshop:
 # ----- the formats, by the name people type ---------------------------------------
 
 ExportName = Literal["jira", "markdown", "json"]
-_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -619,8 +619,7 @@ class ExportFormat:
 
     def filename(self, w: Workshop) -> str:
         """``storymap-delivery-tracking-jira.csv``: the title in plain letters."""
-        slug = _SLUG.sub("-", w.title.casefold()).strip("-")[:60].strip("-") or "map"
-        return f"storymap-{slug}-{self.name}.{self.extension}"
+        return f"{file_stem(w.title)}-{self.name}.{self.extension}"
 
 
 FORMATS: Final[dict[str, ExportFormat]] = {

@@ -46,6 +46,10 @@ USAGE: Final = (
     ("/storymap undo", "take back your last change (the facilitator: the workshop's last)"),
     ("/storymap history", "the last 20 changes: who, what, when (only you see it)"),
     (
+        "/storymap export jira | markdown | json",
+        "the map as a file in the channel: a CSV for Jira or Linear, Markdown or JSON",
+    ),
+    (
         "/storymap deadline <when> [auto]",
         "facilitator: the stage's deadline in your time (`tomorrow 17:00`, `friday 12:00`, "
         "`in 2 days`); auto: move on by itself; `deadline clear` removes it",

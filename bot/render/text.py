@@ -14,6 +14,8 @@ Rules kept:
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from typing import Final
 
@@ -42,6 +44,15 @@ __all__ = [
 
 def mention(user_id: str) -> str:
     return f"<@{user_id}>"
+
+
+def file_stem(title: str) -> str:
+    """``storymap-<title slug>``, the start of a file's name: the title's letters and
+    digits (accents dropped, other scripts left out) in lower case, joined by hyphens;
+    ``storymap-map`` when none are left."""
+    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = "-".join(re.findall(r"[a-z0-9]+", plain.lower()))[:60].strip("-")
+    return f"storymap-{slug or 'map'}"
 
 
 def plural(count: int, noun: str, nouns: str | None = None) -> str:

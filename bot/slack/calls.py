@@ -170,11 +170,15 @@ class Calls:
         initial_comment: str | None = None,
     ) -> str:
         """Upload ``content`` and share it in ``channel`` (in ``thread_ts``'s thread if
-        given); the file's id. ``alt_text`` longer than Slack takes is cut, ending in …"""
+        given); the file's id. ``alt_text`` longer than Slack takes is cut, ending in …;
+        an empty one (a file that is not a picture) is not sent."""
         if len(alt_text) > ALT_TEXT_MAX:
             alt_text = alt_text[: ALT_TEXT_MAX - 1] + "…"
         ticket = self.call(
-            "files_getUploadURLExternal", filename=filename, length=len(content), alt_txt=alt_text
+            "files_getUploadURLExternal",
+            filename=filename,
+            length=len(content),
+            alt_txt=alt_text or None,
         )
         url, file_id = ticket.get("upload_url"), ticket.get("file_id")
         if not isinstance(url, str) or not isinstance(file_id, str):

@@ -64,6 +64,7 @@ from bot.logs import context
 from bot.slack.clients import Uninstalled
 from bot.slack.notices import (
     OUTBOX_EFFECTS,
+    ExportFile,
     Notify,
     OutboxEffect,
     React,
@@ -560,6 +561,8 @@ def _what(effect: OutboxEffect) -> str | None:
             return "post (or update) and pin the final map"
         case PostPicture():
             return "post the picture of the map in its thread"
+        case ExportFile():
+            return "post the export of the map that was asked for"
         case Announce():
             return "post an announcement in the channel"
         case DeadlineSet():

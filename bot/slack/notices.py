@@ -23,6 +23,7 @@ from bot.domain.effects import (
     VotesReturned,
 )
 from bot.domain.model import Frozen
+from bot.render.exports import ExportName
 from bot.slack.scheduler import Job
 
 
@@ -59,6 +60,14 @@ class Retired(BaseModel):
     user: str | None = None
 
 
+class ExportFile(Frozen):
+    """Upload the map to the channel as a file (``/storymap export``), asked by ``user``."""
+
+    kind: Literal["export_file"] = "export_file"
+    format: ExportName
+    user: str
+
+
 class Welcome(Frozen):
     """Where to tell the facilitator if the bot cannot post in the channel at all."""
 
@@ -88,7 +97,8 @@ OutboxEffect = Annotated[
     | DeadlineSet
     | RunJob
     | VotesReturned
-    | RefreshPrompts,
+    | RefreshPrompts
+    | ExportFile,
     Field(discriminator="kind"),
 ]
 

@@ -25,9 +25,7 @@ The calls themselves (a client and a budget per workspace, 429s, what errors mea
 from __future__ import annotations
 
 import logging
-import re
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Final
@@ -52,16 +50,19 @@ from bot.logs import context
 from bot.metrics import Metrics
 from bot.render.board import board
 from bot.render.cards import vote_returned
+from bot.render.exports import FORMATS
 from bot.render.map import changelog, published_map, retired_page
 from bot.render.message import Message
 from bot.render.picture import alt_text, render_map
 from bot.render.prompts import prompts_for
+from bot.render.text import file_stem, mention, quoted
 from bot.service import WorkshopService, utc_now
 from bot.slack.budget import SlackBudget
 from bot.slack.calls import Calls, CannotPost
 from bot.slack.clients import TeamClients
 from bot.slack.jobs import JobRunner
 from bot.slack.notices import (
+    ExportFile,
     Notify,
     OutboxEffect,
     React,
@@ -113,8 +114,21 @@ CANNOT_POST_WHY: Final = {
 
 #: Effects with a side effect a retry must not repeat: each is marked performed (by its
 #: outbox entry and index) and skipped when its entry is tried again. Board, prompts,
-#: cards and the map are recorded in ``Refs`` instead; refreshes are idempotent.
-ONCE: Final = (Announce, Notify, React, DeadlineSet, RunJob, Retired, VotesReturned)
+#: cards and the map's messages are recorded in ``Refs`` too (a map or picture effect
+#: that failed half-way goes on from there); refreshes are idempotent. A parked entry's
+#: notice names only the effects not marked performed (``Dispatcher._park``).
+ONCE: Final = (
+    PostMap,
+    PostPicture,
+    Announce,
+    Notify,
+    React,
+    DeadlineSet,
+    RunJob,
+    Retired,
+    VotesReturned,
+    ExportFile,
+)
 
 
 class Performer:
@@ -248,8 +262,8 @@ class Performer:
                 self.calls.post(w.channel_id, refs.get("board"), text)
             case PostMap(changes=changes):
                 self._post_map(w, refs, changes)
-            case PostPicture():
-                self._post_picture(w, refs)
+            case PostPicture() | ExportFile():
+                self._upload(w, refs, effect)
             case VotesReturned():
                 self._return_votes(w, refs, effect)
             case Notify(user=user, text=text, thread_ts=thread_ts, blocks=blocks):
@@ -418,6 +432,26 @@ class Performer:
 
         self._record_once(refs, f"{PICTURE}{w.version}", upload, refs.note)
 
+    def _upload(self, w: Workshop, refs: Refs, effect: PostPicture | ExportFile) -> None:
+        if isinstance(effect, PostPicture):
+            self._post_picture(w, refs)
+        else:
+            self._export(w, effect.format, effect.user)
+
+    def _export(self, w: Workshop, name: str, user: str) -> None:
+        """The map as a file in the channel, saying who asked for it."""
+        chosen = FORMATS[name]
+        self.calls.upload(
+            w.channel_id,
+            chosen.filename(w),
+            chosen.render(w).encode(),
+            title=f"{w.title}: the story map ({chosen.label})",
+            alt_text="",
+            initial_comment=(
+                f"{mention(user)} exported the story map {quoted(w.title)} as {chosen.label}."
+            ),
+        )
+
     def _revise_map(self, w: Workshop, refs: Refs, pages: Sequence[Message]) -> None:
         """Edit the posted map's messages to show ``pages``; one no longer needed says so
         (pages beyond those posted are posted after, by ``_post_map``)."""
@@ -454,11 +488,8 @@ def map_picture(w: Workshop) -> tuple[bytes, str]:
 
 
 def picture_name(title: str) -> str:
-    """``storymap-<title slug>.png``: the title's letters and digits (accents dropped,
-    other scripts left out) in lower case, joined by hyphens; ``map`` when none are left."""
-    plain = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = "-".join(re.findall(r"[a-z0-9]+", plain.lower()))[:60].strip("-")
-    return f"storymap-{slug or 'map'}.png"
+    """``storymap-<title slug>.png`` (``file_stem``)."""
+    return f"{file_stem(title)}.png"
 
 
 def _refreshed(effect: RefreshCard | RefreshPrompts) -> list[str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from bot.domain import commands as c
 from bot.domain.text import escape, normalise_id
+from bot.render.exports import ExportName
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,11 @@ class History:
 class Export:
     """The map as a file in the channel: ``jira`` (CSV), ``markdown`` or ``json``."""
 
-    format: str
+    format: ExportName
 
 
 #: The names a format may be typed by.
-EXPORT_NAMES: dict[str, str] = {
+EXPORT_NAMES: dict[str, ExportName] = {
     "jira": "jira",
     "csv": "jira",
     "markdown": "markdown",

@@ -131,6 +131,7 @@ def test_an_upload_that_never_works_is_parked_and_the_map_stays_pinned(
     assert told is not None
     assert len(told) == 1
     assert "post the picture of the map in its thread" in told[0]
+    assert "pin the final map" not in told[0]  # that part was done
     pinned = sim.pinned(channel)
     assert len(pinned) == 1
     assert sim.files(channel) == []

@@ -75,6 +75,7 @@ def test_help_lists_the_whole_text_interface() -> None:
         "split <S#> <text> | <text> ...",
         "undo",
         "history",
+        "export jira | markdown | json",
         "reopen",
     ):
         assert f"`/storymap {escape(command)}`" in text, command

@@ -9,17 +9,28 @@ from slack_sdk import WebClient
 
 from bot.domain import commands as c
 from bot.domain.machine import NO_WORKSHOP
+from bot.domain.model import Workshop
+from bot.domain.text import quoted
+from bot.render.exports import FORMATS
 from bot.render.history import history
 from bot.render.status import help_message, status
 from bot.slack.deps import Deps
 from bot.slack.listeners.actions import confirming
-from bot.slack.notices import Welcome
-from bot.slack.textcmd import DeadlineRequest, Help, History, Status, Usage, parse
+from bot.slack.notices import ExportFile, Welcome
+from bot.slack.textcmd import DeadlineRequest, Export, Help, History, Status, Usage, parse
 
 NOT_A_CHANNEL = (
     "Workshops run in a team channel, not in a direct message: type `/storymap start` "
     "in the channel where your team works (and `/invite @storymap` there first)."
 )
+
+
+def exporting(w: Workshop, name: str) -> str:
+    """What the asker is told while their export is on its way."""
+    return (
+        f"Exporting {quoted(w.title)} as {FORMATS[name].label}: the file will be posted "
+        "in this channel in a moment."
+    )
 
 
 def register(app: App, deps: Deps) -> None:
@@ -48,6 +59,14 @@ def register(app: App, deps: Deps) -> None:
                     return
                 changes = history(workshop)
                 ack(text=changes.text, blocks=changes.blocks)
+            case Export(format=name):
+                workshop = deps.service.latest(team_id, channel_id)
+                if workshop is None:
+                    ack(text=NO_WORKSHOP)
+                    return
+                export = ExportFile(format=name, user=user)
+                deps.service.store.enqueue(team_id, channel_id, workshop.number, [export])
+                ack(text=exporting(workshop, name))
             case Usage(message=message):
                 ack(text=message)
             case DeadlineRequest(text=text, auto=auto):
