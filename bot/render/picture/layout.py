@@ -25,7 +25,7 @@ from typing import Final
 
 from bot.domain.model import Activity, Task, Workshop
 from bot.domain.skeleton import skeleton_gaps
-from bot.render.picture.glyphs import Face, font, missing, wrap
+from bot.render.picture.glyphs import Face, census, font, wrap
 
 MARGIN: Final = 48
 #: A task column's pitch: its card width plus the gutter to the next column.
@@ -181,6 +181,8 @@ class MapLayout:
     gaps: tuple[GapMark, ...]
     #: How many characters no bundled font could draw (shown as the replacement mark).
     missing: int
+    #: How many characters are drawn as colour emoji.
+    emoji: int
     note: Text | None
 
 
@@ -188,20 +190,32 @@ class MapLayout:
 Column = tuple[Activity, Task | None]
 
 
-def _bands(w: Workshop) -> list[list[Column]]:
-    """Columns cut into bands of at most ``MAX_COLUMNS``, between activities when it can."""
+def _pack(backbone: list[list[Column]], cap: int) -> list[list[Column]]:
+    """Columns in bands of at most ``cap``, cut between activities where one fits."""
     bands: list[list[Column]] = [[]]
-    for activity in w.activities:
-        columns: list[Column] = [(activity, t) for t in w.tasks_of(activity.id)] or [
-            (activity, None)
-        ]
-        if len(bands[-1]) + len(columns) > MAX_COLUMNS and bands[-1]:
+    for columns in backbone:
+        if len(bands[-1]) + len(columns) > cap and bands[-1]:
             bands.append([])
         for column in columns:
-            if len(bands[-1]) == MAX_COLUMNS:
+            if len(bands[-1]) == cap:
                 bands.append([])
             bands[-1].append(column)
     return bands
+
+
+def _bands(w: Workshop) -> list[list[Column]]:
+    """The fewest bands of at most ``MAX_COLUMNS``, as even in width as whole activities
+    allow (so the last band is not a sliver under a wide picture)."""
+    backbone: list[list[Column]] = [
+        [(a, t) for t in w.tasks_of(a.id)] or [(a, None)] for a in w.activities
+    ]
+    fewest = len(_pack(backbone, MAX_COLUMNS))
+    total = sum(len(columns) for columns in backbone)
+    for cap in range(-(-total // fewest), MAX_COLUMNS):
+        bands = _pack(backbone, cap)
+        if len(bands) <= fewest:
+            return bands
+    return _pack(backbone, MAX_COLUMNS)
 
 
 def _text(x: int, y: int, text: str, *, style: Face, size: int, width: int) -> Text:
@@ -213,7 +227,9 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 
 
 def release_label(index: int, name: str) -> str:
-    return f"Release {index + 1} · {name}"
+    """``Release 2 · Delay alerts``; a release named only by its number is not said twice."""
+    number = f"Release {index + 1}"
+    return name if name.casefold() == number.casefold() else f"{number} · {name}"
 
 
 class _Builder:
@@ -227,6 +243,7 @@ class _Builder:
         self.inner = self.width - 2 * MARGIN
         self.slice_of = {sid: n for n, s in enumerate(w.slices) for sid in s.story_ids}
         self.gaps = {a.id for a in skeleton_gaps(w)}
+        self.prioritised = {t.id: w.prioritised(t.id) for t in w.tasks}
         self.y = MARGIN
         self.activities: list[ActivityBox] = []
         self.tasks: list[TaskBox] = []
@@ -371,7 +388,7 @@ class _Builder:
                 continue
             x = MARGIN + n * COLUMN
             y = top
-            for story in w.prioritised(task.id):
+            for story in self.prioritised[task.id]:
                 if self.slice_of.get(story.id) != lane:
                     continue
                 text = _text(
@@ -416,7 +433,7 @@ def layout(w: Workshop) -> MapLayout:
         if band:
             b.y += BAND_GAP
         b.band(band, columns)
-    lost = _missing(w)
+    lost, emoji = _census(w)
     note = None
     if lost:
         b.y += 24
@@ -441,13 +458,16 @@ def layout(w: Workshop) -> MapLayout:
         releases=tuple(b.releases),
         gaps=tuple(b.marks),
         missing=lost,
+        emoji=emoji,
         note=note,
     )
 
 
-def _missing(w: Workshop) -> int:
+def _census(w: Workshop) -> tuple[int, int]:
+    """Characters no font draws, and colour emoji, in all of ``w``'s text."""
     texts = [w.title, w.persona.text if w.persona else ""]
     texts += [a.text for a in w.activities] + [t.text for t in w.tasks]
     texts += [s.text for s in w.stories]
     texts += [f"{s.name} {s.outcome}" for s in w.slices]
-    return sum(missing(t) for t in texts)
+    counts = [census(t) for t in texts]
+    return sum(lost for lost, _ in counts), sum(emoji for _, emoji in counts)
