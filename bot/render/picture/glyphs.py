@@ -6,10 +6,11 @@ chain that has a glyph for it (read from the font's ``cmap`` with fontTools):
 
 1. DejaVu Sans (regular or bold): Latin with its accents, Greek, Cyrillic, Armenian,
    Georgian, Hebrew, Arabic, and many symbols;
-2. Droid Sans Fallback: Chinese, Japanese (kana and kanji) and Korean (Hangul);
-3. Noto Color Emoji: emoji, in colour (pictographs from U+1F000 on, and any character
+2. Droid Sans Fallback: Chinese and Japanese (kana and kanji);
+3. NanumSquare: Korean (all 11,172 Hangul syllables; Droid Sans Fallback has three);
+4. Noto Color Emoji: emoji, in colour (pictographs from U+1F000 on, and any character
    followed by U+FE0F, go to it first);
-4. no font: the character is drawn as the replacement mark (U+FFFD) and counted in
+5. no font: the character is drawn as the replacement mark (U+FFFD) and counted in
    ``Run``'s ``missing``, so the picture can say that some characters could not be drawn
    (the alt text always carries the full text).
 
@@ -43,6 +44,7 @@ class Face(StrEnum):
     REGULAR = "DejaVuSans.ttf"
     BOLD = "DejaVuSans-Bold.ttf"
     CJK = "DroidSansFallbackFull.ttf"
+    HANGUL = "NanumSquareR.ttf"
     EMOJI = "NotoColorEmoji.ttf"
 
 
@@ -52,8 +54,8 @@ EMOJI_PPEM: Final = 109
 
 #: The fonts tried, in order, for text set in each style.
 CHAINS: Final[dict[Face, tuple[Face, ...]]] = {
-    Face.REGULAR: (Face.REGULAR, Face.CJK, Face.EMOJI),
-    Face.BOLD: (Face.BOLD, Face.REGULAR, Face.CJK, Face.EMOJI),
+    Face.REGULAR: (Face.REGULAR, Face.CJK, Face.HANGUL, Face.EMOJI),
+    Face.BOLD: (Face.BOLD, Face.REGULAR, Face.CJK, Face.HANGUL, Face.EMOJI),
 }
 
 
