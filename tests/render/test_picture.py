@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import struct
 from datetime import timedelta
 
+import pytest
 from PIL import Image
 
 from bot.domain.model import ReleaseSlice, Stage, Story, Workshop
 from bot.render.picture import ALT_TEXT_LIMIT, alt_text, layout, render_map
+from bot.render.picture.glyphs import INVISIBLE, Face, coverage, face_for, runs, width
+from bot.render.picture.layout import COLUMN, MARGIN, MAX_COLUMNS, PAD, STORY, Box
 from tests.builders import SEED_BACKBONE, workshop_at
 
 OUTCOME = "Ops managers answer 'where is my truck?' without calling the driver"
@@ -143,3 +147,191 @@ def test_a_5000_story_map_renders_every_card() -> None:
     assert png.startswith(b"\x89PNG")
     assert struct.unpack(">II", png[16:24]) == (laid.width, laid.height)
     assert len(alt_text(w)) <= ALT_TEXT_LIMIT
+
+
+SCRIPTS = {
+    "accented Latin": "Café résumé: naïve São Paulo, Zürich, Łódź, Ærøskøbing",
+    "Cyrillic": "Отследить доставку грузовика на карте",
+    "Chinese": "查看实时地图上的卡车",
+    "Japanese": "配送を追跡する トラックを地図で見る",
+    "Korean": "지도에서 트럭 보기",
+    "emoji": "🚚 Track delivery 📦 ✅ ❤️ 👩‍💻",
+}
+
+
+def with_story_texts(texts: list[str]) -> Workshop:
+    w = seed()
+    stories = tuple(
+        s.model_copy(update={"text": texts[n]}) if n < len(texts) else s
+        for n, s in enumerate(w.stories)
+    )
+    return w.model_copy(update={"stories": stories})
+
+
+@pytest.mark.parametrize("script", list(SCRIPTS))
+def test_every_script_is_drawn_with_a_font_that_has_its_glyphs(script: str) -> None:
+    text = SCRIPTS[script]
+    for ch in text:
+        if ch in INVISIBLE or ch == " ":
+            continue
+        face = face_for(ch, Face.REGULAR, text[text.index(ch) + 1 : text.index(ch) + 2] == "\ufe0f")
+        assert face is not None, f"{ch!r} (U+{ord(ch):04X}) has no font"
+        # The glyph is really in the font, not .notdef: FreeType gives it a glyph index.
+        assert ord(ch) in coverage(face)
+    w = with_story_texts([text])
+    laid = layout(w)
+    assert laid.missing == 0
+    assert laid.note is None
+    card = next(c for c in laid.stories if c.id == "S1")
+    # Every character is kept (a line may break between CJK characters, where no space is).
+    assert "".join(card.text.lines).replace(" ", "") == text.replace(" ", "")
+    # Something is drawn in the card's text area (not an empty box).
+    image = pixels(render_map(w))
+    box = card.box
+    inks = {
+        image.getpixel((x, y))
+        for x in range(box.x + PAD, box.right - PAD)
+        for y in range(box.y + PAD, box.y + PAD + card.text.height)
+    }
+    assert len(inks) > 4
+
+
+def test_emoji_are_drawn_in_colour_and_the_picture_stays_rgb() -> None:
+    w = with_story_texts([SCRIPTS["emoji"]])
+    laid = layout(w)
+    assert laid.emoji >= 5
+    image = Image.open(io.BytesIO(render_map(w)))
+    assert image.mode == "RGB"
+    # Without emoji the picture is indexed: drawn in the palette's colours only.
+    assert Image.open(io.BytesIO(render_map(seed()))).mode == "P"
+
+
+def test_a_character_no_font_has_is_marked_and_said_on_the_picture() -> None:
+    # U+10FFFD is a private-use code point: no bundled font draws it.
+    w = with_story_texts(["Ship it \U0010fffd now"])
+    laid = layout(w)
+    assert laid.missing == 1
+    assert laid.note is not None
+    assert "1 character could not be drawn" in " ".join(laid.note.lines)
+    assert laid.note.y > max(c.box.bottom for c in laid.stories)
+    card = next(c for c in laid.stories if c.id == "S1")
+    assert [r.text for line in card.text.lines for r in runs(line, Face.REGULAR)] == [
+        "Ship it \ufffd now"
+    ]
+    # The alt text keeps the character itself.
+    assert "\U0010fffd" in alt_text(w)
+
+
+def test_long_text_wraps_inside_its_card_and_nothing_is_lost() -> None:
+    long = (
+        "As an operations manager I want to see every truck of the fleet on one map with "
+        "its estimated arrival so that I can answer customers without calling a driver"
+    )
+    word = "Supercalifragilisticexpialidocious-antidisestablishmentarianism"
+    w = with_story_texts([long, word, "A" * 200])
+    laid = layout(w)
+    cards = {c.id: c for c in laid.stories}
+    assert len(cards["S1"].text.lines) > 3
+    assert " ".join(cards["S1"].text.lines) == long
+    assert "".join(cards["S2"].text.lines) == word
+    assert "".join(cards["S3"].text.lines) == "A" * 200
+    for card in cards.values():
+        for line in card.text.lines:
+            assert width(line, Face.REGULAR, card.text.size) <= card.box.w - 2 * PAD
+        assert card.text.y + card.text.height < card.box.bottom
+    # Cards under one task do not overlap.
+    ordered = sorted(laid.stories, key=lambda c: (c.box.x, c.box.y))
+    for a, b in itertools.pairwise(ordered):
+        if a.box.x == b.box.x:
+            assert a.box.bottom <= b.box.y
+
+
+def test_the_skeleton_gap_is_marked_under_the_activity_and_in_release_1() -> None:
+    w = seed()
+    laid = layout(w)
+    gaps = {a.id for a in laid.activities if a.gap}
+    names = {a.id: a.text for a in w.activities}
+    assert sorted(names[g] for g in gaps) == ["Assign driver", "Plan shipment", "Resolve issues"]
+    for activity in laid.activities:
+        assert (activity.gap_tag is not None) is activity.gap
+        if activity.gap_tag is not None:
+            assert activity.box.contains(
+                Box(activity.gap_tag.x, activity.gap_tag.y, 1, activity.gap_tag.height)
+            )
+    first = laid.releases[0]
+    second = laid.releases[1]
+    assert {m.activity_id for m in laid.gaps} == gaps
+    for mark in laid.gaps:
+        assert first.y < mark.box.y
+        assert mark.box.bottom < second.y
+    # The mark is drawn: red ink inside it.
+    image = pixels(render_map(w))
+    mark = laid.gaps[0]
+    reds = [
+        image.getpixel((x, y))
+        for x in range(mark.box.x, mark.box.right)
+        for y in range(mark.box.y, mark.box.bottom)
+    ]
+    assert any(r > 150 and g < 80 and b < 80 for r, g, b in reds)
+    # No release: no gap marks at all.
+    unsliced = layout(w.model_copy(update={"slices": ()}))
+    assert not unsliced.gaps
+    assert not any(a.gap for a in unsliced.activities)
+
+
+def test_each_release_line_carries_its_name_and_outcome() -> None:
+    laid = layout(seed())
+    first, second, loose = laid.releases
+    assert " ".join(first.label.lines) == "Release 1 · View map + ETA"
+    assert first.outcome is not None
+    assert " ".join(first.outcome.lines) == f"Outcome: {OUTCOME}"
+    assert " ".join(second.label.lines) == "Release 2 · Delay alerts"
+    assert second.outcome is None  # no outcome given: none shown
+    assert " ".join(loose.label.lines) == "Not in a release"
+    for line in (first, second):
+        assert line.x0 == laid.bands[0].x
+        assert line.x1 == laid.bands[0].right
+
+
+def test_a_wide_map_is_wrapped_into_bands_and_text_keeps_its_size() -> None:
+    w = big(200, activities=10, tasks_per_activity=4)
+    laid = layout(w)
+    assert len(laid.bands) > 1
+    assert laid.width <= 2 * MARGIN + MAX_COLUMNS * COLUMN
+    assert {c.text.size for c in laid.stories} == {STORY}
+    # Bands run top to bottom, each with every release line, activities in order.
+    tops = [b.y for b in laid.bands]
+    assert tops == sorted(tops)
+    for band in range(len(laid.bands)):
+        lines = [r.index for r in laid.releases if r.band == band]
+        assert lines == [0, 1, 2, 3, None]
+    order = [a.id for a in sorted(laid.activities, key=lambda a: (a.band, a.box.x))]
+    assert order == [a.id for a in w.activities]
+    assert len(laid.stories) == 200
+
+
+def test_alt_text_of_a_big_map_keeps_the_backbone_and_releases_within_the_limit() -> None:
+    w = big(200, activities=10, tasks_per_activity=4)
+    text = alt_text(w)
+    assert len(text) <= ALT_TEXT_LIMIT
+    assert text.startswith("Story map: Delivery tracking.")
+    for n in range(1, 11):
+        assert f"Activity {n}: follow shipments" in text
+    assert "Release 4, Release 4, for: Outcome 3" in text
+    # Too long for every story: the stories are counted, not listed.
+    assert "Story 1:" not in text
+    # A map whose activities alone are too long is cut with a note, at the limit.
+    long = w.model_copy(
+        update={
+            "activities": tuple(
+                a.model_copy(update={"text": "x" * 60 + a.id}) for a in w.activities * 1
+            ),
+            "title": "t" * 80,
+        }
+    )
+    huge = long.model_copy(
+        update={"slices": tuple(s.model_copy(update={"outcome": "o" * 200}) for s in w.slices)}
+    )
+    cut = alt_text(huge)
+    assert len(cut) == ALT_TEXT_LIMIT
+    assert cut.endswith("(cut; the pinned map lists everything)")
