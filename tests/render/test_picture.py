@@ -28,6 +28,11 @@ def seed() -> Workshop:
     return w.model_copy(update={"slices": (first, second)})
 
 
+def rgb(image: Image.Image, x: int, y: int) -> tuple[int, int, int]:
+    r, g, b = image.getpixel((x, y))  # type: ignore[misc]  # an RGB image's pixel
+    return int(r), int(g), int(b)
+
+
 def pixels(png: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(png))
     image.load()
@@ -268,7 +273,7 @@ def test_the_skeleton_gap_is_marked_under_the_activity_and_in_release_1() -> Non
     image = pixels(render_map(w))
     mark = laid.gaps[0]
     reds = [
-        image.getpixel((x, y))
+        rgb(image, x, y)
         for x in range(mark.box.x, mark.box.right)
         for y in range(mark.box.y, mark.box.bottom)
     ]
@@ -324,7 +329,7 @@ def test_alt_text_of_a_big_map_keeps_the_backbone_and_releases_within_the_limit(
     long = w.model_copy(
         update={
             "activities": tuple(
-                a.model_copy(update={"text": "x" * 60 + a.id}) for a in w.activities * 1
+                a.model_copy(update={"text": "x" * 60 + a.id}) for a in w.activities
             ),
             "title": "t" * 80,
         }
