@@ -8,6 +8,7 @@ import pytest
 import redis
 from PIL import Image
 
+from bot.demo import PICTURE, write_picture
 from bot.domain import commands as c
 from bot.render.picture import render_map
 from bot.service import WorkshopService
@@ -79,3 +80,18 @@ def test_render_to_a_path_it_cannot_write_says_so(
     done = storymap("render", team_id, "CRO", "--out", str(out), env={"REDIS_URL": redis_url})
     assert done.returncode == 1
     assert done.stderr.strip() == f"storymap: cannot write {out}: No such file or directory"
+
+
+def test_the_demo_writes_the_published_maps_picture(
+    redis_url: str, team_id: str, tmp_path: Path
+) -> None:
+    store = publish_seed(redis_url, team_id, "CDEMO")
+    client = redis.Redis.from_url(redis_url)
+    path = write_picture(client, team_id, "CDEMO", tmp_path / "demo.png")
+    assert path == tmp_path / "demo.png"
+    published = store.latest(team_id, "CDEMO")
+    assert published is not None
+    assert path.read_bytes() == render_map(published)
+    with pytest.raises(LookupError, match="no workshop"):
+        write_picture(client, team_id, "CEMPTY", tmp_path / "none.png")
+    assert PICTURE.name == "storymap-demo-map.png"
