@@ -14,7 +14,7 @@ from PIL import Image
 from bot.domain.model import ReleaseSlice, Stage, Story, Workshop
 from bot.render.picture import ALT_TEXT_LIMIT, alt_text, layout, render_map
 from bot.render.picture.glyphs import INVISIBLE, Face, coverage, face_for, runs, width
-from bot.render.picture.layout import COLUMN, MARGIN, MAX_COLUMNS, PAD, STORY, Box
+from bot.render.picture.layout import COLUMN, MARGIN, MAX_COLUMNS, PAD, STORY
 from tests.builders import SEED_BACKBONE, workshop_at
 
 OUTCOME = "Ops managers answer 'where is my truck?' without calling the driver"
@@ -257,12 +257,14 @@ def test_the_skeleton_gap_is_marked_under_the_activity_and_in_release_1() -> Non
     gaps = {a.id for a in laid.activities if a.gap}
     names = {a.id: a.text for a in w.activities}
     assert sorted(names[g] for g in gaps) == ["Assign driver", "Plan shipment", "Resolve issues"]
+    image = pixels(render_map(w))
     for activity in laid.activities:
-        assert (activity.gap_tag is not None) is activity.gap
-        if activity.gap_tag is not None:
-            assert activity.box.contains(
-                Box(activity.gap_tag.x, activity.gap_tag.y, 1, activity.gap_tag.height)
-            )
+        assert (activity.stripe is not None) is activity.gap
+        if activity.stripe is not None:
+            assert activity.box.contains(activity.stripe)
+            assert activity.stripe.bottom == activity.box.bottom
+            middle = (activity.stripe.x + activity.stripe.w // 2, activity.stripe.y + 2)
+            assert rgb(image, *middle) == (0xC6, 0x28, 0x28)
     first = laid.releases[0]
     second = laid.releases[1]
     assert {m.activity_id for m in laid.gaps} == gaps
@@ -270,7 +272,6 @@ def test_the_skeleton_gap_is_marked_under_the_activity_and_in_release_1() -> Non
         assert first.y < mark.box.y
         assert mark.box.bottom < second.y
     # The mark is drawn: red ink inside it.
-    image = pixels(render_map(w))
     mark = laid.gaps[0]
     reds = [
         rgb(image, x, y)

@@ -12,7 +12,7 @@ from typing import Final
 
 from PIL import Image, ImageColor, ImageDraw
 
-from bot.render.picture.glyphs import EMOJI_PPEM, Face, advance, font, runs, width
+from bot.render.picture.glyphs import EMOJI_PPEM, Face, advance, font, runs
 from bot.render.picture.layout import (
     META,
     PAD,
@@ -122,21 +122,15 @@ def _rect(image: Image.Image, box: Box, fill: str, edge: str | None, radius: int
     image.paste(_tile(box.w, box.h, fill, edge, radius), (box.x, box.y))
 
 
-def _backbone(image: Image.Image, layout: MapLayout) -> None:
+def _backbone(image: Image.Image, draw: ImageDraw.ImageDraw, layout: MapLayout) -> None:
     for activity in layout.activities:
         _rect(image, activity.box, ACTIVITY_FILL, None, 8)
         _text(image, activity.text, ACTIVITY_INK)
-        if activity.gap_tag is not None:
-            tag = activity.gap_tag
-            wide = max(width(line, tag.style, tag.size) for line in tag.lines)
-            _rect(
-                image,
-                Box(tag.x - 6, tag.y - 3, int(wide) + 12, tag.height + 6),
-                GAP_FILL,
-                GAP_EDGE,
-                6,
+        if activity.stripe is not None:
+            stripe = activity.stripe
+            draw.rectangle(
+                (stripe.x + 4, stripe.y, stripe.right - 5, stripe.bottom - 1), fill=GAP_EDGE
             )
-            _text(image, tag, GAP_INK)
     for task in layout.tasks:
         _rect(image, task.box, TASK_FILL, TASK_EDGE, 6)
         _text(image, task.text, INK)
@@ -165,7 +159,7 @@ def picture(layout: MapLayout) -> Image.Image:
     if heading.persona is not None:
         _text(image, heading.persona, MUTED)
     _text(image, heading.summary, MUTED)
-    _backbone(image, layout)
+    _backbone(image, draw, layout)
     _releases(image, draw, layout)
     voted, unvoted = _rgb(VOTED), _rgb(CARD_META)
     for card in layout.stories:

@@ -13,8 +13,8 @@ Rules kept:
   activities into bands stacked top to bottom (an activity with more tasks than a band
   holds is continued in the next band, marked "continued"), each band with its own
   activity and task rows and its own release lines, so text never shrinks;
-- when there is a release, every activity ``skeleton_gaps`` names is marked under its
-  name and has a "no story in Release 1" placeholder in Release 1's lane;
+- when there is a release, every activity ``skeleton_gaps`` names has a red stripe along
+  its foot and a "no story in Release 1" mark across its columns in Release 1's lane;
 - all text is wrapped to its box, never cut: boxes grow to hold it.
 """
 
@@ -40,6 +40,8 @@ PAD: Final = 10
 CARD_GAP: Final = 10
 ROW_GAP: Final = 12
 BAND_GAP: Final = 56
+#: The red stripe along the foot of an activity Release 1 leaves out.
+STRIPE: Final = 6
 
 #: Text sizes in pixels.
 TITLE: Final = 36
@@ -117,9 +119,10 @@ class ActivityBox:
     text: Text
     #: True for the part of a wide activity carried into the next band.
     continued: bool
-    #: Release 1 gives it no story (only when there is a release).
+    #: Release 1 gives it no story (only when there is a release): a red stripe along
+    #: its foot, over the "no story in Release 1" mark in Release 1's lane.
     gap: bool
-    gap_tag: Text | None
+    stripe: Box | None
 
 
 @dataclass(frozen=True)
@@ -303,7 +306,7 @@ class _Builder:
             else:
                 segments.append((activity, n, 1))
         y = self.y
-        row: list[tuple[Activity, Box, Text, Text | None, bool]] = []
+        row: list[tuple[Activity, Box, Text, bool]] = []
         for activity, first, count in segments:
             x = MARGIN + first * COLUMN
             box_w = count * COLUMN - GUTTER
@@ -313,30 +316,14 @@ class _Builder:
             text = _text(
                 x + PAD, y + PAD, name, style=Face.BOLD, size=ACTIVITY, width=box_w - 2 * PAD
             )
-            tag = None
-            if activity.id in self.gaps:
-                tag = _text(
-                    x + PAD + 6,
-                    y + PAD + text.height + 9,
-                    "⚠ No story in Release 1",
-                    style=Face.BOLD,
-                    size=NOTE,
-                    width=box_w - 2 * PAD - 12,
-                )
-            row.append((activity, Box(x, y, box_w, 0), text, tag, continued))
-        height = max(
-            PAD + text.height + (tag.height + 18 if tag else 0) + PAD for _, _, text, tag, _ in row
-        )
-        for activity, box, text, tag, continued in row:
+            row.append((activity, Box(x, y, box_w, 0), text, continued))
+        height = max(2 * PAD + text.height for _, _, text, _ in row) + STRIPE
+        for activity, box, text, continued in row:
+            gap = activity.id in self.gaps
+            stripe = Box(box.x, y + height - STRIPE, box.w, STRIPE) if gap else None
             self.activities.append(
                 ActivityBox(
-                    activity.id,
-                    band,
-                    Box(box.x, box.y, box.w, height),
-                    text,
-                    continued,
-                    activity.id in self.gaps,
-                    tag,
+                    activity.id, band, Box(box.x, y, box.w, height), text, continued, gap, stripe
                 )
             )
         self.y += height + ROW_GAP
@@ -414,7 +401,7 @@ class _Builder:
                     text = _text(
                         box.x + PAD,
                         top + PAD,
-                        "No story in Release 1",
+                        "⚠ No story in Release\u00a01",
                         style=Face.BOLD,
                         size=NOTE,
                         width=box.w - 2 * PAD,
