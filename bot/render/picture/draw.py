@@ -52,19 +52,36 @@ def _rgb(colour: str) -> Colour:
     return r, g, b
 
 
-@lru_cache(maxsize=32768)
-def word_mask(face: Face, size: int, word: str) -> tuple[Image.Image, int, int]:
-    """``word`` drawn once as a mask, with its offset from the pen (left, baseline).
-
-    FreeType draws each glyph afresh on every call, and that was most of the time spent;
-    a map repeats its words (task names, "as a", numbers), so each is drawn once and
-    pasted where it goes. The mask is sized from the font's metrics (one FreeType pass,
-    not two), with room for glyphs that overhang their advance."""
+@lru_cache(maxsize=4096)
+def glyph_mask(face: Face, size: int, ch: str) -> tuple[Image.Image, int, int]:
+    """One character drawn once as a mask, with its offset from the pen (left, baseline)."""
     f = font(face, size)
     up, down = f.getmetrics()
     slack = size // 2
+    mask = Image.new("L", (round(advance(face, size, ch)) + 2 * slack, up + down), 0)
+    ImageDraw.Draw(mask).text((slack, up), ch, font=f, fill=255, anchor="ls")
+    return mask, -slack, -up
+
+
+@lru_cache(maxsize=32768)
+def word_mask(face: Face, size: int, word: str) -> tuple[Image.Image, int, int]:
+    """``word`` as a mask, with its offset from the pen (left, baseline).
+
+    FreeType hints and draws each glyph afresh on every call, and that was most of the
+    time spent. So each character is drawn once (``glyph_mask``), a word is put together
+    from its characters at the advances ``glyphs.advance`` measures (the same glyph
+    bitmaps at the same whole-pixel pen positions as Pillow's basic layout, without
+    kerning, as the text is measured), and each word is put together once and pasted
+    wherever it appears: a map repeats its words."""
+    up, down = font(face, size).getmetrics()
+    slack = size // 2
     mask = Image.new("L", (round(advance(face, size, word)) + 2 * slack, up + down), 0)
-    ImageDraw.Draw(mask).text((slack, up), word, font=f, fill=255, anchor="ls")
+    x = 0.0
+    for ch in word:
+        glyph, left, top = glyph_mask(face, size, ch)
+        # Solid coverage through the glyph's own: overlapping edges add up, never erase.
+        mask.paste(255, (round(x) + slack + left, up + top), glyph)
+        x += advance(face, size, ch)
     return mask, -slack, -up
 
 

@@ -193,7 +193,8 @@ def wrap(text: str, style: Face, size: int, max_width: float) -> tuple[str, ...]
     a line is cut between characters."""
     lines: list[str] = []
     line = ""
-    for token in _tokens(" ".join(text.split())):
+    # Runs of spaces are one (the domain stores text so); a no-break space stays in its word.
+    for token in _tokens(" ".join(part for part in text.split(" ") if part)):
         candidate = line + token
         if width(candidate.rstrip(" "), style, size) <= max_width:
             line = candidate
