@@ -84,6 +84,20 @@ def test_the_same_map_gives_the_same_bytes() -> None:
     assert render_map(changed) != first
 
 
+@pytest.mark.parametrize("stage", list(Stage))
+def test_a_map_at_any_stage_renders(stage: Stage) -> None:
+    # `storymap render` draws an active workshop too: before it has activities, it says so.
+    w = workshop_at(stage)
+    laid = layout(w)
+    image = Image.open(io.BytesIO(render_map(w)))
+    assert image.size == (laid.width, laid.height)
+    assert (laid.empty is not None) is (not w.activities)
+    if laid.empty is not None:
+        assert laid.empty.lines == ("No backbone activities yet.",)
+        assert not laid.bands
+    assert alt_text(w).startswith("Story map: Delivery tracking.")
+
+
 def test_alt_text_says_the_map_in_words_within_slacks_limit() -> None:
     text = alt_text(seed())
     assert text.startswith("Story map: Delivery tracking.")
@@ -343,3 +357,20 @@ def test_alt_text_of_a_big_map_keeps_the_backbone_and_releases_within_the_limit(
     cut = alt_text(huge)
     assert len(cut) == ALT_TEXT_LIMIT
     assert cut.endswith("(cut; the pinned map lists everything)")
+
+
+def test_an_activity_wider_than_a_band_continues_in_the_next() -> None:
+    w = big(30, activities=2, tasks_per_activity=MAX_COLUMNS + 3)
+    laid = layout(w)
+    parts = [(a.id, a.band, a.continued, a.text.lines[-1]) for a in laid.activities]
+    first, second = w.activities
+    assert parts[0][:3] == (first.id, 0, False)
+    assert parts[1][:3] == (first.id, 1, True)
+    assert parts[1][3].endswith("(continued)")
+    assert parts[2][:3] == (second.id, 2, False)
+    # Four bands either way (12, 3, 12, 3 at most 12 a band): the evener cut is taken.
+    assert [len([t for t in laid.tasks if t.band == n]) for n in range(4)] == [8, 7, 8, 7]
+    assert parts[3][:3] == (second.id, 3, True)
+    assert [t.id for t in sorted(laid.tasks, key=lambda t: (t.band, t.box.x))] == [
+        t.id for t in w.tasks
+    ]

@@ -192,6 +192,8 @@ def picture(layout: MapLayout) -> Image.Image:
             size=META,
             ink=voted if card.votes else unvoted,
         )
+    if layout.empty is not None:
+        _text(image, layout.empty, MUTED)
     if layout.note is not None:
         _text(image, layout.note, GAP_INK)
     return image

@@ -182,6 +182,8 @@ class MapLayout:
     stories: tuple[StoryCard, ...]
     releases: tuple[ReleaseLine, ...]
     gaps: tuple[GapMark, ...]
+    #: Said in place of the map while it has no activity yet.
+    empty: Text | None
     #: How many characters no bundled font could draw (shown as the replacement mark).
     missing: int
     #: How many characters are drawn as colour emoji.
@@ -212,6 +214,8 @@ def _bands(w: Workshop) -> list[list[Column]]:
     backbone: list[list[Column]] = [
         [(a, t) for t in w.tasks_of(a.id)] or [(a, None)] for a in w.activities
     ]
+    if not backbone:
+        return []
     fewest = len(_pack(backbone, MAX_COLUMNS))
     total = sum(len(columns) for columns in backbone)
     for cap in range(-(-total // fewest), MAX_COLUMNS):
@@ -241,7 +245,7 @@ class _Builder:
     def __init__(self, w: Workshop) -> None:
         self.w = w
         self.bands_columns = _bands(w)
-        widest = max(len(b) for b in self.bands_columns)
+        widest = max((len(b) for b in self.bands_columns), default=0)
         self.width = max(MIN_WIDTH, 2 * MARGIN + widest * COLUMN - GUTTER)
         self.inner = self.width - 2 * MARGIN
         self.slice_of = {sid: n for n, s in enumerate(w.slices) for sid in s.story_ids}
@@ -420,6 +424,17 @@ def layout(w: Workshop) -> MapLayout:
         if band:
             b.y += BAND_GAP
         b.band(band, columns)
+    empty = None
+    if not b.bands_columns:
+        empty = _text(
+            MARGIN,
+            b.y,
+            "No backbone activities yet.",
+            style=Face.REGULAR,
+            size=PERSONA,
+            width=b.inner,
+        )
+        b.y += empty.height
     lost, emoji = _census(w)
     note = None
     if lost:
@@ -444,6 +459,7 @@ def layout(w: Workshop) -> MapLayout:
         stories=tuple(b.stories),
         releases=tuple(b.releases),
         gaps=tuple(b.marks),
+        empty=empty,
         missing=lost,
         emoji=emoji,
         note=note,
