@@ -71,8 +71,12 @@ def test_the_seed_renders_columns_in_backbone_order_and_release_lines_in_order()
     image = pixels(render_map(w))
     assert image.size == (laid.width, laid.height)
     for line in lines[:2]:
-        row = [image.getpixel((x, line.y)) for x in range(line.x0, line.x1, 50)]
+        row = [rgb(image, x, line.y) for x in range(line.x0, line.x1, 50)]
         assert all(p != (255, 255, 255) for p in row)
+    # Each activity's box is drawn where the layout puts it, in the activity colour.
+    for activity in laid.activities:
+        assert rgb(image, activity.box.right - 3, activity.box.y + 3) == (0x1F, 0x4E, 0x79)
+        assert rgb(image, activity.box.right + 3, activity.box.y + 3) == (255, 255, 255)
 
 
 def test_the_same_map_gives_the_same_bytes() -> None:
