@@ -86,6 +86,13 @@ def test_the_same_map_gives_the_same_bytes() -> None:
     assert first.startswith(b"\x89PNG")
     changed = seed().model_copy(update={"title": "Delivery tracking v2"})
     assert render_map(changed) != first
+    # No metadata chunk (time, software) that could vary: only the image's own.
+    chunks, at = [], 8
+    while at < len(first):
+        (length,) = struct.unpack(">I", first[at : at + 4])
+        chunks.append(first[at + 4 : at + 8])
+        at += 12 + length
+    assert set(chunks) <= {b"IHDR", b"PLTE", b"IDAT", b"IEND"}
 
 
 @pytest.mark.parametrize("stage", list(Stage))
