@@ -1,4 +1,4 @@
-"""The ``storymap`` command: run the bot, run the demo, look at a workshop.
+"""The ``storymap`` command: run the bot, run the demo, look at a workshop, draw its map.
 
 Configuration problems end the command with one line on stderr naming the variable
 (exit status 2); a store or a Slack that cannot be reached ends it with one line naming
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import redis
 from redis.exceptions import RedisClusterException
@@ -39,6 +40,23 @@ def _state(args: argparse.Namespace) -> int:
         print(f"storymap: no {which} in {args.team}/{args.channel}", file=sys.stderr)
         return 1
     print(workshop.model_dump_json(indent=2))
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from bot.render.picture import render_map  # noqa: PLC0415 - Pillow only when drawing
+
+    with store_client(load(StoreSettings)) as client:
+        workshop = WorkshopStore(client).latest(args.team, args.channel)
+    if workshop is None:
+        print(f"storymap: no workshop in {args.team}/{args.channel}", file=sys.stderr)
+        return 1
+    try:
+        args.out.write_bytes(render_map(workshop))
+    except OSError as problem:
+        print(f"storymap: cannot write {args.out}: {problem.strerror}", file=sys.stderr)
+        return 1
+    print(f"wrote workshop {workshop.number} ({workshop.stage.label}) to {args.out}")
     return 0
 
 
@@ -222,6 +240,14 @@ def parser() -> argparse.ArgumentParser:
         "--facilitator", help="Slack user id who facilitates (default: the map's facilitator)"
     )
     imports.set_defaults(handler=_import)
+    render = commands.add_parser(
+        "render",
+        help="draw a channel's map as a PNG (the active workshop, else the last finished one)",
+    )
+    render.add_argument("team", help="Slack team id, e.g. T0123ABC")
+    render.add_argument("channel", help="Slack channel id, e.g. C0456DEF")
+    render.add_argument("--out", type=Path, default=Path("map.png"), help="default: map.png")
+    render.set_defaults(handler=_render)
     queued = commands.add_parser(
         "outbox",
         help="list a channel's pending and parked Slack effects; retry the parked ones",

@@ -88,6 +88,21 @@ PEOPLE = {
     "U_EMI": ("emi", "Europe/Berlin"),
 }
 FACILITATOR = "U_ANA"
+#: Where ``storymap demo`` leaves the published map's picture: the system's temporary
+#: directory, which is always writable (the current one may not be, in a container).
+PICTURE = Path(tempfile.gettempdir()) / "storymap-demo-map.png"
+
+
+def write_picture(client: redis.Redis, team_id: str, channel: str, path: Path = PICTURE) -> Path:
+    """Draw the channel's last workshop (the published map) to ``path``."""
+    from bot.render.picture import render_map  # noqa: PLC0415 - Pillow only when drawing
+    from bot.store.workshops import WorkshopStore  # noqa: PLC0415
+
+    workshop = WorkshopStore(client).latest(team_id, channel)
+    if workshop is None:
+        raise LookupError(f"no workshop in {team_id}/{channel} to draw")
+    path.write_bytes(render_map(workshop))
+    return path
 
 
 class Scenario:
@@ -288,7 +303,8 @@ class Scenario:
 
 
 def main() -> int:
-    """Run the demo: print the channel stage by stage, then the pinned map."""
+    """Run the demo: print the channel stage by stage, then the pinned map and the path of
+    its picture (``PICTURE``)."""
     from bot.slack.main import Bot  # noqa: PLC0415 - keep `storymap --help` light
     from bot.store.embedded import EmbeddedServer  # noqa: PLC0415
 
@@ -320,12 +336,14 @@ def main() -> int:
 
         try:
             Scenario(sim, channel, narrate).run()
+            picture = write_picture(client, sim.identity.team_id, channel)
         finally:
             bot.stop()
             client.close()
         print("\n===== the pinned map =====")
         for pinned in sim.pinned(channel):
             print("\n".join(message_lines(pinned.text, pinned.blocks)))
+        print(f"\n===== the map as a picture: {picture} =====")
     return 0
 
 

@@ -8,6 +8,7 @@ in words for screen readers; ``layout`` is the model both tests and the drawing 
 from __future__ import annotations
 
 from bot.domain.model import Workshop
+from bot.render.picture import draw, glyphs
 from bot.render.picture.alt import ALT_TEXT_LIMIT, alt_text
 from bot.render.picture.draw import png
 from bot.render.picture.layout import MapLayout, layout
@@ -18,4 +19,18 @@ def render_map(w: Workshop) -> bytes:
     return png(layout(w))
 
 
-__all__ = ["ALT_TEXT_LIMIT", "MapLayout", "alt_text", "layout", "render_map"]
+def forget_text() -> None:
+    """Empty the caches of measured and drawn text (the fonts stay loaded): the next
+    render starts as a map with words never drawn before would (benchmarks)."""
+    for cached in (
+        glyphs.word_width,
+        glyphs._char,
+        glyphs.face_for,
+        glyphs.runs,
+        draw.word_mask,
+        draw.emoji_image,
+    ):
+        cached.cache_clear()
+
+
+__all__ = ["ALT_TEXT_LIMIT", "MapLayout", "alt_text", "forget_text", "layout", "render_map"]

@@ -12,7 +12,7 @@ from typing import Final
 
 from PIL import Image, ImageColor, ImageDraw
 
-from bot.render.picture.glyphs import Face, font, runs, width
+from bot.render.picture.glyphs import EMOJI_PPEM, Face, advance, font, runs
 from bot.render.picture.layout import (
     META,
     PAD,
@@ -52,36 +52,69 @@ def _rgb(colour: str) -> Colour:
     return r, g, b
 
 
-@lru_cache(maxsize=32768)
-def _word(face: Face, size: int, word: str) -> tuple[Image.Image, int, int]:
-    """``word`` drawn once as a mask, with its offset from the pen (left, baseline).
-
-    FreeType draws each glyph afresh on every call, and that was most of the time spent;
-    a map repeats its words (task names, "as a", numbers), so each is drawn once and
-    pasted where it goes."""
+@lru_cache(maxsize=4096)
+def glyph_mask(face: Face, size: int, ch: str) -> tuple[Image.Image, int, int]:
+    """One character drawn once as a mask, with its offset from the pen (left, baseline)."""
     f = font(face, size)
-    left, top, right, bottom = (int(v) for v in f.getbbox(word, anchor="ls"))
-    mask = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
-    ImageDraw.Draw(mask).text((-left, -top), word, font=f, fill=255, anchor="ls")
-    return mask, left, top
+    up, down = f.getmetrics()
+    slack = size // 2
+    mask = Image.new("L", (round(advance(face, size, ch)) + 2 * slack, up + down), 0)
+    ImageDraw.Draw(mask).text((slack, up), ch, font=f, fill=255, anchor="ls")
+    return mask, -slack, -up
 
 
-@lru_cache(maxsize=65536)
-def _advance(face: Face, size: int, text: str) -> float:
-    return font(face, size).getlength(text)
+@lru_cache(maxsize=32768)
+def word_mask(face: Face, size: int, word: str) -> tuple[Image.Image, int, int]:
+    """``word`` as a mask, with its offset from the pen (left, baseline).
+
+    FreeType hints and draws each glyph afresh on every call, and that was most of the
+    time spent. So each character is drawn once (``glyph_mask``), a word is put together
+    from its characters at the advances ``glyphs.advance`` measures (the same glyph
+    bitmaps at the same whole-pixel pen positions as Pillow's basic layout, without
+    kerning, as the text is measured), and each word is put together once and pasted
+    wherever it appears: a map repeats its words."""
+    up, down = font(face, size).getmetrics()
+    slack = size // 2
+    mask = Image.new("L", (round(advance(face, size, word)) + 2 * slack, up + down), 0)
+    x = 0.0
+    for ch in word:
+        glyph, left, top = glyph_mask(face, size, ch)
+        # Solid coverage through the glyph's own: overlapping edges add up, never erase.
+        mask.paste(255, (round(x) + slack + left, up + top), glyph)
+        x += advance(face, size, ch)
+    return mask, -slack, -up
+
+
+@lru_cache(maxsize=4096)
+def emoji_image(size: int, text: str) -> tuple[Image.Image, int, int]:
+    """Colour emoji drawn at the font's one size, then scaled to ``size`` (cached)."""
+    f = font(Face.EMOJI, size)
+    left, top, right, bottom = (int(v) for v in f.getbbox(text, anchor="ls"))
+    big = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), (0, 0, 0, 0))
+    ImageDraw.Draw(big).text((-left, -top), text, font=f, anchor="ls", embedded_color=True)
+    scale = size / EMOJI_PPEM
+    small = big.resize(
+        (max(1, round(big.width * scale)), max(1, round(big.height * scale))),
+        Image.Resampling.LANCZOS,
+    )
+    return small, round(left * scale), round(top * scale)
 
 
 def _line(
     image: Image.Image, x: float, baseline: int, line: str, *, style: Face, size: int, ink: Colour
 ) -> None:
-    space = _advance(style, size, " ")
+    space = advance(style, size, " ")
     for n, word in enumerate(line.split(" ")):
         if n:
             x += space
         for run in runs(word, style):
-            mask, left, top = _word(run.face, size, run.text)
-            image.paste(ink, (round(x) + left, baseline + top), mask)
-            x += _advance(run.face, size, run.text)
+            if run.face is Face.EMOJI:
+                glyphs, left, top = emoji_image(size, run.text)
+                image.paste(glyphs, (round(x) + left, baseline + top), glyphs)
+            else:
+                mask, left, top = word_mask(run.face, size, run.text)
+                image.paste(ink, (round(x) + left, baseline + top), mask)
+            x += advance(run.face, size, run.text)
 
 
 def _text(image: Image.Image, text: Text, ink: str) -> None:
@@ -106,21 +139,15 @@ def _rect(image: Image.Image, box: Box, fill: str, edge: str | None, radius: int
     image.paste(_tile(box.w, box.h, fill, edge, radius), (box.x, box.y))
 
 
-def _backbone(image: Image.Image, layout: MapLayout) -> None:
+def _backbone(image: Image.Image, draw: ImageDraw.ImageDraw, layout: MapLayout) -> None:
     for activity in layout.activities:
         _rect(image, activity.box, ACTIVITY_FILL, None, 8)
         _text(image, activity.text, ACTIVITY_INK)
-        if activity.gap_tag is not None:
-            tag = activity.gap_tag
-            wide = max(width(line, tag.style, tag.size) for line in tag.lines)
-            _rect(
-                image,
-                Box(tag.x - 6, tag.y - 3, int(wide) + 12, tag.height + 6),
-                GAP_FILL,
-                GAP_EDGE,
-                6,
+        if activity.stripe is not None:
+            stripe = activity.stripe
+            draw.rectangle(
+                (stripe.x + 4, stripe.y, stripe.right - 5, stripe.bottom - 1), fill=GAP_EDGE
             )
-            _text(image, tag, GAP_INK)
     for task in layout.tasks:
         _rect(image, task.box, TASK_FILL, TASK_EDGE, 6)
         _text(image, task.text, INK)
@@ -149,7 +176,7 @@ def picture(layout: MapLayout) -> Image.Image:
     if heading.persona is not None:
         _text(image, heading.persona, MUTED)
     _text(image, heading.summary, MUTED)
-    _backbone(image, layout)
+    _backbone(image, draw, layout)
     _releases(image, draw, layout)
     voted, unvoted = _rgb(VOTED), _rgb(CARD_META)
     for card in layout.stories:
@@ -165,12 +192,57 @@ def picture(layout: MapLayout) -> Image.Image:
             size=META,
             ink=voted if card.votes else unvoted,
         )
+    if layout.empty is not None:
+        _text(image, layout.empty, MUTED)
     if layout.note is not None:
         _text(image, layout.note, GAP_INK)
     return image
 
 
+#: Each text colour on each background it is drawn on: the palette holds the steps between.
+PAIRS: Final = (
+    (BACKGROUND, INK),
+    (BACKGROUND, MUTED),
+    (BACKGROUND, RELEASE_INK),
+    (BACKGROUND, GAP_INK),
+    (ACTIVITY_FILL, ACTIVITY_INK),
+    (GAP_FILL, GAP_INK),
+    (TASK_FILL, INK),
+    (CARD_FILL, INK),
+    (CARD_FILL, CARD_META),
+    (CARD_FILL, VOTED),
+)
+FLAT: Final = (TASK_EDGE, CARD_EDGE, RELEASE_LINE, LOOSE_LINE, GAP_EDGE)
+#: Blend steps per pair: 16 shades of antialiasing, as many as the eye tells apart here.
+STEPS: Final = 16
+
+
+def _palette() -> Image.Image:
+    """Every colour the picture draws without emoji: the flat ones and each text colour's
+    blend into its background (antialiased edges)."""
+    colours: list[Colour] = [_rgb(c) for c in FLAT]
+    for back, ink in PAIRS:
+        b, i = _rgb(back), _rgb(ink)
+        for n in range(STEPS + 1):
+            t = n / STEPS
+            shade = tuple(round(bb + (ii - bb) * t) for bb, ii in zip(b, i, strict=True))
+            if shade not in colours:
+                colours.append((shade[0], shade[1], shade[2]))
+    palette = Image.new("P", (1, 1))
+    flat = [v for c in colours for v in c]
+    palette.putpalette(flat + flat[:3] * (256 - len(colours)))
+    return palette
+
+
+PALETTE: Final = _palette()
+
+
 def png(layout: MapLayout) -> bytes:
+    """The picture as PNG. Without emoji it is drawn only in the palette's colours, so it
+    is stored as an indexed PNG: a third of the bytes to compress, and much faster."""
+    image = picture(layout)
+    if not layout.emoji:
+        image = image.quantize(palette=PALETTE, dither=Image.Dither.NONE)
     out = io.BytesIO()
-    picture(layout).save(out, format="PNG", compress_level=COMPRESS_LEVEL)
+    image.save(out, format="PNG", compress_level=COMPRESS_LEVEL)
     return out.getvalue()

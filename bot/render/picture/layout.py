@@ -13,8 +13,8 @@ Rules kept:
   activities into bands stacked top to bottom (an activity with more tasks than a band
   holds is continued in the next band, marked "continued"), each band with its own
   activity and task rows and its own release lines, so text never shrinks;
-- when there is a release, every activity ``skeleton_gaps`` names is marked under its
-  name and has a "no story in Release 1" placeholder in Release 1's lane;
+- when there is a release, every activity ``skeleton_gaps`` names has a red stripe along
+  its foot and a "no story in Release 1" mark across its columns in Release 1's lane;
 - all text is wrapped to its box, never cut: boxes grow to hold it.
 """
 
@@ -25,7 +25,7 @@ from typing import Final
 
 from bot.domain.model import Activity, Task, Workshop
 from bot.domain.skeleton import skeleton_gaps
-from bot.render.picture.glyphs import Face, font, missing, wrap
+from bot.render.picture.glyphs import Face, census, font, wrap
 
 MARGIN: Final = 48
 #: A task column's pitch: its card width plus the gutter to the next column.
@@ -40,6 +40,8 @@ PAD: Final = 10
 CARD_GAP: Final = 10
 ROW_GAP: Final = 12
 BAND_GAP: Final = 56
+#: The red stripe along the foot of an activity Release 1 leaves out.
+STRIPE: Final = 6
 
 #: Text sizes in pixels.
 TITLE: Final = 36
@@ -117,9 +119,10 @@ class ActivityBox:
     text: Text
     #: True for the part of a wide activity carried into the next band.
     continued: bool
-    #: Release 1 gives it no story (only when there is a release).
+    #: Release 1 gives it no story (only when there is a release): a red stripe along
+    #: its foot, over the "no story in Release 1" mark in Release 1's lane.
     gap: bool
-    gap_tag: Text | None
+    stripe: Box | None
 
 
 @dataclass(frozen=True)
@@ -179,8 +182,12 @@ class MapLayout:
     stories: tuple[StoryCard, ...]
     releases: tuple[ReleaseLine, ...]
     gaps: tuple[GapMark, ...]
+    #: Said in place of the map while it has no activity yet.
+    empty: Text | None
     #: How many characters no bundled font could draw (shown as the replacement mark).
     missing: int
+    #: How many characters are drawn as colour emoji.
+    emoji: int
     note: Text | None
 
 
@@ -188,20 +195,34 @@ class MapLayout:
 Column = tuple[Activity, Task | None]
 
 
-def _bands(w: Workshop) -> list[list[Column]]:
-    """Columns cut into bands of at most ``MAX_COLUMNS``, between activities when it can."""
+def _pack(backbone: list[list[Column]], cap: int) -> list[list[Column]]:
+    """Columns in bands of at most ``cap``, cut between activities where one fits."""
     bands: list[list[Column]] = [[]]
-    for activity in w.activities:
-        columns: list[Column] = [(activity, t) for t in w.tasks_of(activity.id)] or [
-            (activity, None)
-        ]
-        if len(bands[-1]) + len(columns) > MAX_COLUMNS and bands[-1]:
+    for columns in backbone:
+        if len(bands[-1]) + len(columns) > cap and bands[-1]:
             bands.append([])
         for column in columns:
-            if len(bands[-1]) == MAX_COLUMNS:
+            if len(bands[-1]) == cap:
                 bands.append([])
             bands[-1].append(column)
     return bands
+
+
+def _bands(w: Workshop) -> list[list[Column]]:
+    """The fewest bands of at most ``MAX_COLUMNS``, as even in width as whole activities
+    allow (so the last band is not a sliver under a wide picture)."""
+    backbone: list[list[Column]] = [
+        [(a, t) for t in w.tasks_of(a.id)] or [(a, None)] for a in w.activities
+    ]
+    if not backbone:
+        return []
+    fewest = len(_pack(backbone, MAX_COLUMNS))
+    total = sum(len(columns) for columns in backbone)
+    for cap in range(-(-total // fewest), MAX_COLUMNS):
+        bands = _pack(backbone, cap)
+        if len(bands) <= fewest:
+            return bands
+    return _pack(backbone, MAX_COLUMNS)
 
 
 def _text(x: int, y: int, text: str, *, style: Face, size: int, width: int) -> Text:
@@ -213,7 +234,9 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 
 
 def release_label(index: int, name: str) -> str:
-    return f"Release {index + 1} · {name}"
+    """``Release 2 · Delay alerts``; a release named only by its number is not said twice."""
+    number = f"Release {index + 1}"
+    return name if name.casefold() == number.casefold() else f"{number} · {name}"
 
 
 class _Builder:
@@ -222,11 +245,12 @@ class _Builder:
     def __init__(self, w: Workshop) -> None:
         self.w = w
         self.bands_columns = _bands(w)
-        widest = max(len(b) for b in self.bands_columns)
+        widest = max((len(b) for b in self.bands_columns), default=0)
         self.width = max(MIN_WIDTH, 2 * MARGIN + widest * COLUMN - GUTTER)
         self.inner = self.width - 2 * MARGIN
         self.slice_of = {sid: n for n, s in enumerate(w.slices) for sid in s.story_ids}
         self.gaps = {a.id for a in skeleton_gaps(w)}
+        self.prioritised = {t.id: w.prioritised(t.id) for t in w.tasks}
         self.y = MARGIN
         self.activities: list[ActivityBox] = []
         self.tasks: list[TaskBox] = []
@@ -286,7 +310,7 @@ class _Builder:
             else:
                 segments.append((activity, n, 1))
         y = self.y
-        row: list[tuple[Activity, Box, Text, Text | None, bool]] = []
+        row: list[tuple[Activity, Box, Text, bool]] = []
         for activity, first, count in segments:
             x = MARGIN + first * COLUMN
             box_w = count * COLUMN - GUTTER
@@ -296,30 +320,14 @@ class _Builder:
             text = _text(
                 x + PAD, y + PAD, name, style=Face.BOLD, size=ACTIVITY, width=box_w - 2 * PAD
             )
-            tag = None
-            if activity.id in self.gaps:
-                tag = _text(
-                    x + PAD + 6,
-                    y + PAD + text.height + 9,
-                    "⚠ No story in Release 1",
-                    style=Face.BOLD,
-                    size=NOTE,
-                    width=box_w - 2 * PAD - 12,
-                )
-            row.append((activity, Box(x, y, box_w, 0), text, tag, continued))
-        height = max(
-            PAD + text.height + (tag.height + 18 if tag else 0) + PAD for _, _, text, tag, _ in row
-        )
-        for activity, box, text, tag, continued in row:
+            row.append((activity, Box(x, y, box_w, 0), text, continued))
+        height = max(2 * PAD + text.height for _, _, text, _ in row) + STRIPE
+        for activity, box, text, continued in row:
+            gap = activity.id in self.gaps
+            stripe = Box(box.x, y + height - STRIPE, box.w, STRIPE) if gap else None
             self.activities.append(
                 ActivityBox(
-                    activity.id,
-                    band,
-                    Box(box.x, box.y, box.w, height),
-                    text,
-                    continued,
-                    activity.id in self.gaps,
-                    tag,
+                    activity.id, band, Box(box.x, y, box.w, height), text, continued, gap, stripe
                 )
             )
         self.y += height + ROW_GAP
@@ -371,7 +379,7 @@ class _Builder:
                 continue
             x = MARGIN + n * COLUMN
             y = top
-            for story in w.prioritised(task.id):
+            for story in self.prioritised[task.id]:
                 if self.slice_of.get(story.id) != lane:
                     continue
                 text = _text(
@@ -397,7 +405,7 @@ class _Builder:
                     text = _text(
                         box.x + PAD,
                         top + PAD,
-                        "No story in Release 1",
+                        "⚠ No story in Release\u00a01",
                         style=Face.BOLD,
                         size=NOTE,
                         width=box.w - 2 * PAD,
@@ -416,7 +424,18 @@ def layout(w: Workshop) -> MapLayout:
         if band:
             b.y += BAND_GAP
         b.band(band, columns)
-    lost = _missing(w)
+    empty = None
+    if not b.bands_columns:
+        empty = _text(
+            MARGIN,
+            b.y,
+            "No backbone activities yet.",
+            style=Face.REGULAR,
+            size=PERSONA,
+            width=b.inner,
+        )
+        b.y += empty.height
+    lost, emoji = _census(w)
     note = None
     if lost:
         b.y += 24
@@ -440,14 +459,18 @@ def layout(w: Workshop) -> MapLayout:
         stories=tuple(b.stories),
         releases=tuple(b.releases),
         gaps=tuple(b.marks),
+        empty=empty,
         missing=lost,
+        emoji=emoji,
         note=note,
     )
 
 
-def _missing(w: Workshop) -> int:
+def _census(w: Workshop) -> tuple[int, int]:
+    """Characters no font draws, and colour emoji, in all of ``w``'s text."""
     texts = [w.title, w.persona.text if w.persona else ""]
     texts += [a.text for a in w.activities] + [t.text for t in w.tasks]
     texts += [s.text for s in w.stories]
     texts += [f"{s.name} {s.outcome}" for s in w.slices]
-    return sum(missing(t) for t in texts)
+    counts = [census(t) for t in texts]
+    return sum(lost for lost, _ in counts), sum(emoji for _, emoji in counts)
