@@ -93,7 +93,7 @@ def test_export_jira_and_markdown_of_the_latest_finished_workshop(
     path, _ = seed_file(tmp_path, Stage.SLICING)
     env = {"REDIS_URL": redis_url}
     assert storymap("import", team_id, "C3", str(path), env=env).returncode == 0
-    WorkshopService(store(redis_url)).handle(team_id, "C3", "UANA", c.Publish())
+    WorkshopService(store(redis_url)).handle(team_id, "C3", "UANA", c.Publish(confirmed=True))
     assert store(redis_url).load(team_id, "C3") is None  # finished: only the archive has it
     out = tmp_path / "map.csv"
     done = storymap("export", team_id, "C3", "--format", "jira", "--out", str(out), env=env)

@@ -44,7 +44,7 @@ def publish_seed(redis_url: str, team_id: str, channel: str) -> WorkshopStore:
     do(c.CastVote(story_id="S3"), "UBEN")
     do(c.Next())
     do(c.DefineSlice(name="View map + ETA", story_ids=("S3", "S4")))
-    do(c.Publish())
+    do(c.Publish(confirmed=True))
     return store
 
 
