@@ -277,7 +277,8 @@ class _Doc(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
-_USER = Field(min_length=1, max_length=64)
+#: A Slack user id: letters, digits and ``_`` only, so it is safe inside ``<@...>``.
+_USER = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")
 
 
 class PersonaDoc(_Doc):

@@ -415,6 +415,11 @@ REFUSALS: list[tuple[str, Any, str]] = [
         "activity A1: the text is empty once spaces are trimmed",
     ),
     (
+        "a user id that is not one",
+        lambda: _broken(lambda d: d.update(facilitator="U1> <!channel")),
+        "facilitator: String should match pattern",
+    ),
+    (
         "time without a zone",
         lambda: _broken(lambda d: d.update(created_at="2026-01-01T10:00:00")),
         "created_at: Value error, timestamps must carry a time zone",
@@ -437,7 +442,14 @@ def test_import_refuses_bad_input_in_one_line(text: Any, expected: str) -> None:
 
 def test_the_schema_refuses_what_the_importer_refuses_by_shape() -> None:
     """Refusals of shape are the schema's too (references are the importer's alone)."""
-    shapes = {"newer version", "version as text", "unknown field", "missing field", "bad id"}
+    shapes = {
+        "newer version",
+        "version as text",
+        "unknown field",
+        "missing field",
+        "bad id",
+        "a user id that is not one",
+    }
     for name, make, _ in REFUSALS:
         if name in shapes:
             assert not VALIDATOR.is_valid(json.loads(make())), name
