@@ -51,6 +51,8 @@ METHOD_TIERS: Mapping[str, int] = MappingProxyType(
         "users.info": 4,
         "files.getUploadURLExternal": 4,
         "files.completeUploadExternal": 4,
+        "users.getPresence": 3,
+        "dnd.info": 3,
     }
 )
 

@@ -16,6 +16,10 @@ Rules kept:
 - files: ``files.getUploadURLExternal`` hands out an upload URL on this server
   (``slacksim.uploads``), ``files.completeUploadExternal`` shares the file
   (``slacksim.webapi.files``); ``files``/``file`` read them back, bytes included;
+- people's custom status, presence and do-not-disturb are set by the test
+  (``set_status``, ``set_presence``, ``set_dnd``) and read by the bot through
+  ``users.info``, ``users.getPresence`` and ``dnd.info``; expiry and snoozes follow the
+  workspace's clock (``set_clock``; the wall clock until set);
 - faults are planned by the test: ``fail`` answers the next calls of a method with an
   HTTP error or a Slack error, ``archive_channel`` makes writes answer ``is_archived``
   (see ``slacksim.faults``).
@@ -205,6 +209,64 @@ class SlackSimulator:
                 raise SimulatorError(f"user {user_id} exists already")
             self.workspace.users[user_id] = user
         return copy.deepcopy(user)
+
+    def set_status(
+        self,
+        user: str,
+        *,
+        emoji: str = "",
+        text: str = "",
+        expiration: dt.datetime | int = 0,
+    ) -> None:
+        """``user``'s custom status, as ``users.info`` shows it; ``expiration`` (an aware
+        time or Unix seconds, 0 for never) clears it once the clock passes it. No
+        arguments: cleared."""
+        stamp = int(expiration.timestamp()) if isinstance(expiration, dt.datetime) else expiration
+        with self.workspace.lock:
+            person = self.workspace.user(user)
+            person.status_emoji, person.status_text = emoji, text
+            person.status_expiration = stamp
+
+    def set_presence(self, user: str, presence: str) -> None:
+        """``"away"`` or ``"active"``, as ``users.getPresence`` answers it."""
+        if presence not in {"away", "active"}:
+            raise SimulatorError(f"presence is 'away' or 'active', not {presence!r}")
+        with self.workspace.lock:
+            self.workspace.user(user).presence = presence
+
+    def set_dnd(
+        self,
+        user: str,
+        *,
+        on: bool,
+        until: dt.datetime | None = None,
+        scheduled: tuple[dt.datetime, dt.datetime] | None = None,
+    ) -> None:
+        """Do not disturb, as ``dnd.info`` answers it: ``on`` with ``until``, a snooze
+        ending then (``snooze_enabled``/``snooze_endtime``); ``on`` with ``scheduled``,
+        the scheduled window ``(start, end)`` (``dnd_enabled``, ``next_dnd_start_ts``,
+        ``next_dnd_end_ts``); ``on=False`` ends both."""
+        if on and (until is None) == (scheduled is None):
+            raise SimulatorError("set_dnd(on=True) takes until= (a snooze) or scheduled=")
+        with self.workspace.lock:
+            person = self.workspace.user(user)
+            if not on:
+                person.snooze_endtime = None
+                person.dnd_enabled = False
+                person.next_dnd_start_ts = person.next_dnd_end_ts = 1
+            elif until is not None:
+                person.snooze_endtime = int(until.timestamp())
+            elif scheduled is not None:
+                start, end = scheduled
+                person.dnd_enabled = True
+                person.next_dnd_start_ts = int(start.timestamp())
+                person.next_dnd_end_ts = int(end.timestamp())
+
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        """Slack's wall clock (Unix seconds) for status expiry and snoozes (a test's fake
+        clock); ``time.time`` until set."""
+        with self.workspace.lock:
+            self.workspace.clock = clock
 
     def add_channel(
         self,

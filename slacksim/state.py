@@ -25,6 +25,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,17 @@ class User:
     tz: str
     tz_offset: int
     is_bot: bool = False
+    #: The custom status (``profile.status_*``); ``status_expiration`` 0: never expires.
+    status_emoji: str = ""
+    status_text: str = ""
+    status_expiration: int = 0
+    #: ``users.getPresence``: "active" or "away".
+    presence: str = "active"
+    #: ``dnd.info``: a scheduled do-not-disturb window (``dnd_enabled``) and a snooze.
+    dnd_enabled: bool = False
+    next_dnd_start_ts: int = 1
+    next_dnd_end_ts: int = 1
+    snooze_endtime: int | None = None
 
 
 @dataclass
@@ -223,6 +235,8 @@ class Workspace:
         self.server_errors: list[str] = []
         self.in_flight = 0
         self.last_activity = time.monotonic()
+        #: Slack's wall clock (Unix seconds): what expires statuses and ends snoozes.
+        self.clock: Callable[[], float] = time.time
 
     # -- lookups (callers hold the lock) ------------------------------------------------
 

@@ -49,6 +49,8 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "views.open": frozenset(),  # modals are opened with a trigger_id, no scope
     "files.getUploadURLExternal": frozenset({"files:write"}),  # the map's picture
     "files.completeUploadExternal": frozenset({"files:write"}),
+    "users.getPresence": frozenset({"users:read"}),  # no reminder to someone away
+    "dnd.info": frozenset({"dnd:read"}),  # away with do-not-disturb on: no reminder
 }
 
 # Methods newer than Slack's 2021 OpenAPI description: their scopes come from Slack's
@@ -71,6 +73,7 @@ ALLOWED_BOT_SCOPES = frozenset(
         "channels:read",
         "groups:read",
         "users:read",
+        "dnd:read",
     }
 )
 

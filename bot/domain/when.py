@@ -206,6 +206,17 @@ class WorkingHours:
             here = until
         raise AssertionError(f"no working time within weeks of {after} in {tz}: {self}")
 
+    def next_shift(self, after_utc: datetime, tz: str) -> datetime:
+        """The start of the next working hours strictly after the stretch ``after_utc``
+        is in (tomorrow's, or the next working day's, when ``after_utc`` is working time);
+        ``next_start`` when ``after_utc`` is not working time."""
+        after = _aware(after_utc, "after_utc").astimezone(UTC)
+        if not self.contains(after, tz):
+            return self.next_start(after, tz)
+        local = after.astimezone(zone(tz))
+        end = datetime.combine(local.date(), self.end, tzinfo=local.tzinfo)
+        return self.next_start(max(end.astimezone(UTC), after + timedelta(seconds=1)), tz)
+
     def _first_at_or_after(self, local: datetime) -> datetime:
         """The first naive local time at or after ``local`` inside these hours."""
         day = local.date()

@@ -42,6 +42,8 @@ SLACK_ALLOWANCES: Final[dict[str, Allowance]] = {
     "conversations.info": _per_minute(50),
     "files.getUploadURLExternal": _per_minute(100),
     "files.completeUploadExternal": _per_minute(100),
+    "users.getPresence": _per_minute(50),
+    "dnd.info": _per_minute(50),
 }
 #: chat.postMessage: about one per second per channel, short bursts allowed.
 POST_PER_CHANNEL: Final = Allowance(capacity=4, per_second=0.95)

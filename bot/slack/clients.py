@@ -50,6 +50,7 @@ BOT_SCOPES: Final = (
     "channels:read",
     "groups:read",
     "users:read",
+    "dnd:read",
 )
 
 

@@ -7,6 +7,11 @@ Rules this module keeps:
   local date), each with a button that opens the right form;
 - someone outside their working hours gets their reminder at their next working-hours
   start, if that is still before the deadline;
+- no reminder goes to someone away (``bot.slack.away``: an away status emoji or text,
+  or presence "away" with do-not-disturb on), asked of Slack afresh at each attempt, not
+  cached; they get it at the start of their next working hours if that is still before
+  the deadline, and are asked again then (still away: the same again). Being held back
+  does not use up the day's one reminder;
 - at the deadline the facilitator hears "time's up" with a button to move on; with
   ``auto`` the workshop moves on by itself when the stage's gate passes (publishes, in the
   slicing stage), and otherwise the facilitator is told exactly what is missing;
@@ -30,6 +35,7 @@ from bot.domain.when import WorkingHours, local_date, next_local_time, slack_dat
 from bot.render.ids import ACTIVITIES_ANCHOR, ActionId, Ref
 from bot.render.nudges import digest_text, nudge_message, times_up_message
 from bot.service import WorkshopService
+from bot.slack.away import ask_away
 from bot.slack.refs import Refs
 from bot.slack.scheduler import Job, Scheduler
 from bot.slack.zones import TZ_CACHE_SECONDS, zone_of
@@ -120,29 +126,48 @@ class JobRunner:
 
     def _nudge(self, w: Workshop, user: str) -> None:
         now = self._clock()
-        tz = self.tz(w.team_id, user)
         deadline = w.deadline
         if deadline is None:
             return
+        fetched: list[dict[str, object]] = []
+
+        def users_info() -> dict[str, object]:
+            data = self._call("users_info", user=user)
+            fetched.append(data)
+            return data
+
+        tz = zone_of(self._redis, w.team_id, user, users_info) or "UTC"
         if not self._hours.contains(now, tz):
-            later = self._hours.next_start(now, tz)
-            if later < deadline.at:
-                job = Job(
-                    kind="nudge_user",
-                    number=w.number,
-                    due=later,
-                    stage=w.stage,
-                    deadline=deadline.at,
-                    user=user,
-                )
-                self._scheduler.schedule(w.team_id, w.channel_id, job)
+            self._nudge_later(w, user, self._hours.next_start(now, tz), deadline.at)
             return
         once = Keys(w.team_id, w.channel_id).nudged(w.number, w.stage.value, user)
         once += local_date(now, tz).isoformat()
+        if self._redis.exists(once):
+            return  # reminded today already: no need to ask Slack whether they are away
+        # Asked afresh at every attempt (never cached): a status changes within a day.
+        reason = ask_away(self._call, user, now, fetched[0] if fetched else None)
+        if reason is not None:
+            log.info("reminder to %s held back (%s)", user, reason)
+            self._nudge_later(w, user, self._hours.next_shift(now, tz), deadline.at)
+            return
         if not self._redis.set(once, "1", nx=True, ex=3 * 24 * 3600):
             return
         message = nudge_message(w, user, self._way_in(w), slack_date(deadline.at))
         self._call("chat_postMessage", channel=user, text=message.text, blocks=message.blocks)
+
+    def _nudge_later(self, w: Workshop, user: str, at: datetime, deadline: datetime) -> None:
+        """``user``'s own reminder at ``at``, when that is still before the deadline."""
+        if at >= deadline:
+            return
+        job = Job(
+            kind="nudge_user",
+            number=w.number,
+            due=at,
+            stage=w.stage,
+            deadline=deadline,
+            user=user,
+        )
+        self._scheduler.schedule(w.team_id, w.channel_id, job)
 
     def _way_in(self, w: Workshop) -> tuple[str, str, Ref]:
         """The button of a reminder: the form for the first thing still missing."""

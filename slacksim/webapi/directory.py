@@ -1,8 +1,19 @@
-"""Who and where: ``auth.test``, ``users.info``, ``conversations.info``/``.members``.
+"""Who and where: ``auth.test``, ``users.info``, ``users.getPresence``, ``dnd.info``,
+``conversations.info``/``.members``.
 
 Rules kept:
 - ``auth.test`` describes the bot token's identity (team, bot user, bot id);
-- ``users.info`` knows every added user and the bot (``user_not_found`` otherwise);
+- ``users.info`` knows every added user and the bot (``user_not_found`` otherwise); its
+  ``profile`` carries the custom status (``status_text``, ``status_emoji``,
+  ``status_expiration``), cleared once its expiration passes on the workspace's clock;
+- ``users.getPresence`` answers ``presence`` (``active``/``away``) for anyone, and the
+  details (``online``, ``auto_away``, ``manual_away``, ``connection_count``,
+  ``last_activity``) only for the caller itself, as Slack does; ``user`` defaults to
+  the caller;
+- ``dnd.info`` answers ``dnd_enabled`` with the scheduled window
+  (``next_dnd_start_ts``/``next_dnd_end_ts``, both 1 when there is none) and
+  ``snooze_enabled`` (with ``snooze_endtime`` and ``snooze_remaining`` while snoozing);
+  ``user`` defaults to the caller;
 - ``conversations.info``/``.members`` work on public channels whether or not the bot is a
   member (Slack allows that with a bot token), not on private channels it is not in;
 - ``conversations.members`` paginates with ``limit`` (1-1000, ``invalid_limit``) and an
@@ -15,6 +26,7 @@ import base64
 import binascii
 from typing import Any
 
+from slacksim.state import User
 from slacksim.webapi.checks import readable_channel
 from slacksim.webapi.context import ApiContext, ApiError, Args
 from slacksim.webapi.shapes import channel_json, user_json
@@ -42,6 +54,44 @@ def users_info(ctx: ApiContext, args: Args) -> JsonDict:
     if user is None:
         raise ApiError("user_not_found")
     return {"user": user_json(ctx.workspace, user)}
+
+
+def users_get_presence(ctx: ApiContext, args: Args) -> JsonDict:
+    user = _user_or_caller(ctx, args)
+    if user.id != ctx.workspace.identity.bot_user_id:
+        return {"presence": user.presence}
+    return {
+        "presence": user.presence,
+        "online": user.presence == "active",
+        "auto_away": False,
+        "manual_away": user.presence == "away",
+        "connection_count": 1 if user.presence == "active" else 0,
+        "last_activity": int(ctx.workspace.clock()),
+    }
+
+
+def dnd_info(ctx: ApiContext, args: Args) -> JsonDict:
+    user = _user_or_caller(ctx, args)
+    now = int(ctx.workspace.clock())
+    body: JsonDict = {
+        "dnd_enabled": user.dnd_enabled,
+        "next_dnd_start_ts": user.next_dnd_start_ts,
+        "next_dnd_end_ts": user.next_dnd_end_ts,
+        "snooze_enabled": False,
+    }
+    if user.snooze_endtime is not None and user.snooze_endtime > now:
+        body["snooze_enabled"] = True
+        body["snooze_endtime"] = user.snooze_endtime
+        body["snooze_remaining"] = user.snooze_endtime - now
+    return body
+
+
+def _user_or_caller(ctx: ApiContext, args: Args) -> User:
+    user_id = args.get_str("user") or ctx.workspace.identity.bot_user_id
+    user = ctx.workspace.users.get(user_id)
+    if user is None:
+        raise ApiError("user_not_found")
+    return user
 
 
 def conversations_info(ctx: ApiContext, args: Args) -> JsonDict:

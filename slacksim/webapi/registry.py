@@ -39,5 +39,7 @@ METHODS: Mapping[str, Handler] = MappingProxyType(
         "files.getUploadURLExternal": files.get_upload_url,
         "files.completeUploadExternal": files.complete_upload,
         "files.upload": files.retired_upload,
+        "users.getPresence": directory.users_get_presence,
+        "dnd.info": directory.dnd_info,
     }
 )

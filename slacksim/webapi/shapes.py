@@ -92,7 +92,19 @@ def user_json(workspace: Workspace, user: User) -> JsonDict:
             "display_name": user.display_name,
             "display_name_normalized": user.display_name,
             "team": workspace.identity.team_id,
+            **status_json(workspace, user),
         },
+    }
+
+
+def status_json(workspace: Workspace, user: User) -> JsonDict:
+    """The profile's custom status; Slack clears it once ``status_expiration`` passes."""
+    expired = 0 < user.status_expiration <= workspace.clock()
+    return {
+        "status_text": "" if expired else user.status_text,
+        "status_emoji": "" if expired else user.status_emoji,
+        "status_emoji_display_info": [],
+        "status_expiration": 0 if expired else user.status_expiration,
     }
 
 

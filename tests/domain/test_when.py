@@ -734,3 +734,34 @@ def test_default_hours_are_nine_to_six_on_local_weekdays(at: datetime, tz: str) 
     expected = local.weekday() < 5 and 9 <= local.hour < 18
     assert HOURS.contains(at, tz) is expected
     assert HOURS.next_start(at, tz) == at or not expected
+
+
+NEXT_SHIFT = [
+    # Inside Thursday's hours in Berlin: Friday 09:00 (07:00 UTC).
+    pytest.param(BERLIN, utc(2026, 6, 4, 10, 17), utc(2026, 6, 5, 7), id="Berlin-inside"),
+    # Inside Friday's: Monday 09:00.
+    pytest.param(BERLIN, utc(2026, 6, 5, 7), utc(2026, 6, 8, 7), id="Berlin-Friday"),
+    # Outside the hours it is next_start: later the same day.
+    pytest.param(BERLIN, utc(2026, 6, 4, 5), utc(2026, 6, 4, 7), id="Berlin-early"),
+    # Friday 17:59 in Los Angeles, across the clocks going back: Monday 09:00 PST.
+    pytest.param(LA, utc(2026, 10, 31, 0, 59), utc(2026, 11, 2, 17), id="LA-back"),
+]
+
+
+@pytest.mark.parametrize(("tz", "after", "expected"), NEXT_SHIFT)
+def test_next_shift(tz: str, after: datetime, expected: datetime) -> None:
+    assert HOURS.next_shift(after, tz) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(after=instants_2026, tz=any_zone, hours=hours_cases)
+def test_next_shift_is_the_next_beginning_after_a_break(
+    after: datetime, tz: str, hours: WorkingHours
+) -> None:
+    start = hours.next_shift(after, tz)
+    assert hours.contains(start, tz)
+    assert not hours.contains(start - timedelta(seconds=1), tz)
+    if hours.contains(after, tz):
+        assert start > after
+    else:
+        assert start == hours.next_start(after, tz)
