@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from slacksim import SlackSimulator
 from slacksim.errors import SimulatorError
 
 NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+def body(response: SlackResponse) -> dict[str, Any]:
+    assert isinstance(response.data, dict)
+    return response.data
 
 
 @pytest.fixture
@@ -58,11 +65,11 @@ def test_a_status_shows_in_users_info_until_it_expires(
 def test_presence_of_someone_else_is_only_active_or_away(
     client: WebClient, sim: SlackSimulator
 ) -> None:
-    assert client.users_getPresence(user="U_BEN").data == {"ok": True, "presence": "active"}
+    assert body(client.users_getPresence(user="U_BEN")) == {"ok": True, "presence": "active"}
     sim.set_presence("U_BEN", "away")
-    assert client.users_getPresence(user="U_BEN").data == {"ok": True, "presence": "away"}
+    assert body(client.users_getPresence(user="U_BEN")) == {"ok": True, "presence": "away"}
     # The caller's own presence comes with the details.
-    own = client.users_getPresence(user=sim.identity.bot_user_id).data
+    own = body(client.users_getPresence(user=sim.identity.bot_user_id))
     assert own["presence"] == "active"
     assert {"online", "auto_away", "manual_away", "connection_count", "last_activity"} <= set(own)
     with pytest.raises(SlackApiError) as caught:
@@ -75,7 +82,7 @@ def test_presence_of_someone_else_is_only_active_or_away(
 def test_dnd_info_snoozes_and_schedules(
     client: WebClient, sim: SlackSimulator, clock: list[datetime]
 ) -> None:
-    off = client.dnd_info(user="U_BEN").data
+    off = body(client.dnd_info(user="U_BEN"))
     assert off == {
         "ok": True,
         "dnd_enabled": False,
@@ -85,22 +92,22 @@ def test_dnd_info_snoozes_and_schedules(
     }
     until = NOW + timedelta(hours=2)
     sim.set_dnd("U_BEN", on=True, until=until)
-    snoozing = client.dnd_info(user="U_BEN").data
+    snoozing = body(client.dnd_info(user="U_BEN"))
     assert snoozing["snooze_enabled"] is True
     assert snoozing["snooze_endtime"] == int(until.timestamp())
     assert snoozing["snooze_remaining"] == 7200
     clock[0] = until  # the snooze is over
-    assert client.dnd_info(user="U_BEN").data == off
+    assert body(client.dnd_info(user="U_BEN")) == off
     start, end = NOW + timedelta(hours=8), NOW + timedelta(hours=20)
     sim.set_dnd("U_BEN", on=True, scheduled=(start, end))
-    scheduled = client.dnd_info(user="U_BEN").data
+    scheduled = body(client.dnd_info(user="U_BEN"))
     assert scheduled["dnd_enabled"] is True
     assert (scheduled["next_dnd_start_ts"], scheduled["next_dnd_end_ts"]) == (
         int(start.timestamp()),
         int(end.timestamp()),
     )
     sim.set_dnd("U_BEN", on=False)
-    assert client.dnd_info(user="U_BEN").data == off
+    assert body(client.dnd_info(user="U_BEN")) == off
     with pytest.raises(SlackApiError) as caught:
         client.dnd_info(user="U_NOPE")
     assert caught.value.response["error"] == "user_not_found"
