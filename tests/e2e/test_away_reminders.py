@@ -171,3 +171,17 @@ def test_away_until_the_deadline_passes_means_no_reminder(world: World) -> None:
     world.advance(friday)
     assert world.dms("U_BEN") == []
     assert len(world.dms("U_EMI")) == 2
+
+
+def test_without_the_dnd_scope_away_alone_does_not_hold_a_reminder(world: World) -> None:
+    """A workspace installed before ``dnd:read``: ``dnd.info`` answers missing_scope, so
+    do-not-disturb counts as off and "away" alone is no reason to hold back."""
+    sim = world.sim
+    world.start_with_deadline()
+    sim.set_presence("U_BEN", "away")
+    sim.set_dnd("U_BEN", on=True, until=DEADLINE)
+    sim.fail("dnd.info", error="missing_scope", times=10)
+    world.advance(DAY_BEFORE, expect=("U_BEN", 1))
+    assert len(world.dms("U_BEN")) == 1
+    assert [c.args.get("user") for c in sim.calls_to("dnd.info")] == ["U_BEN"]
+    assert world.retries_for("U_BEN") == []
