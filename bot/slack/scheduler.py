@@ -51,7 +51,7 @@ class Job(Frozen):
     stage: Stage | None = None
     #: The deadline this job belongs to (reminders and time's up).
     deadline: datetime | None = None
-    #: One person's reminder, delayed into their working hours.
+    #: One person's reminder, delayed into their working hours or until they may be back.
     user: str | None = None
     #: Digest: the counts at the previous digest.
     snapshot: dict[str, Any] | None = None
