@@ -124,6 +124,15 @@ def test_the_seed_workshop_end_to_end(workspace: Workspace) -> None:
     sim.check_no_live_user_tokens(channel, [PERSONA, *BACKBONE])
     check_seed_map(sim, channel, pinned_ts)
     assert sim.rate_limited.get("chat.update", 0) == 0
+    # The picture of the map, in the pinned map's thread (tests/e2e/test_map_picture.py
+    # checks its bytes, title and alt text).
+    picture = sim.wait_for(
+        lambda: next((m for m in sim.replies(channel, pinned_ts) if m.files), None),
+        timeout=40,
+        message="the map's picture in its thread",
+    )
+    assert picture is not None
+    assert sim.file(picture.files[0]["id"]).filename == "storymap-delivery-tracking.png"
 
 
 def test_only_the_facilitator_moves_on_and_the_persona_comes_first(workspace: Workspace) -> None:
