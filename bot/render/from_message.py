@@ -14,6 +14,7 @@ Rules kept:
   choice already chosen when there is only one; otherwise a field for the id;
 - the form carries its ``Ref`` (workshop number, the stage it was opened in, the channel,
   the message's permalink) as ``private_metadata`` like every modal;
+- a stage that takes no items, or no workshop, gets ``why_not`` instead of a form;
 - ``message_link`` is the one way an item's link is shown: an ``https`` URL without
   whitespace or the characters Slack reserves for its tokens becomes a small link,
   anything else shows nothing (user text never becomes a link).
@@ -35,6 +36,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.domain.machine import NO_WORKSHOP
 from bot.domain.model import Stage, Workshop
 from bot.domain.text import LIMITS, normalise
 from bot.render.blocks import context, modal
@@ -121,6 +123,28 @@ def message_link(url: str | None) -> str:
     if not url or not _SAFE_URL.fullmatch(url):
         return ""
     return f"<{url.replace('&', '&amp;')}|{LINK_LABEL}>"
+
+
+def why_not(w: Workshop | None) -> str:
+    """Why a message cannot become an item in the channel of ``w`` (the running
+    workshop, or the channel's last one), for a stage that takes no items or none."""
+    if w is None or w.stage is Stage.CANCELLED:
+        return NO_WORKSHOP
+    name = quoted(w.title)
+    if w.stage is Stage.PUBLISHED:
+        return (
+            f"The map {name} is published, so nothing more can be added to it. Start a new "
+            "workshop with `/storymap start [title]` to map more."
+        )
+    if w.stage is Stage.PERSONA:
+        return (
+            f"{name} is still choosing its persona. Messages can become items once the "
+            "facilitator moves on to backbone activities."
+        )
+    return (
+        f"{name} is in {w.stage.label} now, which takes no new items: messages become "
+        "activities, tasks or story cards only in those stages. Nothing was added."
+    )
 
 
 def _picker(w: Workshop, kind: str) -> InputBlock | None:
