@@ -229,3 +229,17 @@ def test_the_shortcut_in_socket_mode(socket_workspace: Workspace) -> None:
         "interactive",
         "events_api",
     }
+
+
+def test_a_form_slack_does_not_open_is_answered_never_swallowed(workspace: Workspace) -> None:
+    walk_to(workspace, "stories")
+    message = said(workspace, "U_BEN", IDEA)
+    workspace.sim.fail("views.open", error="expired_trigger_id")
+
+    use_shortcut(workspace, "U_BEN", message)
+
+    told(workspace, "U_BEN", "Use the shortcut again.")
+    assert workspace.sim.modal("U_BEN") is None
+    [refused] = workspace.sim.calls_to("views.open")
+    assert refused.response.get("error") == "expired_trigger_id"
+    assert story_count(workspace) == 2

@@ -20,6 +20,7 @@ from bot.render.from_message import (
 )
 from bot.render.ids import TARGET_BLOCK, TARGET_INPUT, TEXT_BLOCK, TEXT_INPUT, CallbackId, Ref
 from bot.render.map import published_map
+from bot.render.status import help_message
 from slacksim.render import message_lines
 from tests.builders import run, workshop_at
 from tests.render.factory import worst_case
@@ -187,3 +188,8 @@ def test_the_map_links_activities_and_tasks_too_escaping_the_links_ampersand() -
     text = "\n".join(message_lines(page.text, page.blocks, readable=True))
     assert f"A1 · From chat* · {LINK_LABEL} ({THREAD_LINK})" in text
     assert f"T1 · Said in a thread* · {LINK_LABEL} ({LINK})" in text
+
+
+def test_help_says_how_to_use_the_shortcut() -> None:
+    help_text = "\n".join(message_lines("", help_message().blocks, readable=True))
+    assert "More actions → *Add to story map*" in help_text
