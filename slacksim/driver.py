@@ -144,6 +144,34 @@ class Driver:
         delivery, result = self._send("block_actions", body, FORM)
         return self._keep(replace(delivery, ack_error=acks.transport_error(result)))
 
+    def shortcut(self, user: str, channel: str, message_ts: str, callback_id: str) -> Delivery:
+        """Choose the app's message shortcut ``callback_id`` from the menu of a message
+        (a live one, in a channel the user is in): one ``message_action`` with a fresh
+        ``trigger_id`` and ``response_url``."""
+        workspace = self._ctx.workspace
+        with workspace.lock:
+            who, where = self._member(user, channel)
+            message = self._message(where, message_ts)
+            shown = (
+                message_json(workspace, message)
+                if message.is_bot
+                else message_events.user_message(workspace, message)
+            )
+            trigger_id = self._trigger(who)
+        response_url = self._responses.issue(where.id, who.id)
+        payload = payloads.message_shortcut(
+            workspace.identity,
+            who,
+            where,
+            callback_id=callback_id,
+            message=shown,
+            trigger_id=trigger_id,
+            response_url=response_url,
+        )
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        delivery, result = self._send("message_action", body, FORM)
+        return self._keep(replace(delivery, ack_error=acks.transport_error(result)))
+
     def submit_modal(self, user: str, values: Mapping[str, object] | None = None) -> Delivery:
         """Fill the top modal's inputs (by block_id or action_id) and press its submit button."""
         workspace = self._ctx.workspace

@@ -8,7 +8,9 @@ Rules kept (shapes follow Slack's documented payloads):
   the caller form-encodes as ``payload=<json>``; a click in a message carries container
   ``{type: message, message_ts, channel_id, is_ephemeral}``, the channel, the message
   (not for ephemeral messages, as in Slack) and a ``response_url``; a click in a modal
-  carries container ``{type: view, view_id}`` and the view;
+  carries container ``{type: view, view_id}`` and the view; a message shortcut
+  (``message_action``) carries callback_id, trigger_id, response_url, message_ts, the
+  whole message, the channel, the user and the team;
 - events are ``event_callback`` envelopes: token, team_id, api_app_id, event, type,
   event_id, event_time, authorizations (the bot's), is_ext_shared_channel, event_context;
 - ``url_verification`` carries token, challenge and type.
@@ -123,6 +125,34 @@ def message_block_actions(
     if message is not None:
         payload["message"] = message
     return payload
+
+
+def message_shortcut(
+    identity: Identity,
+    user: User,
+    channel: Channel,
+    *,
+    callback_id: str,
+    message: JsonDict,
+    trigger_id: str,
+    response_url: str,
+) -> JsonDict:
+    """A message shortcut chosen from a message's menu (``type: message_action``)."""
+    return {
+        "type": "message_action",
+        "token": identity.verification_token,
+        "action_ts": f"{time.time():.6f}",
+        "team": team_ref(identity),
+        "user": user_ref(identity, user),
+        "channel": {"id": channel.id, "name": channel.name},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id,
+        "response_url": response_url,
+        "message_ts": message["ts"],
+        "message": message,
+    }
 
 
 def view_block_actions(

@@ -66,6 +66,7 @@ ENVELOPE_TYPES: Mapping[str, tuple[str, bool]] = {
     "block_actions": ("interactive", False),
     "view_submission": ("interactive", True),
     "view_closed": ("interactive", False),
+    "message_action": ("interactive", False),
     "event_callback": ("events_api", False),
 }
 

@@ -33,6 +33,9 @@ class UserDriver:
     def choose(self, channel: str, message_ts: str, *, option: str) -> Delivery:
         return self._driver.choose(self.id, channel, message_ts, option=option)
 
+    def shortcut(self, channel: str, message_ts: str, callback_id: str) -> Delivery:
+        return self._driver.shortcut(self.id, channel, message_ts, callback_id)
+
     def submit_modal(self, values: Mapping[str, object] | None = None) -> Delivery:
         return self._driver.submit_modal(self.id, values)
 

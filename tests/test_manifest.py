@@ -19,6 +19,7 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator, ValidationError
 
+from bot.render.ids import ADD_TO_MAP_SHORTCUT
 from bot.slack.clients import BOT_SCOPES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +48,7 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "conversations.members": frozenset({"channels:read", "groups:read"}),
     "users.info": frozenset({"users:read"}),
     "views.open": frozenset(),  # modals are opened with a trigger_id, no scope
+    "chat.getPermalink": frozenset(),  # the message "Add to story map" was used on
     "files.getUploadURLExternal": frozenset({"files:write"}),  # the map's picture
     "files.completeUploadExternal": frozenset({"files:write"}),
     "users.getPresence": frozenset({"users:read"}),  # no reminder to someone away
@@ -189,6 +191,12 @@ def test_the_slash_command_is_storymap(manifest: dict[str, Any]) -> None:
     assert [c["command"] for c in commands] == ["/storymap"]
     # Escaping on would turn typed @mentions into <@U...> tokens that ping when echoed.
     assert commands[0]["should_escape"] is False
+
+
+def test_the_message_shortcut_is_the_one_the_bot_listens_for(manifest: dict[str, Any]) -> None:
+    shortcuts = manifest["features"]["shortcuts"]
+    assert [(s["type"], s["callback_id"]) for s in shortcuts] == [("message", ADD_TO_MAP_SHORTCUT)]
+    assert shortcuts[0]["name"] == "Add to story map"
 
 
 def test_every_bot_event_has_its_scope(manifest: dict[str, Any]) -> None:

@@ -33,6 +33,8 @@ class AddActivity(Frozen):
     #: The ``ts`` of the thread reply that added it, if it came from one: editing or
     #: deleting that reply later renames or removes what it added.
     source: str | None = None
+    #: The permalink of the Slack message it was made from ("Add to story map").
+    link: str | None = None
 
 
 class AddTask(Frozen):
@@ -40,6 +42,7 @@ class AddTask(Frozen):
     activity_id: str
     text: str
     source: str | None = None
+    link: str | None = None
 
 
 class AddStory(Frozen):
@@ -47,6 +50,7 @@ class AddStory(Frozen):
     task_id: str
     text: str
     source: str | None = None
+    link: str | None = None
 
 
 class Next(Frozen):

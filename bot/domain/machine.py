@@ -255,7 +255,14 @@ def _add_activity(w: Workshop, cmd: c.AddActivity, actor: str, now: datetime) ->
     _refuse_duplicate(text, w.activities, "in the backbone")
     _room_for("activity", w.activities)
     number = w.counters.A + 1
-    activity = Activity(id=f"A{number}", text=text, author=actor, created_at=now, source=cmd.source)
+    activity = Activity(
+        id=f"A{number}",
+        text=text,
+        author=actor,
+        created_at=now,
+        source=cmd.source,
+        link=cmd.link,
+    )
     return _changed(
         w,
         f"Added {activity.id} {quoted(text)} to the backbone.",
@@ -278,6 +285,7 @@ def _add_task(w: Workshop, cmd: c.AddTask, actor: str, now: datetime) -> Outcome
         author=actor,
         created_at=now,
         source=cmd.source,
+        link=cmd.link,
     )
     return _changed(
         w,
@@ -301,6 +309,7 @@ def _add_story(w: Workshop, cmd: c.AddStory, actor: str, now: datetime) -> Outco
         author=actor,
         created_at=now,
         source=cmd.source,
+        link=cmd.link,
     )
     return _changed(
         w,

@@ -88,6 +88,8 @@ class Activity(Frozen):
     created_at: UtcDatetime
     #: The ``ts`` of the thread reply that added it, if one did (see ``EditReply``).
     source: str | None = None
+    #: The Slack message it was made from ("Add to story map"), as a permalink.
+    link: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class Task(Frozen):
@@ -97,6 +99,7 @@ class Task(Frozen):
     author: str
     created_at: UtcDatetime
     source: str | None = None
+    link: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 class Story(Frozen):
@@ -106,6 +109,7 @@ class Story(Frozen):
     author: str
     created_at: UtcDatetime
     source: str | None = None
+    link: str | None = Field(default=None, exclude_if=lambda v: v is None)
 
 
 Item = Activity | Task | Story

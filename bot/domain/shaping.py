@@ -319,7 +319,14 @@ def split(w: Workshop, cmd: c.Split, actor: str, now: datetime) -> Outcome:
         )
     first = w.counters.S + 1
     parts = tuple(
-        Story(id=f"S{first + n}", task_id=item.task_id, text=text, author=actor, created_at=now)
+        Story(
+            id=f"S{first + n}",
+            task_id=item.task_id,
+            text=text,
+            author=actor,
+            created_at=now,
+            link=item.link,
+        )
         for n, text in enumerate(texts)
     )
     new_ids = tuple(p.id for p in parts)

@@ -2,7 +2,8 @@
 
 Rules kept: a card names its story (``S12 · text``), where it sits on the map (task and
 activity), its current vote count and how to vote with the workshop's emoji; once voting
-is over the card says so instead of inviting votes. It never mentions voters (a card is
+is over the card says so instead of inviting votes; a story made from a Slack message
+links to it (``message_link``). It never mentions voters (a card is
 refreshed on every vote; mentions would notify people each time). While the workshop is
 open, the card's menu renames, splits, moves or removes its story (``bot.render.menus``).
 """
@@ -13,6 +14,7 @@ from slack_sdk.models.blocks import SectionBlock
 
 from bot.domain.model import Stage, Workshop
 from bot.render.blocks import context, sections
+from bot.render.from_message import message_link
 from bot.render.index import MapIndex, index
 from bot.render.menus import card_menu
 from bot.render.message import Message, message
@@ -40,7 +42,9 @@ def story_card(w: Workshop, story_id: str, ix: MapIndex | None = None) -> Messag
     menu = card_menu(w, story)
     if menu is not None and isinstance(body[0], SectionBlock):
         body[0] = SectionBlock(text=body[0].text, accessory=menu)
-    blocks = [*body, context(f"Under {where}"), context(f"{emoji} {TIMES} {votes}  ·  {how}")]
+    link = message_link(story.link)
+    under = f"Under {where}  ·  {link}" if link else f"Under {where}"
+    blocks = [*body, context(under), context(f"{emoji} {TIMES} {votes}  ·  {how}")]
     return message(f"{story.id} · {escape(story.text)} ({plural(votes, 'vote')})", blocks)
 
 

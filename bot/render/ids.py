@@ -67,6 +67,8 @@ class CallbackId(StrEnum):
     REMOVE_ANY = "storymap.remove_any"
     #: "Remove A2 and what is under it?": submitting removes them.
     CONFIRM_REMOVE = "storymap.confirm_removal"
+    #: "Add to story map": one item made from a message (the message shortcut).
+    FROM_MESSAGE = "storymap.from_message"
 
 
 class Edit(StrEnum):
@@ -82,6 +84,9 @@ class Edit(StrEnum):
     UNDO = "undo"
     HISTORY = "history"
 
+
+#: ``callback_id`` of the message shortcut "Add to story map" (``manifest.yml``).
+ADD_TO_MAP_SHORTCUT: Final = "storymap.add_to_map"
 
 #: ``Ref.anchor`` of the add-items modal when activities are added to the backbone.
 ACTIVITIES_ANCHOR: Final = "activities"
@@ -132,6 +137,8 @@ class Ref(Frozen):
     channel: str | None = None
     #: For an overflow menu's option: what it does (``anchor`` is the item it is about).
     edit: Edit | None = None
+    #: For the "Add to story map" form: the permalink of the message it was opened on.
+    link: str | None = None
 
     def dumps(self) -> str:
         return self.model_dump_json(exclude_none=True)

@@ -4,7 +4,8 @@ Rules kept:
 - order: "Workshop output — Persona: …"; the backbone ``[Plan shipment] → [Assign
   driver] → …`` in narrative order; under each activity its tasks, each with its stories
   in priority order (``Workshop.prioritised``'s order, computed once for all tasks by
-  ``bot.render.index``), with ids and votes; then ``*Release slices agreed:*`` and each
+  ``bot.render.index``), with ids and votes, and a link to the Slack message an item was
+  made from ("Add to story map") when it was; then ``*Release slices agreed:*`` and each
   release as a slice line ``── Release 1: View map + ETA ──``, the outcome it is for
   (when one was given), its stories (id, text, task), and the stories left out of every
   release; when Release 1 leaves backbone activities without a story (it is not a
@@ -29,6 +30,7 @@ from typing import Final
 from bot.domain.model import Workshop
 from bot.domain.skeleton import skeleton_gaps
 from bot.render.blocks import HEADER_CHARS, context, divider, header, section
+from bot.render.from_message import message_link
 from bot.render.index import MapIndex, index
 from bot.render.message import Message, message
 from bot.render.pack import Pager
@@ -86,20 +88,27 @@ def _activities(w: Workshop, ix: MapIndex) -> Iterator[list[str]]:
     """One paragraph per activity: its tasks, each with its stories by priority."""
     emoji = f":{w.settings.vote_emoji}:"
     for activity in w.activities:
-        lines = [f"*{activity.id} · {escape(activity.text)}*"]
+        lines = [f"*{activity.id} · {escape(activity.text)}*{_linked(activity.link)}"]
         tasks = ix.tasks_of.get(activity.id, [])
         if not tasks:
             lines.append("_no tasks_")
         for task in tasks:
-            lines.append(f"▸ *{task.id} · {escape(task.text)}*")
+            lines.append(f"▸ *{task.id} · {escape(task.text)}*{_linked(task.link)}")
             stories = ix.stories_of.get(task.id, [])
             if not stories:
                 lines.append(f"{INDENT}_no stories_")
             for rank, story in enumerate(stories, 1):
                 votes = len(w.votes.get(story.id, ()))
                 tally = f" · {emoji} {TIMES} {votes}" if votes else ""
-                lines.append(f"{INDENT}{rank}. {story.id} · {escape(story.text)}{tally}")
+                line = f"{INDENT}{rank}. {story.id} · {escape(story.text)}{tally}"
+                lines.append(line + _linked(story.link))
         yield lines
+
+
+def _linked(url: str | None) -> str:
+    """`` · <url|from a message>`` for an item made from a Slack message, else nothing."""
+    link = message_link(url)
+    return f" · {link}" if link else ""
 
 
 def _releases(w: Workshop, ix: MapIndex) -> Iterator[list[str]]:

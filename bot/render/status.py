@@ -123,5 +123,9 @@ def help_message() -> Message:
         ),
         *sections(usage),
         context("Items get ids when created (A1, T3, S12): use them to say where things go."),
+        context(
+            "On any message, ⋯ More actions → *Add to story map* makes it an item of the "
+            "current stage, linked back to the message."
+        ),
     ]
     return message("Story mapping with /storymap: usage", blocks)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from slack_bolt import Ack, BoltRequest, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import (
@@ -19,7 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from slacksim import SlackSimulator
+from slacksim import SimulatorError, SlackSimulator
 
 if TYPE_CHECKING:
     from tests.simulator.conftest import BoltBot
@@ -279,3 +280,42 @@ def test_event_retries_reach_bolt_with_retry_headers(sim: SlackSimulator, bolt: 
     assert retried.ok
     assert retried.request_headers["X-Slack-Retry-Num"] == "1"
     assert bolt.seen == [("hello", None), ("hello", ["1"])]
+
+
+def test_a_message_shortcut_reaches_bolts_shortcut_listener(
+    sim: SlackSimulator, bolt: BoltBot, client: WebClient, team: str
+) -> None:
+    def shortcut(ack: Ack, shortcut: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        bolt.seen.append(("shortcut", shortcut))
+        client.views_open(trigger_id=shortcut["trigger_id"], view=add_modal())
+        respond(text="Opened the form")
+
+    bolt.app.shortcut("add_to_map")(shortcut)
+
+    sim.user("ben").post("team", "We should text the driver's ETA")  # no listener for it
+    ts = next(m.ts for m in sim.messages("team") if m.text == "We should text the driver's ETA")
+    delivery = sim.user("ana").shortcut("team", ts, "add_to_map")
+
+    assert delivery.ok
+    [(kind, payload)] = bolt.seen
+    assert kind == "shortcut"
+    assert isinstance(payload, dict)
+    assert payload["type"] == "message_action"
+    assert payload["callback_id"] == "add_to_map"
+    assert payload["channel"]["id"] == team
+    assert payload["user"]["id"] == "U_ANA"
+    assert payload["team"]["id"] == sim.identity.team_id
+    assert payload["message_ts"] == ts
+    assert payload["message"]["ts"] == ts
+    assert payload["message"]["user"] == "U_BEN"
+    assert payload["message"]["text"] == "We should text the driver's ETA"
+    modal = sim.modal("ana")
+    assert modal is not None
+    assert modal.view["callback_id"] == "add_story"
+    assert [e.text for e in sim.ephemerals("ana", "team")] == ["Opened the form"]
+    # A shortcut is offered only on a live message, to someone in the channel.
+    with pytest.raises(SimulatorError):
+        sim.user("ben").shortcut("lobby", ts, "add_to_map")
+    with pytest.raises(SimulatorError):
+        sim.user("ana").shortcut("team", "1.000001", "add_to_map")

@@ -1,9 +1,11 @@
-"""Bolt listeners, one module per kind (commands, actions, views, events).
+"""Bolt listeners, one module per kind (commands, actions, views, events, shortcuts).
 
 Each handler parses the payload into a typed command, makes one service call and acks
 with what it returns. No business rules here, and no Web API calls but two that cannot
 wait for the outbox (``bot.slack.forms``): ``views.open`` for a form, right after the
-click's ack, and ``users.info`` for a deadline's time zone when it is not cached.
+click's ack, and ``users.info`` for a deadline's time zone when it is not cached; the
+message shortcut also asks ``chat.getPermalink`` and answers through its
+``response_url`` (``bot.slack.message_links``).
 Replies that cannot ride on the ack go to the outbox as effects.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.slack.deps import Deps
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import actions, commands, events, shortcuts, views
 
 
 def register(app: App, deps: Deps) -> None:
@@ -23,3 +25,4 @@ def register(app: App, deps: Deps) -> None:
     actions.register(app, deps)
     events.register(app, deps)
     views.register(app, deps)
+    shortcuts.register(app, deps)

@@ -1,5 +1,6 @@
 """Modal submissions: persona, items (one per line), release slices, and the forms that
-shape the map (rename, split, move, order the backbone, remove, confirm a removal).
+shape the map (rename, split, move, order the backbone, remove, confirm a removal), and
+"Add to story map" (one item made from a message, ``bot.slack.listeners.shortcuts``).
 
 Each makes one service call; a refusal is shown under the form's field
 (``response_action: errors``) and changes nothing. An edit form that is accepted closes
@@ -19,6 +20,7 @@ from slack_sdk import WebClient
 
 from bot.domain import commands as c
 from bot.render import edits, modals
+from bot.render.from_message import TAKES, parse_from_message
 from bot.render.ids import (
     DEADLINE_BLOCK,
     ITEM_BLOCK,
@@ -43,6 +45,7 @@ NO_PARTS = "Write the parts, one per line."
 NO_TARGET = "Choose where to move it."
 NO_ORDER = "Write the activity ids in the order they happen, e.g. A2 A1 A3."
 NO_ITEM = "Write the id of the item to remove, e.g. S12."
+NO_PARENT = "Choose where it goes."
 
 
 FORGED = (
@@ -281,6 +284,37 @@ def confirm_remove(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient
     deps.notify(team_id, channel_id, ref.number, user, reply.text)
 
 
+def from_message(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    """ "Add to story map": one item of the stage the form was opened in, linked to the
+    message; refusals (the stage moved on, a duplicate, a parent gone) under the field."""
+    bound = _bound(deps, ack, body, TEXT_BLOCK)
+    if bound is None:
+        return
+    team_id, channel_id, ref = bound
+    text, parent = parse_from_message(_values(body))
+    kind = TAKES.get(ref.stage) if ref.stage is not None else None
+    if not text or kind is None:
+        ack(response_action="errors", errors={TEXT_BLOCK: NO_WORDS})
+        return
+    command: c.Command
+    if kind == "activity":
+        command = c.AddActivity(text=text, link=ref.link)
+    elif not parent:
+        ack(response_action="errors", errors={TARGET_BLOCK: NO_PARENT})
+        return
+    elif kind == "task":
+        command = c.AddTask(activity_id=parent, text=text, link=ref.link)
+    else:
+        command = c.AddStory(task_id=parent, text=text, link=ref.link)
+    user = body["user"]["id"]
+    reply = deps.service.handle(team_id, channel_id, user, command)
+    if not reply.ok:
+        ack(response_action="errors", errors={TEXT_BLOCK: reply.text})
+        return
+    ack()
+    deps.notify(team_id, channel_id, ref.number, user, reply.text)
+
+
 Submitted = Callable[[Deps, Ack, dict[str, Any], WebClient], None]
 #: What each form's submission does.
 SUBMISSIONS: Final[dict[str, Submitted]] = {
@@ -295,6 +329,7 @@ SUBMISSIONS: Final[dict[str, Submitted]] = {
     CallbackId.RENAME_ANY: rename_any,
     CallbackId.REMOVE_ANY: remove_any,
     CallbackId.CONFIRM_REMOVE: confirm_remove,
+    CallbackId.FROM_MESSAGE: from_message,
 }
 
 
