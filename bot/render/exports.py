@@ -279,6 +279,8 @@ class _Doc(BaseModel):
 
 #: A Slack user id: letters, digits and ``_`` only, so it is safe inside ``<@...>``.
 _USER = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")
+#: The Slack message an item was made from ("Add to story map"): a plain https URL.
+_LINK = Field(default=None, max_length=500, pattern=r"^https://[^\s<>|]+$")
 
 
 class PersonaDoc(_Doc):
@@ -292,6 +294,7 @@ class ActivityDoc(_Doc):
     text: str = Field(min_length=1, max_length=LIMITS["activity"])
     author: str = _USER
     created_at: UtcDatetime
+    link: str | None = _LINK
 
 
 class TaskDoc(_Doc):
@@ -300,6 +303,7 @@ class TaskDoc(_Doc):
     text: str = Field(min_length=1, max_length=LIMITS["task"])
     author: str = _USER
     created_at: UtcDatetime
+    link: str | None = _LINK
 
 
 class StoryDoc(_Doc):
@@ -308,6 +312,7 @@ class StoryDoc(_Doc):
     text: str = Field(min_length=1, max_length=LIMITS["story"])
     author: str = _USER
     created_at: UtcDatetime
+    link: str | None = _LINK
 
 
 class SliceDoc(_Doc):
@@ -364,27 +369,36 @@ def json_export(w: Workshop) -> str:
         },
         "settings": {"vote_budget": w.settings.vote_budget, "vote_emoji": w.settings.vote_emoji},
         "activities": [
-            {"id": a.id, "text": a.text, "author": a.author, "created_at": _iso(a.created_at)}
+            _linked(
+                {"id": a.id, "text": a.text, "author": a.author, "created_at": _iso(a.created_at)},
+                a.link,
+            )
             for a in w.activities
         ],
         "tasks": [
-            {
-                "id": t.id,
-                "activity_id": t.activity_id,
-                "text": t.text,
-                "author": t.author,
-                "created_at": _iso(t.created_at),
-            }
+            _linked(
+                {
+                    "id": t.id,
+                    "activity_id": t.activity_id,
+                    "text": t.text,
+                    "author": t.author,
+                    "created_at": _iso(t.created_at),
+                },
+                t.link,
+            )
             for t in w.tasks
         ],
         "stories": [
-            {
-                "id": s.id,
-                "task_id": s.task_id,
-                "text": s.text,
-                "author": s.author,
-                "created_at": _iso(s.created_at),
-            }
+            _linked(
+                {
+                    "id": s.id,
+                    "task_id": s.task_id,
+                    "text": s.text,
+                    "author": s.author,
+                    "created_at": _iso(s.created_at),
+                },
+                s.link,
+            )
             for s in w.stories
         ],
         "votes": {s.id: sorted(w.votes[s.id]) for s in w.stories if w.votes.get(s.id)},
@@ -396,6 +410,11 @@ def json_export(w: Workshop) -> str:
         "participants": list(w.participants),
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _linked(item: dict[str, Any], link: str | None) -> dict[str, Any]:
+    """An item's fields, with the message it came from when it came from one."""
+    return {**item, "link": link} if link is not None else item
 
 
 def _iso(value: datetime) -> str:
@@ -576,7 +595,7 @@ def _workshop(doc: MapDocument, team_id: str, channel_id: str) -> Workshop:
         if persona is None
         else Persona(text=persona.text, author=persona.author, set_at=persona.set_at),
         activities=tuple(
-            Activity(id=a.id, text=a.text, author=a.author, created_at=a.created_at)
+            Activity(id=a.id, text=a.text, author=a.author, created_at=a.created_at, link=a.link)
             for a in doc.activities
         ),
         tasks=tuple(
@@ -586,11 +605,19 @@ def _workshop(doc: MapDocument, team_id: str, channel_id: str) -> Workshop:
                 text=t.text,
                 author=t.author,
                 created_at=t.created_at,
+                link=t.link,
             )
             for t in doc.tasks
         ),
         stories=tuple(
-            Story(id=s.id, task_id=s.task_id, text=s.text, author=s.author, created_at=s.created_at)
+            Story(
+                id=s.id,
+                task_id=s.task_id,
+                text=s.text,
+                author=s.author,
+                created_at=s.created_at,
+                link=s.link,
+            )
             for s in doc.stories
         ),
         votes={sid: tuple(sorted(voters)) for sid, voters in doc.votes.items()},

@@ -478,3 +478,25 @@ def test_the_schemas_text_limits_are_the_bots() -> None:
     assert item("stories")["text"]["maxLength"] == LIMITS["story"]
     assert item("slices")["name"]["maxLength"] == LIMITS["release"]
     assert item("slices")["outcome"]["maxLength"] == LIMITS["outcome"]
+
+
+def test_an_items_link_to_its_message_round_trips_and_a_bad_one_is_refused() -> None:
+    """An item made from a message ("Add to story map") keeps its link through a JSON
+    export and import; an item without one has no ``link`` key at all."""
+    w = seed_map()
+    link = "https://acme.slack.com/archives/C1/p1700000000000100"
+    w = w.model_copy(
+        update={"stories": (w.stories[0].model_copy(update={"link": link}), *w.stories[1:])}
+    )
+    text = json_export(w)
+    document = json.loads(text)
+    VALIDATOR.validate(document)
+    assert document["stories"][0]["link"] == link
+    assert "link" not in document["stories"][1]
+    back = json_import(text)
+    assert back.stories[0].link == link
+    assert json_export(back) == text
+    document["stories"][0]["link"] = "javascript:alert(1)"
+    assert not VALIDATOR.is_valid(document)
+    with pytest.raises(MapImportError, match=r"stories\[0\]\.link"):
+        json_import(json.dumps(document))
