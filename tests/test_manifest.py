@@ -33,6 +33,7 @@ EVENT_SCOPES: dict[str, str | None] = {
     "reaction_removed": "reactions:read",  # withdrawn votes
     "app_uninstalled": None,  # a workspace left: purge it
     "tokens_revoked": None,  # the bot's token was revoked: purge it
+    "app_home_opened": None,  # the Home tab opened: publish it
 }
 
 # Web API methods the bot calls, and the bot scopes each needs: the bot works in public
@@ -49,6 +50,9 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "views.open": frozenset(),  # modals are opened with a trigger_id, no scope
     "files.getUploadURLExternal": frozenset({"files:write"}),  # the map's picture
     "files.completeUploadExternal": frozenset({"files:write"}),
+    "views.publish": frozenset(),  # the Home tab, no scope
+    "users.conversations": frozenset({"channels:read", "groups:read"}),  # a person's channels
+    "chat.getPermalink": frozenset(),  # links in the Home tab, no scope
 }
 
 # Methods newer than Slack's 2021 OpenAPI description: their scopes come from Slack's

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from slacksim.webapi import chat, directory, files, pins, reactions, views
+from slacksim.webapi import chat, directory, files, home, pins, reactions, views
 from slacksim.webapi.context import ApiContext, Args
 
 Handler = Callable[[ApiContext, Args], dict[str, Any]]
@@ -39,5 +39,7 @@ METHODS: Mapping[str, Handler] = MappingProxyType(
         "files.getUploadURLExternal": files.get_upload_url,
         "files.completeUploadExternal": files.complete_upload,
         "files.upload": files.retired_upload,
+        "views.publish": home.publish,
+        "users.conversations": home.users_conversations,
     }
 )
