@@ -31,7 +31,7 @@ import itertools
 import time
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from slacksim.answers import HttpAnswer
@@ -365,7 +365,7 @@ class SlackSimulator:
             user_id = self.workspace.user(user).id
             return copy.deepcopy(self.workspace.views.get(user_id, []))
 
-    def home(self, user: str) -> dict[str, object] | None:
+    def home(self, user: str) -> dict[str, Any] | None:
         """The Home tab view last published for ``user`` (``views.publish``), or ``None``."""
         with self.workspace.lock:
             return copy.deepcopy(self.workspace.homes.get(self.workspace.user(user).id))

@@ -34,7 +34,7 @@ def home_buttons(sim: SlackSimulator, user: str) -> dict[str, dict[str, Any]]:
     home = sim.home(user)
     assert home is not None
     found: dict[str, dict[str, Any]] = {}
-    for block in home["blocks"]:  # type: ignore[union-attr]
+    for block in home["blocks"]:
         for element in block.get("elements", []) if block.get("type") == "actions" else []:
             if element.get("type") == "button":
                 found[element["text"]["text"]] = element
