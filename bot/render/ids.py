@@ -72,7 +72,7 @@ class CallbackId(StrEnum):
     #: "Remove A2 and what is under it?": submitting removes them.
     CONFIRM_REMOVE = "storymap.confirm_removal"
     #: The Home tab's "Start a workshop" form: a channel and a title.
-    HOME_START = "storymap.home_start"
+    HOME_START = "storymap.home_start_form"
 
 
 class Edit(StrEnum):
