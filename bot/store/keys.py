@@ -82,7 +82,8 @@ dispatch was signalled; emptied by ``adopt_legacy_channels``).
 A workspace's keys are found for its purge by three patterns (``team_patterns``): its
 channels' (``storymap:{T:*``), its own untagged ones (``storymap:T:*``) and its tagged
 ones (``storymap:{team:T}:*``); the ready and jobs shards of the one-workspace scope
-(``storymap:{ready:team:T}:*``, ``storymap:{jobs:team:T}:*``) are named outright.
+(``storymap:{ready:team:T}:*``, ``storymap:{jobs:team:T}:*``,
+``storymap:{home:team:T}:*``) are named outright.
 """
 
 from __future__ import annotations
