@@ -94,6 +94,9 @@ def test_a_member_who_has_not_contributed_sees_what_is_missing_and_the_prompt(
     assert "[Add tasks under A1] [Go to the prompt]" in shown
     buttons = home_buttons(sim, "U_EMI")
     assert buttons["Go to the prompt"]["url"] == permalink(sim, workspace.channel, tasks_prompt)
+    # Slack opens a link button's URL itself and tells the app, which only acknowledges.
+    followed = sim.user("U_EMI").click_home(label="Go to the prompt")
+    assert followed.ok, followed.text
     # The form button opens the prompt's own form, for the workshop's channel.
     sim.user("U_EMI").click_home(label="Add tasks under A1")
     modal = sim.wait_for(lambda: sim.modal("U_EMI"), message="the add-tasks form")
