@@ -18,6 +18,7 @@ Rules kept:
   ``SlackLimits.block_text_chars`` characters of block text (every ``"text"`` string in
   the tree, counted) -> ``msg_blocks_too_long``; a modal has at most ``modal_blocks``;
 - a modal has a title, and has ``submit`` whenever it holds an input block;
+- a Home tab view (``check_home``) has type ``home`` and at most ``modal_blocks`` blocks;
 - the rules slack_sdk's models leave out (element types per block, option sizes,
   overflow menus of 2 to 5 options, initial options among the options, field sizes,
   emoji names, ``external_id``) are in ``blockrules``.
@@ -130,6 +131,40 @@ def check_modal(view: object, limits: SlackLimits) -> JsonDict:
     if not block_problems:
         # The View model validates the view's own fields; with valid blocks only, so its
         # first-error-wins exception cannot mask a block problem reported above.
+        try:
+            kept = View(**view).to_dict()
+        except _PARSE_ERRORS as exc:
+            problems.append(Problem("/view", str(exc)))
+        else:
+            problems.extend(_lost(outer, {k: v for k, v in kept.items() if k != "blocks"}, "/view"))
+    problems.extend(Problem(where, reason) for where, reason in blockrules.view_problems(view))
+    if problems:
+        raise BlockKitError("invalid_arguments", problems)
+    return view
+
+
+def check_home(view: object, limits: SlackLimits) -> JsonDict:
+    """Validate a Home tab view (``views.publish``): ``type`` ``home``, a non-empty list of
+    blocks, at most ``SlackLimits.modal_blocks`` of them (Slack allows 100 in a Home tab
+    as in a modal), each valid; no title or submit is needed. Return it, or raise
+    :class:`BlockKitError` (``invalid_arguments``)."""
+    if not isinstance(view, dict):
+        raise BlockKitError("invalid_arguments", [Problem("/view", "must be an object")])
+    problems: list[Problem] = []
+    if view.get("type") != "home":
+        problems.append(Problem("/view/type", 'must be "home"'))
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list) or not blocks or not all(isinstance(b, dict) for b in blocks):
+        problems.append(Problem("/view/blocks", "must be a non-empty array of objects"))
+        raise BlockKitError("invalid_arguments", problems)
+    if len(blocks) > limits.modal_blocks:
+        problems.append(
+            Problem("/view/blocks", f"must contain no more than {limits.modal_blocks} items")
+        )
+    outer = {k: v for k, v in view.items() if k != "blocks"}
+    block_problems = list(_blocks_problems(blocks, "/view/blocks"))
+    problems.extend(block_problems)
+    if not block_problems:
         try:
             kept = View(**view).to_dict()
         except _PARSE_ERRORS as exc:

@@ -30,7 +30,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from slacksim import acks, message_events, payloads
+from slacksim import acks, home_events, message_events, payloads
 from slacksim.delivery import Delivery
 from slacksim.errors import SimulatorError
 from slacksim.finders import find_button, find_option
@@ -208,6 +208,40 @@ class Driver:
             )
         body = urlencode({"payload": json.dumps(payload)}).encode()
         delivery, result = self._send("view_closed", body, FORM)
+        return self._keep(replace(delivery, ack_error=acks.transport_error(result)))
+
+    # -- the app's Home tab ------------------------------------------------------------------
+
+    def open_home(self, user: str, *, tab: str = "home") -> Delivery:
+        """Open the app's Home tab (``tab="messages"``: its Messages tab): Slack sends
+        ``app_home_opened``, with the Home view last published for the user, if any."""
+        workspace = self._ctx.workspace
+        with workspace.lock:
+            who = workspace.user(user)
+            direct = workspace.channel(who.id)
+            event = home_events.app_home_opened(
+                who, direct, self._ctx.ids.ts(), workspace.homes.get(who.id), tab=tab
+            )
+        return self._event(event)
+
+    def click_home(self, user: str, *, label: str) -> Delivery:
+        """Click the button labelled ``label`` in the user's published Home tab."""
+        workspace = self._ctx.workspace
+        with workspace.lock:
+            who = workspace.user(user)
+            home = workspace.homes.get(who.id)
+            if home is None:
+                raise SimulatorError(f"{who.name} has no Home tab published")
+            button = find_button(home["blocks"], label, f"{who.name}'s Home tab")
+            payload = payloads.view_block_actions(
+                workspace.identity,
+                who,
+                copy.deepcopy(home),
+                payloads.button_action(button.element, button.block_id),
+                self._trigger(who),
+            )
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        delivery, result = self._send("block_actions", body, FORM)
         return self._keep(replace(delivery, ack_error=acks.transport_error(result)))
 
     # -- messages and reactions (events) ---------------------------------------------------

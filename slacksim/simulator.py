@@ -13,6 +13,8 @@ Rules kept:
   later (``rate_limits`` setter), which refills every bucket;
 - ``apps.connections.open`` (with ``app_token``) and the Socket Mode WebSocket are served
   by ``socket_mode``; once the app connects that way the driver delivers over it;
+- a user's published Home tab is read with ``home`` (the view) and ``home_transcript``
+  (as text); ``driver.open_home``/``click_home`` act on it;
 - files: ``files.getUploadURLExternal`` hands out an upload URL on this server
   (``slacksim.uploads``), ``files.completeUploadExternal`` shares the file
   (``slacksim.webapi.files``); ``files``/``file`` read them back, bytes included;
@@ -33,7 +35,7 @@ import itertools
 import time
 from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from slacksim.answers import HttpAnswer
@@ -60,7 +62,12 @@ from slacksim.state import (
     User,
     Workspace,
 )
-from slacksim.transcript import channel_transcript, modal_transcript, workspace_names
+from slacksim.transcript import (
+    channel_transcript,
+    home_transcript,
+    modal_transcript,
+    workspace_names,
+)
 from slacksim.uploads import UploadEndpoint
 from slacksim.user_driver import UserDriver
 from slacksim.waiting import settle, wait_for
@@ -419,6 +426,21 @@ class SlackSimulator:
         with self.workspace.lock:
             user_id = self.workspace.user(user).id
             return copy.deepcopy(self.workspace.views.get(user_id, []))
+
+    def home(self, user: str) -> dict[str, Any] | None:
+        """The Home tab view last published for ``user`` (``views.publish``), or ``None``."""
+        with self.workspace.lock:
+            return copy.deepcopy(self.workspace.homes.get(self.workspace.user(user).id))
+
+    def home_transcript(self, user: str, *, raw: bool = False) -> str:
+        """``user``'s Home tab as they read it (``""`` when nothing was published)."""
+        with self.workspace.lock:
+            user_id = self.workspace.user(user).id
+            view = self.workspace.homes.get(user_id)
+            if view is None:
+                return ""
+            names = None if raw else workspace_names(self.workspace)
+            return home_transcript(view, raw=raw, names=names)
 
     @property
     def calls(self) -> dict[str, int]:

@@ -12,6 +12,8 @@ Rules kept:
 - reactions keep, per emoji name, the users in the order they reacted; pins keep, per
   channel, pinned ``ts`` -> pin time in pin order (``Message.pinned_by`` mirrors it);
 - each user has a stack of open modal views (at most ``SlackLimits.view_stack_depth``);
+- each user has at most one published Home tab view (``Workspace.homes``), replaced whole
+  by every ``views.publish`` (same view id, new hash);
 - a file exists from ``files.getUploadURLExternal`` on (``Workspace.files``, by id): its
   bytes arrive at its upload URL, ``files.completeUploadExternal`` completes it once and
   shares it (a message carrying it, in the channel or a thread) or leaves it private;
@@ -229,6 +231,8 @@ class Workspace:
         self.triggers: dict[str, Trigger] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
         self.files: dict[str, UploadedFile] = {}
+        #: Each user's published Home tab (``views.publish``), the full view as stored.
+        self.homes: dict[str, JsonDict] = {}
         self.api_log: list[ApiCall] = []
         self.calls: Counter[str] = Counter()
         self.rate_limited: Counter[str] = Counter()

@@ -12,6 +12,8 @@ Rules kept:
 - a deleted message is left out, unless replies hang off it (``(message deleted)``);
 - ephemeral messages appear only when asked for (all users or named ones), in ``ts``
   order among the others, headed ``[only visible to <name>]``;
+- a Home tab renders as ``[home]`` followed by its blocks, as a message's (buttons as
+  ``[Label]``);
 - a modal renders its title, blocks, errors under their block (``⚠ ...``) and its
   close button (Slack's default ``Cancel`` when the view names none) and submit button.
 
@@ -24,10 +26,13 @@ Callers hold the workspace lock.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from slacksim.mrkdwn import Names, decode_entities
 from slacksim.render import message_lines
 from slacksim.state import Ephemeral, Message, OpenView, Workspace
+
+JsonDict = dict[str, Any]
 
 
 def workspace_names(workspace: Workspace) -> Names:
@@ -101,6 +106,14 @@ def modal_transcript(view: OpenView, *, raw: bool = False, names: Names | None =
     if isinstance(spec.get("submit"), dict):
         buttons.append(f"[{spec['submit']['text']}]")
     lines.append("  " + " ".join(buttons))
+    return "\n".join(lines) + "\n"
+
+
+def home_transcript(view: JsonDict, *, raw: bool = False, names: Names | None = None) -> str:
+    """A published Home tab: ``[home]``, then its blocks as a message's are shown."""
+    lines = ["[home]"]
+    for block in view.get("blocks", []):
+        lines += _indent(message_lines("", [block], readable=not raw, names=names), "  ")
     return "\n".join(lines) + "\n"
 
 

@@ -67,3 +67,9 @@ class UserDriver:
 
     def unreact(self, channel: str, ts: str, name: str) -> Delivery:
         return self._driver.unreact(self.id, channel, ts, name)
+
+    def open_home(self, *, tab: str = "home") -> Delivery:
+        return self._driver.open_home(self.id, tab=tab)
+
+    def click_home(self, *, label: str) -> Delivery:
+        return self._driver.click_home(self.id, label=label)

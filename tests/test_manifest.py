@@ -34,6 +34,7 @@ EVENT_SCOPES: dict[str, str | None] = {
     "reaction_removed": "reactions:read",  # withdrawn votes
     "app_uninstalled": None,  # a workspace left: purge it
     "tokens_revoked": None,  # the bot's token was revoked: purge it
+    "app_home_opened": None,  # the Home tab opened: publish it
 }
 
 # Web API methods the bot calls, and the bot scopes each needs: the bot works in public
@@ -48,11 +49,13 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "conversations.members": frozenset({"channels:read", "groups:read"}),
     "users.info": frozenset({"users:read"}),
     "views.open": frozenset(),  # modals are opened with a trigger_id, no scope
-    "chat.getPermalink": frozenset(),  # the message "Add to story map" was used on
+    "chat.getPermalink": frozenset(),  # "Add to story map" and the Home tab's links
     "files.getUploadURLExternal": frozenset({"files:write"}),  # the map's picture
     "files.completeUploadExternal": frozenset({"files:write"}),
     "users.getPresence": frozenset({"users:read"}),  # no reminder to someone away
     "dnd.info": frozenset({"dnd:read"}),  # away with do-not-disturb on: no reminder
+    "views.publish": frozenset(),  # the Home tab, no scope
+    "users.conversations": frozenset({"channels:read", "groups:read"}),  # a person's channels
 }
 
 # Methods newer than Slack's 2021 OpenAPI description: their scopes come from Slack's

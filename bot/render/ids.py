@@ -49,6 +49,10 @@ class ActionId(StrEnum):
     CONFIRM_REMOVE = "storymap.confirm_remove"
     #: "Publish anyway": publish although Release 1 leaves an activity without a story.
     PUBLISH_ANYWAY = "storymap.publish_anyway"
+    #: The Home tab's "Start a workshop": opens the form with a channel picker.
+    HOME_START = "storymap.home_start"
+    #: A Home tab button that opens a link (a prompt, the board, the map) in Slack.
+    HOME_LINK = "storymap.home_link"
 
 
 class CallbackId(StrEnum):
@@ -69,6 +73,8 @@ class CallbackId(StrEnum):
     CONFIRM_REMOVE = "storymap.confirm_removal"
     #: "Add to story map": one item made from a message (the message shortcut).
     FROM_MESSAGE = "storymap.from_message"
+    #: The Home tab's "Start a workshop" form: a channel and a title.
+    HOME_START = "storymap.home_start_form"
 
 
 class Edit(StrEnum):
@@ -109,6 +115,12 @@ TEXT_BLOCK: Final = "text"
 TEXT_INPUT: Final = "text_value"
 TARGET_BLOCK: Final = "target"
 TARGET_INPUT: Final = "target_id"
+
+#: The Home tab's "Start a workshop" form: the channel picked, and an optional title.
+HOME_CHANNEL_BLOCK: Final = "channel"
+HOME_CHANNEL_INPUT: Final = "channel_id"
+HOME_TITLE_BLOCK: Final = "title"
+HOME_TITLE_INPUT: Final = "title_text"
 
 #: In the slicing modal, release ``n`` (1-based) has a name input and a stories input.
 RELEASE_NAME_INPUT: Final = "release_name"

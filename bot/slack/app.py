@@ -50,7 +50,7 @@ from slack_sdk import WebClient
 from bot.slack import errors
 from bot.slack.clients import BOT_SCOPES, StoreAuthorize
 from bot.slack.deps import Deps
-from bot.slack.listeners import installs, register
+from bot.slack.listeners import home, installs, register
 from bot.store.installations import RedisInstallationStore, RedisOAuthStateStore
 from bot.store.keys import replay_key
 
@@ -214,6 +214,8 @@ def build_app(
         return BoltResponse(status=200, body="")
 
     register(app, deps)
+    if deps.homes is not None:
+        home.register(app, deps, deps.homes)
     if oauth is not None:
         installs.register(app, oauth.uninstall)
     errors.register(app)

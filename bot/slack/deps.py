@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.service import WorkshopService
 from bot.slack import forms
+from bot.slack.home import HomeTabs
 from bot.slack.notices import Notify
 from bot.slack.refs import Refs
 from bot.store import RedisClient
@@ -20,6 +21,8 @@ class Deps:
     redis: RedisClient
     #: Seals forms' metadata (``bot.slack.binding``); the same in every replica.
     form_key: bytes
+    #: The Home tab (``bot.slack.home``); None: the app serves no Home tab.
+    homes: HomeTabs | None = None
 
     def refs(self, team_id: str, channel_id: str, number: int) -> Refs:
         return Refs(self.redis, team_id, channel_id, number)

@@ -39,6 +39,7 @@ from bot.slack.budget import SlackBudget
 from bot.slack.clients import StoreAuthorize, TeamClients
 from bot.slack.deps import Deps
 from bot.slack.dispatcher import Dispatcher
+from bot.slack.home import HomeTabs
 from bot.slack.http import http_server, wsgi_app
 from bot.slack.performer import Performer
 from bot.slack.scheduler import Scheduler
@@ -142,8 +143,10 @@ class Bot:
         else:
             self.installations = None
             self._authorize = None
+        #: The Home tab: published on opening, refreshed after changes (``bot.slack.home``).
+        self.homes = HomeTabs(client, self.store, per_team=teams is not None, teams=teams)
         self.app = build_app(
-            Deps(self.service, client, form_key(signing_secret or token)),
+            Deps(self.service, client, form_key(signing_secret or token), homes=self.homes),
             token=token,
             signing_secret=signing_secret,
             api_url=api_url,
@@ -156,6 +159,7 @@ class Bot:
             if self.installations is not None
             else TeamClients.one(self.app.client)
         )
+        self.homes.clients = self.clients
         self.teams = teams
         #: This replica's metrics (``GET /metrics``), with the store's gauges of its teams.
         self.metrics = Metrics()
@@ -166,15 +170,17 @@ class Bot:
         self.dispatcher = Dispatcher(
             client,
             self.store,
-            lambda: Performer(
-                self.clients,
-                self.service,
-                client,
-                shared,
-                self.scheduler,
-                edit_interval=edit_interval,
-                clock=clock,
-                metrics=self.metrics,
+            lambda: self._with_homes(
+                Performer(
+                    self.clients,
+                    self.service,
+                    client,
+                    shared,
+                    self.scheduler,
+                    edit_interval=edit_interval,
+                    clock=clock,
+                    metrics=self.metrics,
+                )
             ),
             ready=self.ready,
             teams=teams,
@@ -186,6 +192,10 @@ class Bot:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self.url = ""
+
+    def _with_homes(self, performer: Performer) -> Performer:
+        performer.homes = self.homes
+        return performer
 
     def installed(self, team_id: str) -> bool:
         """Whether requests from ``team_id`` are served: with OAuth, whether it has an
@@ -287,8 +297,10 @@ class Bot:
         adopt_legacy_channels(self.redis, self.ready, self.scheduler.index, self.teams)
         self.dispatcher.start()
         self.scheduler.start()
+        self.homes.start()
 
     def stop_dispatchers(self) -> None:
+        self.homes.stop()
         self.scheduler.stop()
         self.dispatcher.stop()
 

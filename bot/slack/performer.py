@@ -60,6 +60,7 @@ from bot.service import WorkshopService, utc_now
 from bot.slack.budget import SlackBudget
 from bot.slack.calls import Calls, CannotPost
 from bot.slack.clients import TeamClients
+from bot.slack.home import HomeTabs
 from bot.slack.jobs import JobRunner
 from bot.slack.notices import (
     ExportFile,
@@ -85,6 +86,9 @@ RESET: Final = "Your deadline was not set while the bot was being updated; set i
 
 #: The line the map's picture is posted with, in the map's thread.
 PICTURE_COMMENT: Final = "A picture of the map (open it to zoom in)."
+
+#: Effects of a change a person's Home tab shows (stage, deadline, contributions, votes).
+CONCERN: Final = (RefreshBoard, OpenStage, DeadlineSet, RefreshCard, PostMap)
 
 #: Effects of the urgent lane (see ``WorkshopStore.enqueue``).
 URGENT: Final = (Notify, Retired)
@@ -160,6 +164,9 @@ class Performer:
         self.jobs = JobRunner(store, service, scheduler, self.calls.call, clock=clock)
         #: The map's picture and its alt text (``PostPicture``).
         self.picture: Callable[[Workshop], tuple[bytes, str]] = map_picture
+        #: Told of every change of a workshop (before and after its effects are
+        #: performed), to refresh the Home tabs it concerns (``bot.slack.home``).
+        self.homes: HomeTabs | None = None
 
     @property
     def heartbeat(self) -> Callable[[], object]:
@@ -191,10 +198,16 @@ class Performer:
             raise ValueError("one mark per effect")
         self.performing = None
         self.calls.act_for(w.team_id)
+        concerns_people = self.homes is not None and any(isinstance(e, CONCERN) for e in effects)
+        if concerns_people and self.homes is not None:
+            self.homes.changed(w)
         try:
             self._perform(w, refs, effects, marks)
         except CannotPost as cannot:
             self._cannot_post(w, effects, cannot.error)
+        if concerns_people and self.homes is not None:
+            # Again once performed: the new prompt's link is known now.
+            self.homes.changed(w)
         if not w.stage.is_open:
             refs.retain(self._service.store.retention_seconds)
 

@@ -268,6 +268,13 @@ def _forget_due(client: RedisClient, team_id: str, channels: Iterable[str]) -> i
             )
             client.zrem(shared.due_key(shard), *members)
             client.hdel(shared.gen_key(shard), *members)
+    # The Home tabs' index has one member per workspace (``bot.slack.home``).
+    own = f"home:team:{team_id}"
+    deleted += int(client.delete(*(shard_key(own, part) for part in ("due", "gen", "wake"))))
+    shared = DueIndex(client, "home", per_team=False)
+    shard = shared.shard(team_id, "home")
+    client.zrem(shared.due_key(shard), team_id)
+    client.hdel(shared.gen_key(shard), team_id)
     return deleted
 
 

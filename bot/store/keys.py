@@ -52,6 +52,16 @@ Per workspace, and per Enterprise Grid org (``bot.store.installations``):
 ``storymap:{enterprise:<E>}:installation`` the same records for an org-wide install
 ``storymap:{enterprise:<E>}:teams``        set of the org's workspaces seen in requests
 ``storymap:{team:<T>}:channels``           set of the team's channels that held a workshop
+``storymap:{team:<T>}:home:opened:<U>``   U opened the app's Home tab (TTL): only such
+                                           people's Home tabs are refreshed
+                                           (``bot.slack.home``)
+``storymap:{team:<T>}:home:dirty``         sorted set user -> when their Home tab may be
+                                           published again (a change concerned them)
+``storymap:{team:<T>}:home:dirty:version`` hash user -> times marked
+``storymap:{team:<T>}:home:fresh:<U>``     U's Home tab was published less than the
+                                           coalescing interval ago
+``storymap:{team:<T>}:home:watch:<C>``     set of people whose Home tab lists channel C
+                                           (TTL)
 ``storymap:<T>:bot-user``                  the bot's user id there (cached a day)
 ``storymap:<T>:tz:<user>``                 a person's time zone (cached a day)
 ``storymap:<T>:rate:<method>``             token bucket of a Web API method
@@ -60,7 +70,8 @@ Per workspace, and per Enterprise Grid org (``bot.store.installations``):
 =========================================  =================================================
 
 Due-time index shards, tag ``{<index>:team:<T>}`` or ``{<index>:all:<n>}``
-(``bot.store.due``; index ``ready`` or ``jobs``): ``due`` (sorted set), ``gen`` (hash),
+(``bot.store.due``; index ``ready``, ``jobs`` or ``home``, whose members are teams
+with Home tabs to refresh): ``due`` (sorted set), ``gen`` (hash),
 ``wake`` (list).
 
 Process-wide: ``storymap:healthz`` (``/healthz`` writes it), ``storymap:signed:<sha256>``
@@ -71,7 +82,8 @@ dispatch was signalled; emptied by ``adopt_legacy_channels``).
 A workspace's keys are found for its purge by three patterns (``team_patterns``): its
 channels' (``storymap:{T:*``), its own untagged ones (``storymap:T:*``) and its tagged
 ones (``storymap:{team:T}:*``); the ready and jobs shards of the one-workspace scope
-(``storymap:{ready:team:T}:*``, ``storymap:{jobs:team:T}:*``) are named outright.
+(``storymap:{ready:team:T}:*``, ``storymap:{jobs:team:T}:*``,
+``storymap:{home:team:T}:*``) are named outright.
 """
 
 from __future__ import annotations
@@ -165,6 +177,31 @@ def enterprise_tag(enterprise_id: str) -> str:
 def team_channels_key(team_id: str) -> str:
     """Set of the team's channel ids that hold or held a workshop."""
     return f"{team_tag(team_id)}:channels"
+
+
+def home_opened_key(team_id: str, user: str) -> str:
+    """Set (with a TTL) once ``user`` opened the app's Home tab in ``team_id``."""
+    return f"{team_tag(team_id)}:home:opened:{user}"
+
+
+def home_dirty_key(team_id: str) -> str:
+    """Sorted set: people whose Home tab is due a refresh, by when (seconds)."""
+    return f"{team_tag(team_id)}:home:dirty"
+
+
+def home_version_key(team_id: str) -> str:
+    """Hash: person -> times their Home tab was marked for a refresh."""
+    return f"{home_dirty_key(team_id)}:version"
+
+
+def home_fresh_key(team_id: str, user: str) -> str:
+    """Set for the coalescing interval after ``user``'s Home tab was published."""
+    return f"{team_tag(team_id)}:home:fresh:{user}"
+
+
+def home_watch_key(team_id: str, channel_id: str) -> str:
+    """Set of the people whose last published Home tab listed ``channel_id``."""
+    return f"{team_tag(team_id)}:home:watch:{channel_id}"
 
 
 def installation_key(enterprise_id: str | None, team_id: str | None, org_wide: bool) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from slacksim.webapi import chat, directory, files, pins, reactions, views
+from slacksim.webapi import chat, directory, files, home, pins, reactions, views
 from slacksim.webapi.context import ApiContext, Args
 
 Handler = Callable[[ApiContext, Args], dict[str, Any]]
@@ -41,5 +41,7 @@ METHODS: Mapping[str, Handler] = MappingProxyType(
         "files.upload": files.retired_upload,
         "users.getPresence": directory.users_get_presence,
         "dnd.info": directory.dnd_info,
+        "views.publish": home.publish,
+        "users.conversations": home.users_conversations,
     }
 )

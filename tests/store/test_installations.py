@@ -208,3 +208,18 @@ def test_a_purge_deletes_everything_of_one_team_and_nothing_of_another(
         Ready.member("outbox", b, "CTWO"),
     ]
     assert store(redis_client).find_bot(enterprise_id=None, team_id=b) is not None
+
+
+def test_a_purge_takes_the_team_out_of_the_home_tabs_index(redis_client: RedisClient) -> None:
+    a, b = new_id("T"), new_id("T")
+    for per_team in (True, False):
+        index = DueIndex(redis_client, "home", per_team=per_team)
+        for team in (a, b):
+            index.signal(index.shard(team, "home"), [team], 1, wake=True)
+    purge_team(redis_client, a)
+    for per_team in (True, False):
+        index = DueIndex(redis_client, "home", per_team=per_team)
+        assert [m for m, _ in index.members(index.shard(a, "home"), 100)] in ([], [b])
+        assert b in [m for m, _ in index.members(index.shard(b, "home"), 100)]
+    own = DueIndex(redis_client, "home", per_team=True)
+    assert redis_client.exists(own.due_key(own.shard(a, "home"))) == 0

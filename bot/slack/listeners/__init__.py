@@ -1,11 +1,13 @@
 """Bolt listeners, one module per kind (commands, actions, views, events, shortcuts).
 
 Each handler parses the payload into a typed command, makes one service call and acks
-with what it returns. No business rules here, and no Web API calls but two that cannot
+with what it returns. No business rules here, and no Web API calls but those that cannot
 wait for the outbox (``bot.slack.forms``): ``views.open`` for a form, right after the
 click's ack, and ``users.info`` for a deadline's time zone when it is not cached; the
 message shortcut also asks ``chat.getPermalink`` and answers through its
-``response_url`` (``bot.slack.message_links``).
+``response_url`` (``bot.slack.message_links``); and the Home tab's (``home``,
+registered by ``bot.slack.app``): publishing it when it is opened, and asking whether
+the bot is in the channel a workshop is started in from it.
 Replies that cannot ride on the ack go to the outbox as effects.
 """
 
