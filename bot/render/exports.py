@@ -387,7 +387,9 @@ def json_export(w: Workshop) -> str:
             }
             for s in w.stories
         ],
-        "votes": {s.id: sorted(w.votes[s.id]) for s in w.stories if w.votes.get(s.id)},
+        "votes": {}
+        if w.counts_hidden  # blind voting: nobody sees votes before voting closes
+        else {s.id: sorted(w.votes[s.id]) for s in w.stories if w.votes.get(s.id)},
         "story_order": {t.id: list(w.story_order[t.id]) for t in w.tasks if t.id in w.story_order},
         "slices": [
             {"name": r.name, "outcome": r.outcome, "story_ids": list(r.story_ids)} for r in w.slices

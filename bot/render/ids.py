@@ -49,6 +49,9 @@ class ActionId(StrEnum):
     CONFIRM_REMOVE = "storymap.confirm_remove"
     #: "Publish anyway": publish although Release 1 leaves an activity without a story.
     PUBLISH_ANYWAY = "storymap.publish_anyway"
+    #: Blind voting's buttons on a story card; ``Ref.anchor`` is the story id.
+    VOTE = "storymap.vote"
+    UNVOTE = "storymap.unvote"
 
 
 class CallbackId(StrEnum):

@@ -96,7 +96,7 @@ def _activities(w: Workshop, ix: MapIndex) -> Iterator[list[str]]:
             if not stories:
                 lines.append(f"{INDENT}_no stories_")
             for rank, story in enumerate(stories, 1):
-                votes = len(w.votes.get(story.id, ()))
+                votes = w.vote_count(story.id)
                 tally = f" · {emoji} {TIMES} {votes}" if votes else ""
                 lines.append(f"{INDENT}{rank}. {story.id} · {escape(story.text)}{tally}")
         yield lines
