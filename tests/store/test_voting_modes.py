@@ -30,9 +30,7 @@ def act(command: c.Command, actor: str = FACILITATOR) -> Callable[[Workshop | No
     return lambda state: apply(state, command, actor, T0)
 
 
-def seed_blind(
-    store: WorkshopStore, team_id: str, channel: str, budget: int, cap: int
-) -> Workshop:
+def seed_blind(store: WorkshopStore, team_id: str, channel: str, budget: int, cap: int) -> Workshop:
     """The seed workshop at voting, blind, with ``budget`` votes and ``cap`` per card."""
     seed = workshop_at(Stage.VOTING)
     target = seed.model_copy(
@@ -144,7 +142,10 @@ def test_meta_and_ballots_saved_before_caps_existed_still_count(
 VOTERS = (BEN, CHLOE)
 STORIES = ("S1", "S2", "S3")
 REPLICAS = 3
-op = st.tuples(st.sampled_from(VOTERS), st.sampled_from(STORIES), st.sampled_from((True, True, False)))
+#: (voter, story, cast?): casts twice as likely as take-backs, so caps and budgets fill.
+op = st.tuples(
+    st.sampled_from(VOTERS), st.sampled_from(STORIES), st.sampled_from((True, True, False))
+)
 plans = st.lists(st.lists(op, min_size=1, max_size=25), min_size=REPLICAS, max_size=REPLICAS)
 
 
