@@ -15,8 +15,9 @@ from bot.domain.errors import Rejected
 from bot.domain.machine import apply
 from bot.domain.model import Stage, VotingMode, Workshop
 from bot.render.board import board
-from bot.render.cards import story_card
+from bot.render.cards import story_card, vote_returned
 from bot.render.exports import json_export
+from bot.render.prompts import prompts_for
 from bot.render.status import status_text
 from bot.render.text import TIMES
 from tests.builders import FACILITATOR, PARTICIPANTS, T0, Clock, run, workshop_at
@@ -193,6 +194,18 @@ def test_a_removed_story_returns_every_vote_on_it_and_says_no_count_while_hidden
     assert (out.state.votes_used(BEN), out.state.votes_used(CHLOE)) == (0, 0)
     assert "3 votes" not in out.reply
     assert "The votes on it went back to their voters." in out.reply
+
+
+def test_the_voting_prompt_and_a_returned_vote_speak_of_blind_voting_and_counts() -> None:
+    w = blind_voting(budget=5, cap=2)
+    prompt = next(m for anchor, m in prompts_for(w, Stage.VOTING) if anchor is None)
+    assert prompt.text == "Voting is open, blind: press Vote on the cards, 5 votes each."
+    assert "at most 2 on one card" in str(prompt.blocks)
+    assert "react" not in str(prompt.blocks)
+    assert vote_returned("S2", "Track", voting=True, count=2) == (
+        "Your 2 votes on S2 “Track” came back to you: it was removed from the map. You can "
+        "cast them on other stories."
+    )
 
 
 def test_a_split_story_returns_all_its_votes() -> None:
