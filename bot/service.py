@@ -40,9 +40,10 @@ from bot.domain.machine import (
     over_budget,
     shown_id,
     vote_counted,
+    vote_refused_at_cap,
     vote_taken_back,
 )
-from bot.domain.model import Item, Stage, Workshop
+from bot.domain.model import Item, Stage, VotingMode, Workshop
 from bot.domain.text import MAX_LINES, NAMED_ITEMS, normalise_id, quoted
 from bot.domain.when import parse_when, slack_date
 from bot.render.ids import ACTIVITIES_ANCHOR
@@ -371,7 +372,35 @@ class WorkshopService:
         meta, about = self.store.message(team_id, channel_id, message_ts)
         if meta is None or emoji != meta.emoji or about is None or not about.startswith("card:"):
             return None
+        if meta.mode is VotingMode.BLIND:  # blind voting counts the cards' buttons only
+            return None
         story_id = about.removeprefix("card:")
+        command = c.CastVote(story_id=story_id) if cast else c.WithdrawVote(story_id=story_id)
+        return self._vote(team_id, channel_id, actor, command, delivery_id, meta=meta)
+
+    def button_vote(
+        self,
+        team_id: str,
+        channel_id: str,
+        actor: str,
+        number: int,
+        story_id: str,
+        *,
+        cast: bool,
+        delivery_id: str | None = None,
+    ) -> Reply:
+        """A click on a story card's Vote (``cast``) or Unvote button, for workshop
+        ``number`` (the card's): counted by the same script as every vote. The reply, for
+        the voter alone, says their votes left and their votes on that card."""
+        meta = self.store.meta(team_id, channel_id)
+        if meta is None or meta.number != number:
+            return Reply(ok=False, text="That card belongs to a workshop that is not running.")
+        if meta.mode is not VotingMode.BLIND:
+            return Reply(
+                ok=False,
+                text=f"This workshop votes with reactions: react with :{meta.emoji}: on the card.",
+                number=number,
+            )
         command = c.CastVote(story_id=story_id) if cast else c.WithdrawVote(story_id=story_id)
         return self._vote(team_id, channel_id, actor, command, delivery_id, meta=meta)
 
@@ -408,17 +437,22 @@ class WorkshopService:
             delivery_id=delivery_id,
             effects=(RefreshCard(story_id=story_id), RefreshBoard()),
         )
+        blind = meta.mode is VotingMode.BLIND
         match result.code:
             case "ok":
                 used = int(result.detail)
                 made = vote_counted if cast else vote_taken_back
-                return Reply(ok=True, text=made(story_id, used, meta.budget), number=number)
+                on_card = result.on_card if blind else None
+                text = made(story_id, used, meta.budget, on_card)
+                return Reply(ok=True, text=text, number=number)
             case "duplicate":
                 return Reply(ok=True, text="Already done.", duplicate=True, number=number)
             case "over_budget":
-                text = over_budget(int(result.detail), story_id)
+                text = over_budget(int(result.detail), story_id, blind=blind)
             case "already":
                 text = already_voted(story_id)
+            case "over_cap":
+                text = vote_refused_at_cap(story_id, int(result.detail or 1))
             case "not_voted":
                 text = nothing_to_take_back(story_id)
             case "not_voting":

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from bot.domain.model import Frozen, Stage
+from bot.domain.model import Frozen, Stage, VotingMode
 
 
 class Start(Frozen):
@@ -78,6 +78,15 @@ class WithdrawVote(Frozen):
 class SetVoteBudget(Frozen):
     kind: Literal["set_vote_budget"] = "set_vote_budget"
     budget: int
+    #: The most votes one person may put on one story; None keeps the current cap.
+    cap: int | None = None
+
+
+class SetVotingMode(Frozen):
+    """Emoji reactions or blind voting (Vote / Unvote buttons, counts hidden)."""
+
+    kind: Literal["set_voting_mode"] = "set_voting_mode"
+    mode: VotingMode
 
 
 class OrderStories(Frozen):
@@ -247,7 +256,8 @@ Command = Annotated[
     | EditReply
     | DeleteReply
     | Publish
-    | Cancel,
+    | Cancel
+    | SetVotingMode,
     Field(discriminator="kind"),
 ]
 
@@ -281,4 +291,5 @@ COMMAND_TYPES: tuple[type[Frozen], ...] = (
     DeleteReply,
     Publish,
     Cancel,
+    SetVotingMode,
 )

@@ -77,7 +77,8 @@ class RefreshPrompts(Frozen):
 
 class VotesReturned(Frozen):
     """A story with votes left the map: each voter is told, in one ephemeral line, that
-    their vote on it came back to them."""
+    their votes on it came back to them. ``voters`` has one entry per vote (a voter
+    with two votes on the story is named twice)."""
 
     kind: Literal["votes_returned"] = "votes_returned"
     story_id: str

@@ -5,7 +5,8 @@ The map is seen as *slots*, each with a value that a change may alter:
 - ``persona``; each item by its id (``A3``, ``T7``, ``S12``: its JSON, parent included);
 - the order of each list: ``backbone`` (the activities), ``tasks:A1`` (the tasks under
   A1), ``stories:T2`` (the stories under T2, in the order they were added);
-- ``priority:T2`` (the facilitator's order of T2's stories), ``slices``, ``budget``.
+- ``priority:T2`` (the facilitator's order of T2's stories), ``slices``, ``budget``
+  (the vote budget, with the cap per card when it is above 1: ``5 cap 2``).
 
 ``record`` compares the state before and after a change and keeps, for each slot that
 changed, its value before and a digest of its value after. A list's order is recorded
@@ -18,7 +19,8 @@ has the value it left (the digest matches); otherwise it refuses, naming the lat
 change that touched the slot. An item an undo would take away must have no tasks or
 stories under it and be in no release; an item it would bring back needs its parent.
 Votes are not part of the map's slots: a removed story's votes went back to the voters
-(who were told) and an undo does not take them again. Id counters only grow: an undone
+(who were told) and an undo does not take them again; an undo that would put back a
+budget or cap the votes cast since exceed is refused. Id counters only grow: an undone
 add leaves its id unused forever.
 """
 
@@ -80,8 +82,20 @@ def _values(w: Workshop) -> Slots:
         slots[f"priority:{task_id}"] = " ".join(order)
     if w.slices:
         slots["slices"] = json.dumps([r.model_dump(mode="json") for r in w.slices])
-    slots["budget"] = str(w.settings.vote_budget)
+    slots["budget"] = _budget_slot(w.settings.vote_budget, w.settings.vote_cap)
     return slots
+
+
+def _budget_slot(budget: int, cap: int) -> str:
+    """The ``budget`` slot: ``"5"``, or ``"5 cap 2"`` with a cap per card above 1 (so a
+    slot recorded before caps existed reads the same)."""
+    return str(budget) if cap == 1 else f"{budget} cap {cap}"
+
+
+def _budget_of(value: str) -> tuple[int, int]:
+    """(budget, cap) from a ``budget`` slot's value."""
+    budget, _, cap = value.partition(" cap ")
+    return int(budget), int(cap or 1)
 
 
 def _items(w: Workshop) -> dict[str, Activity | Task | Story]:
@@ -285,6 +299,21 @@ def _slot_label(slot: str) -> str:
     return slot
 
 
+def _check_budget(w: Workshop, entry: Change) -> None:
+    """Refuse to put back a budget or a cap per card that votes cast since exceed."""
+    value = entry.before.get("budget")
+    if not value:
+        return
+    budget, cap = _budget_of(value)
+    for _, voters in sorted(w.votes.items()):
+        for voter in sorted(set(voters)):
+            if w.votes_used(voter) > budget or voters.count(voter) > cap:
+                raise Rejected(
+                    f"Cannot undo #{entry.seq} ({entry.summary}): votes cast since would "
+                    f"exceed a budget of {budget} or {cap} per card. Take votes back first."
+                )
+
+
 def check(w: Workshop, entry: Change) -> None:
     """Refuse to undo ``entry`` when a later change depends on what it did."""
     current_items = _items(w)
@@ -297,6 +326,7 @@ def check(w: Workshop, entry: Change) -> None:
                 f"Cannot undo #{entry.seq} ({entry.summary}): {_slot_label(slot)} changed since, "
                 f"in {_who_touched(w, entry, slot)}. Undo that first."
             )
+    _check_budget(w, entry)
     restored = {slot: value for slot, value in entry.before.items() if _is_item(slot)}
     for slot, value in restored.items():
         if value is None:  # the undo takes this item away
@@ -402,7 +432,10 @@ def _settings_update(w: Workshop, before: dict[str, str | None]) -> dict[str, ob
                 tuple(ReleaseSlice.model_validate(r) for r in json.loads(value)) if value else ()
             )
         elif slot == "budget" and value:
-            update["settings"] = w.settings.model_copy(update={"vote_budget": int(value)})
+            budget, cap = _budget_of(value)
+            update["settings"] = w.settings.model_copy(
+                update={"vote_budget": budget, "vote_cap": cap}
+            )
     update["story_order"] = story_order
     return update
 

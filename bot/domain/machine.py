@@ -24,8 +24,11 @@ Rules kept here, from the seed:
 - user text in a reply or refusal is escaped for Slack (``quoted``, ``escape``): it is
   shown as typed and never becomes a link or a mention; a refusal that lists items
   names at most ``NAMED_ITEMS`` of them and counts the rest;
-- dot voting: one vote per person per story, at most ``vote_budget`` per person, only
-  in the voting stage; taking a vote back frees it;
+- dot voting: at most ``vote_cap`` votes per person per story (1 unless the facilitator
+  raised it, which only blind voting allows), at most ``vote_budget`` per person, only in
+  the voting stage; taking a vote back frees it; the voting mode (emoji or blind) is
+  chosen before voting opens and before any vote; in blind voting, closing or reopening
+  voting refreshes every card (its count is revealed, or hidden again);
 - slices are ordered (first defined is Release 1), a story is in at most one slice,
   publishing needs a slice.
 """
@@ -62,6 +65,7 @@ from bot.domain.model import (
     Stage,
     Story,
     Task,
+    VotingMode,
     Workshop,
 )
 from bot.domain.outcome import Outcome, shown_id
@@ -185,23 +189,39 @@ def already_voted(story_id: str) -> str:
     return f"You already voted for {story_id}."
 
 
-def over_budget(budget: int, story_id: str) -> str:
+def over_budget(budget: int, story_id: str, *, blind: bool = False) -> str:
+    how = "Unvote on a card" if blind else "remove a reaction"
+    return f"You have used your {budget} votes. Take one back ({how}) to vote for {story_id}."
+
+
+def over_cap(cap: int, story_id: str) -> str:
     return (
-        f"You have used your {budget} votes. Take one back (remove a reaction) "
-        f"to vote for {story_id}."
+        f"You already have {cap} votes on {story_id}, the most one person may put on one "
+        "card. Vote for another story, or take one back with Unvote."
     )
+
+
+def vote_refused_at_cap(story_id: str, cap: int) -> str:
+    """The refusal when the voter is at the cap: ``already_voted`` for a cap of 1."""
+    return already_voted(story_id) if cap == 1 else over_cap(cap, story_id)
 
 
 def nothing_to_take_back(story_id: str) -> str:
     return f"You have no vote on {story_id} to take back."
 
 
-def vote_counted(story_id: str, used: int, budget: int) -> str:
-    return f"Vote counted for {story_id}; {budget - used} of {budget} left."
+def _on_card(on_card: int | None) -> str:
+    return "" if on_card is None else f" ({on_card} of yours on it)"
 
 
-def vote_taken_back(story_id: str, used: int, budget: int) -> str:
-    return f"Vote on {story_id} taken back; {budget - used} of {budget} left."
+def vote_counted(story_id: str, used: int, budget: int, on_card: int | None = None) -> str:
+    """``on_card``: the voter's votes on the story now, said when given (blind voting,
+    where the card does not show it)."""
+    return f"Vote counted for {story_id}{_on_card(on_card)}; {budget - used} of {budget} left."
+
+
+def vote_taken_back(story_id: str, used: int, budget: int, on_card: int | None = None) -> str:
+    return f"Vote on {story_id} taken back{_on_card(on_card)}; {budget - used} of {budget} left."
 
 
 # ----- start --------------------------------------------------------------------------
@@ -349,7 +369,7 @@ def _gate(w: Workshop) -> None:
 
 
 def _move(w: Workshop, to: Stage, actor: str) -> Outcome:
-    return _changed(
+    moved = _changed(
         w,
         f"The workshop is now at {to.label}.",
         OpenStage(stage=to),
@@ -357,6 +377,13 @@ def _move(w: Workshop, to: Stage, actor: str) -> Outcome:
         stage=to,
         deadline=None,
     )
+    if moved.state.counts_hidden == w.counts_hidden:
+        return moved
+    # Blind voting closed (every count revealed at once) or reopened (hidden again):
+    # every card shows it, with the board.
+    cards = tuple(RefreshCard(story_id=s.id) for s in w.stories)
+    revealed = " Every story's votes are revealed." if w.counts_hidden else ""
+    return Outcome(moved.state, (*cards, *moved.effects), moved.reply + revealed)
 
 
 def _moved_already(w: Workshop, seen: Stage | None) -> None:
@@ -381,15 +408,18 @@ def _cast_vote(w: Workshop, cmd: c.CastVote, actor: str, now: datetime) -> Outco
     test replays the script's answers through this handler and must agree."""
     story = _existing_story(w, cmd.story_id)
     voters = w.votes.get(story.id, ())
-    if actor in voters:
-        raise Rejected(already_voted(story.id))
+    cap = w.settings.vote_cap
+    if voters.count(actor) >= cap:
+        raise Rejected(vote_refused_at_cap(story.id, cap))
     budget = w.settings.vote_budget
+    blind = w.settings.voting_mode is VotingMode.BLIND
     if w.votes_used(actor) >= budget:
-        raise Rejected(over_budget(budget, story.id))
+        raise Rejected(over_budget(budget, story.id, blind=blind))
     votes = {**w.votes, story.id: tuple(sorted((*voters, actor)))}
+    on_card = voters.count(actor) + 1 if blind else None
     return _changed(
         w,
-        vote_counted(story.id, w.votes_used(actor) + 1, budget),
+        vote_counted(story.id, w.votes_used(actor) + 1, budget, on_card),
         RefreshCard(story_id=story.id),
         votes=votes,
         participants=_contributed(w, actor),
@@ -401,13 +431,16 @@ def _withdraw_vote(w: Workshop, cmd: c.WithdrawVote, actor: str, now: datetime) 
     voters = w.votes.get(story.id, ())
     if actor not in voters:
         raise Rejected(nothing_to_take_back(story.id))
-    remaining = tuple(v for v in voters if v != actor)
+    at = voters.index(actor)
+    remaining = voters[:at] + voters[at + 1 :]  # one of the actor's votes goes
     votes = {k: v for k, v in w.votes.items() if k != story.id}
     if remaining:
         votes[story.id] = remaining
+    blind = w.settings.voting_mode is VotingMode.BLIND
+    on_card = remaining.count(actor) if blind else None
     return _changed(
         w,
-        vote_taken_back(story.id, w.votes_used(actor) - 1, w.settings.vote_budget),
+        vote_taken_back(story.id, w.votes_used(actor) - 1, w.settings.vote_budget, on_card),
         RefreshCard(story_id=story.id),
         votes=votes,
     )
@@ -416,15 +449,54 @@ def _withdraw_vote(w: Workshop, cmd: c.WithdrawVote, actor: str, now: datetime) 
 def _set_vote_budget(w: Workshop, cmd: c.SetVoteBudget, actor: str, now: datetime) -> Outcome:
     if not 1 <= cmd.budget <= MAX_VOTE_BUDGET:
         raise Rejected(f"The vote budget must be a whole number from 1 to {MAX_VOTE_BUDGET}.")
+    cap = w.settings.vote_cap if cmd.cap is None else cmd.cap
+    if cmd.cap is not None:
+        if not 1 <= cmd.cap <= cmd.budget:
+            raise Rejected(
+                f"The cap per card must be a whole number from 1 to the budget ({cmd.budget})."
+            )
+        if cmd.cap > 1 and w.settings.voting_mode is VotingMode.EMOJI:
+            raise Rejected(
+                "In emoji voting one reaction is one vote, so a person has at most one vote "
+                "per card. Choose blind voting first (`/storymap voting blind`) to allow "
+                "more."
+            )
     for voter in sorted({v for voters in w.votes.values() for v in voters}):
         used = w.votes_used(voter)
         if used > cmd.budget:
             raise Rejected(f"<@{voter}> already has {used} votes; the budget cannot go below that.")
+    for story_id, voters in sorted(w.votes.items()):
+        most = max(voters.count(v) for v in voters)
+        if most > cap:
+            raise Rejected(
+                f"Someone already has {most} votes on {story_id}; the cap cannot go below that."
+            )
+    per_card = f" At most {cap} of them on one card." if cap > 1 else ""
     return _changed(
         w,
-        f"Everyone now has {cmd.budget} votes.",
-        settings=w.settings.model_copy(update={"vote_budget": cmd.budget}),
+        f"Everyone now has {cmd.budget} votes.{per_card}",
+        settings=w.settings.model_copy(update={"vote_budget": cmd.budget, "vote_cap": cap}),
     )
+
+
+def _set_voting_mode(w: Workshop, cmd: c.SetVotingMode, actor: str, now: datetime) -> Outcome:
+    if w.votes and cmd.mode is not w.settings.voting_mode:
+        raise Rejected(
+            "Votes have been cast already, so the voting mode stays "
+            f"{w.settings.voting_mode.value}."
+        )
+    update: dict[str, object] = {"voting_mode": cmd.mode}
+    if cmd.mode is VotingMode.BLIND:
+        reply = (
+            "Blind voting: each story card gets Vote / Unvote buttons, and the counts stay "
+            "hidden from everyone until you close voting with `/storymap next`."
+        )
+    else:
+        reply = f"Emoji voting: react with :{w.settings.vote_emoji}: on a story card to vote."
+        if w.settings.vote_cap > 1:
+            update["vote_cap"] = 1
+            reply += " One reaction is one vote, so the cap per card is back to 1."
+    return _changed(w, reply, settings=w.settings.model_copy(update=update))
 
 
 def _order_stories(w: Workshop, cmd: c.OrderStories, actor: str, now: datetime) -> Outcome:
@@ -605,7 +677,17 @@ def _mute(w: Workshop, cmd: c.Mute, actor: str, now: datetime) -> Outcome:
 
 #: Kinds recorded in the history but never taken back by ``undo``.
 _NOT_UNDONE: Final = frozenset(
-    {"next", "back", "publish", "reopen", "cancel", "undo", "set_deadline", "clear_deadline"}
+    {
+        "next",
+        "back",
+        "publish",
+        "reopen",
+        "cancel",
+        "undo",
+        "set_deadline",
+        "clear_deadline",
+        "set_voting_mode",
+    }
 )
 #: Kinds that leave no history entry: votes (the store's script counts them, see
 #: ``_cast_vote``) and a person's own reminder setting.
@@ -664,6 +746,7 @@ _S = Stage
 _OPEN = STAGE_ORDER
 _MAPPED = STAGE_ORDER[1:]  # from the backbone on: there are items to shape
 _UP_TO_VOTING = STAGE_ORDER[: STAGE_ORDER.index(Stage.VOTING) + 1]
+_BEFORE_VOTING = STAGE_ORDER[: STAGE_ORDER.index(Stage.VOTING)]
 
 # fmt: off
 ROWS: Final[tuple[Row, ...]] = (
@@ -687,6 +770,7 @@ ROWS: Final[tuple[Row, ...]] = (
     Row("cast_vote",        (_S.VOTING,),                     "anyone",      _cast_vote,        None,  "Votes count only"),  # noqa: E501
     Row("withdraw_vote",    (_S.VOTING,),                     "anyone",      _withdraw_vote,    None,  "Votes can be taken back only"),  # noqa: E501
     Row("set_vote_budget",  _UP_TO_VOTING,                    "facilitator", _set_vote_budget,  None,  "The vote budget is set", "change the vote budget"),  # noqa: E501
+    Row("set_voting_mode",  _BEFORE_VOTING,                   "facilitator", _set_voting_mode,  None,  "The voting mode is chosen", "choose the voting mode"),  # noqa: E501
     Row("define_slice",     (_S.SLICING,),                    "facilitator", _define_slice,     None,  "Release slices are drawn", "draw release slices"),  # noqa: E501
     Row("set_slices",       (_S.SLICING,),                    "facilitator", _set_slices,       None,  "Release slices are drawn", "draw release slices"),  # noqa: E501
     Row("publish",          (_S.SLICING,),                    "facilitator", _publish,          _S.PUBLISHED, "The map is published from", "publish the map"),  # noqa: E501
@@ -723,6 +807,8 @@ def not_now(stage: Stage, kind: str) -> str:
         return "This is the first stage; there is nothing to go back to."
     if kind == "set_vote_budget":
         return "The vote budget is fixed once voting is over."
+    if kind == "set_voting_mode":
+        return f"The voting mode is fixed once voting has opened; the workshop is at {stage.label}."
     if kind == "reopen":
         return f"Only a published map can be reopened; the workshop is at {stage.label}."
     row = ROW[kind]

@@ -4,8 +4,11 @@ Rules this module keeps:
 - every model is frozen; a change is a new value (``model_copy(update=...)``);
 - item ids are a letter and a number (``A1``, ``T3``, ``S12``) drawn from per-kind
   counters that only grow, so an id is never reused within a workshop;
-- votes are a set per story (one vote per participant per story, as one emoji reaction
-  per person per message), stored as a sorted tuple so equal states serialise equally;
+- votes are a sorted tuple of voters per story, a voter repeated once per vote they put
+  on it (at most ``WorkshopSettings.vote_cap``; the cap is 1 in emoji voting, one
+  reaction per person per message), so equal states serialise equally;
+- in blind voting the counts are hidden (``counts_hidden``) until voting is closed:
+  ``vote_count``, ``total_votes`` and the priority by votes are what people may see;
 - the priority of the stories under a task is total and deterministic: the
   facilitator's explicit order first, then votes descending, then creation order.
 """
@@ -129,10 +132,20 @@ DEFAULT_VOTE_BUDGET = 3
 MAX_VOTE_BUDGET = 20
 
 
+class VotingMode(StrEnum):
+    #: A reaction with the voting emoji on a story card is a vote; counts show as cast.
+    EMOJI = "emoji"
+    #: Vote / Unvote buttons on the cards; counts hidden until voting is closed.
+    BLIND = "blind"
+
+
 class WorkshopSettings(Frozen):
     vote_budget: int = Field(default=DEFAULT_VOTE_BUDGET, ge=1, le=MAX_VOTE_BUDGET)
     #: Reaction name (without colons) that counts as a vote on a story card.
     vote_emoji: str = "+1"
+    voting_mode: VotingMode = VotingMode.EMOJI
+    #: The most votes one person may put on one story (1 in emoji voting).
+    vote_cap: int = Field(default=1, ge=1, le=MAX_VOTE_BUDGET)
 
 
 class Deadline(Frozen):
@@ -201,7 +214,8 @@ class Workshop(Frozen):
     activities: tuple[Activity, ...] = ()
     tasks: tuple[Task, ...] = ()
     stories: tuple[Story, ...] = ()
-    #: story id -> voters (sorted); a story without votes has no entry.
+    #: story id -> voters (sorted), each repeated once per vote they put on the story;
+    #: a story without votes has no entry.
     votes: dict[str, tuple[str, ...]] = {}
     #: task id -> story ids in the facilitator's chosen order (overrides votes).
     story_order: dict[str, tuple[str, ...]] = {}
@@ -247,17 +261,34 @@ class Workshop(Frozen):
 
     # ----- votes ---------------------------------------------------------------
 
+    @property
+    def counts_hidden(self) -> bool:
+        """Blind voting until the facilitator closes voting (moves on to slicing): no
+        one may see how many votes a story has, nor an order that follows from it."""
+        return (
+            self.settings.voting_mode is VotingMode.BLIND
+            and self.stage in STAGE_ORDER[: STAGE_ORDER.index(Stage.VOTING) + 1]
+        )
+
     def vote_count(self, story_id: str) -> int:
-        return len(self.votes.get(story_id, ()))
+        """The votes on a story as shown to people: 0 while ``counts_hidden``."""
+        return 0 if self.counts_hidden else len(self.votes.get(story_id, ()))
+
+    def votes_on(self, story_id: str, user: str) -> int:
+        """How many of ``user``'s votes are on the story (what they may see of it)."""
+        return self.votes.get(story_id, ()).count(user)
 
     def votes_used(self, user: str) -> int:
-        return sum(1 for voters in self.votes.values() if user in voters)
+        return sum(voters.count(user) for voters in self.votes.values())
 
     def votes_left(self, user: str) -> int:
         return self.settings.vote_budget - self.votes_used(user)
 
     @property
     def total_votes(self) -> int:
+        """All votes cast as shown to people: 0 while ``counts_hidden``."""
+        if self.counts_hidden:
+            return 0
         return sum(len(voters) for voters in self.votes.values())
 
     # ----- priority and slices -------------------------------------------------

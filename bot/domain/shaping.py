@@ -187,6 +187,8 @@ def remove(w: Workshop, cmd: c.Remove, actor: str, now: datetime) -> Outcome:
     also = f" with {' and '.join(under)} under it" if under else ""
     returned = sum(len(e.voters) for e in effects if isinstance(e, VotesReturned))
     votes = f" {_count(returned, 'vote', 'votes')} went back to the voters." if returned else ""
+    if returned and w.counts_hidden:  # blind voting: no count before voting closes
+        votes = " The votes on it went back to their voters."
     return outcome(changed, f"Removed {item.id} {quoted(item.text)}{also}.{votes}", *effects)
 
 

@@ -79,7 +79,9 @@ def counts(w: Workshop) -> str:
             plural(len(w.activities), "activity", "activities"),
             plural(len(w.tasks), "task"),
             plural(len(w.stories), "story", "stories"),
-            plural(w.total_votes, "vote") + " cast",
+            "votes hidden until voting closes"
+            if w.counts_hidden
+            else plural(w.total_votes, "vote") + " cast",
             plural(len({*w.participants, *w.contributed(Stage.VOTING)}), "participant"),
         )
     )

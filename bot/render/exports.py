@@ -41,6 +41,7 @@ from bot.domain.model import (
     Story,
     Task,
     UtcDatetime,
+    VotingMode,
     Workshop,
     WorkshopSettings,
 )
@@ -324,6 +325,9 @@ class SliceDoc(_Doc):
 class SettingsDoc(_Doc):
     vote_budget: int = Field(ge=1, le=MAX_VOTE_BUDGET)
     vote_emoji: str = Field(min_length=1, max_length=100)
+    #: Written only when not the default (emoji voting, one vote per person per card).
+    voting_mode: VotingMode = VotingMode.EMOJI
+    vote_cap: int = Field(default=1, ge=1, le=MAX_VOTE_BUDGET)
 
 
 class CountersDoc(_Doc):
@@ -367,7 +371,7 @@ def json_export(w: Workshop) -> str:
             "author": w.persona.author,
             "set_at": _iso(w.persona.set_at),
         },
-        "settings": {"vote_budget": w.settings.vote_budget, "vote_emoji": w.settings.vote_emoji},
+        "settings": _settings(w),
         "activities": [
             _linked(
                 {"id": a.id, "text": a.text, "author": a.author, "created_at": _iso(a.created_at)},
@@ -401,7 +405,9 @@ def json_export(w: Workshop) -> str:
             )
             for s in w.stories
         ],
-        "votes": {s.id: sorted(w.votes[s.id]) for s in w.stories if w.votes.get(s.id)},
+        "votes": {}
+        if w.counts_hidden  # blind voting: nobody sees votes before voting closes
+        else {s.id: sorted(w.votes[s.id]) for s in w.stories if w.votes.get(s.id)},
         "story_order": {t.id: list(w.story_order[t.id]) for t in w.tasks if t.id in w.story_order},
         "slices": [
             {"name": r.name, "outcome": r.outcome, "story_ids": list(r.story_ids)} for r in w.slices
@@ -410,6 +416,19 @@ def json_export(w: Workshop) -> str:
         "participants": list(w.participants),
     }
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def _settings(w: Workshop) -> dict[str, Any]:
+    """The voting settings; the mode and the per-card cap only when not the default."""
+    settings: dict[str, Any] = {
+        "vote_budget": w.settings.vote_budget,
+        "vote_emoji": w.settings.vote_emoji,
+    }
+    if w.settings.voting_mode is not VotingMode.EMOJI:
+        settings["voting_mode"] = w.settings.voting_mode.value
+    if w.settings.vote_cap != 1:
+        settings["vote_cap"] = w.settings.vote_cap
+    return settings
 
 
 def _linked(item: dict[str, Any], link: str | None) -> dict[str, Any]:
@@ -542,7 +561,12 @@ def _check_votes_and_order(
             raise MapImportError(f"votes: story {story_id} does not exist")
         if not voters:
             raise MapImportError(f"votes: story {story_id} has an empty list of voters")
-        _unique(voters, f"votes on {story_id}")
+        for voter in set(voters):
+            if voters.count(voter) > doc.settings.vote_cap:
+                raise MapImportError(
+                    f"votes on {story_id}: {voter} has {voters.count(voter)} votes on it, "
+                    f"over the per-card cap of {doc.settings.vote_cap}"
+                )
     for task_id, order in doc.story_order.items():
         if task_id not in tasks:
             raise MapImportError(f"story_order: task {task_id} does not exist")
@@ -589,7 +613,10 @@ def _workshop(doc: MapDocument, team_id: str, channel_id: str) -> Workshop:
         created_at=doc.created_at,
         updated_at=doc.created_at,
         settings=WorkshopSettings(
-            vote_budget=doc.settings.vote_budget, vote_emoji=doc.settings.vote_emoji
+            vote_budget=doc.settings.vote_budget,
+            vote_emoji=doc.settings.vote_emoji,
+            voting_mode=doc.settings.voting_mode,
+            vote_cap=doc.settings.vote_cap,
         ),
         persona=None
         if persona is None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from bot.domain.model import STAGE_ORDER, Stage, Workshop
+from bot.domain.model import STAGE_ORDER, Stage, VotingMode, Workshop
 from bot.render.index import MapIndex
 from bot.render.text import capped_join, escape, plural, quoted
 
@@ -78,6 +78,12 @@ def what_now(w: Workshop, ix: MapIndex) -> str:
         lead = (
             f"*What would {who} need at each step?* Add story cards under each task, "
             "most important first."
+        )
+    elif stage is Stage.VOTING and w.settings.voting_mode is VotingMode.BLIND:
+        lead = (
+            "*Vote on the story cards:* press Vote on a card (Unvote takes it back). "
+            f"Everyone has {plural(w.settings.vote_budget, 'vote')}; counts stay hidden "
+            "until voting closes."
         )
     elif stage is Stage.VOTING:
         lead = (

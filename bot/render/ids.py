@@ -53,6 +53,9 @@ class ActionId(StrEnum):
     HOME_START = "storymap.home_start"
     #: A Home tab button that opens a link (a prompt, the board, the map) in Slack.
     HOME_LINK = "storymap.home_link"
+    #: Blind voting's buttons on a story card; ``Ref.anchor`` is the story id.
+    VOTE = "storymap.vote"
+    UNVOTE = "storymap.unvote"
 
 
 class CallbackId(StrEnum):

@@ -63,5 +63,5 @@ def _prioritised(
     last = len(rank)
     return sorted(
         stories,
-        key=lambda s: (rank.get(s.id, last), -len(w.votes.get(s.id, ())), creation[s.id]),
+        key=lambda s: (rank.get(s.id, last), -w.vote_count(s.id), creation[s.id]),
     )

@@ -98,7 +98,7 @@ def _activities(w: Workshop, ix: MapIndex) -> Iterator[list[str]]:
             if not stories:
                 lines.append(f"{INDENT}_no stories_")
             for rank, story in enumerate(stories, 1):
-                votes = len(w.votes.get(story.id, ()))
+                votes = w.vote_count(story.id)
                 tally = f" · {emoji} {TIMES} {votes}" if votes else ""
                 line = f"{INDENT}{rank}. {story.id} · {escape(story.text)}{tally}"
                 lines.append(line + _linked(story.link))

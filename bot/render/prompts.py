@@ -9,8 +9,9 @@ Rules kept:
 - a tasks prompt has a menu to rename or remove its activity, a stories prompt one to
   rename, move or remove its task (``bot.render.menus``);
 - the prompt of an activity or task removed since says so, with no buttons;
-- the voting prompt explains the emoji and the budget; ``prompts_for`` also returns the
-  story cards (anchor = story id) since voting happens on them;
+- the voting prompt explains the emoji (or, in blind voting, the buttons) and the budget;
+  ``prompts_for`` also returns the story cards (anchor = story id) since voting happens
+  on them;
 - published and cancelled workshops have no prompts.
 """
 
@@ -20,7 +21,7 @@ from typing import Final
 
 from slack_sdk.models.blocks import Block
 
-from bot.domain.model import STAGE_ORDER, Stage, Workshop
+from bot.domain.model import STAGE_ORDER, Stage, VotingMode, Workshop
 from bot.render.blocks import BUTTON_CHARS, actions, button, context, section, sections
 from bot.render.cards import story_card
 from bot.render.guide import COMMANDS, persona_name
@@ -186,6 +187,8 @@ def _removed(w: Workshop, stage: Stage, item_id: str) -> Message:
 def _voting(w: Workshop) -> Message:
     emoji = f":{w.settings.vote_emoji}:"
     budget = plural(w.settings.vote_budget, "vote")
+    if w.settings.voting_mode is VotingMode.BLIND:
+        return _blind_voting(w, budget)
     body: list[Block] = [
         section(
             f"*Voting is open.* Every story card below is its own message: react "
@@ -197,6 +200,24 @@ def _voting(w: Workshop) -> Message:
         actions(PROMPT_BLOCK, [button("My votes", ActionId.SHOW_STATUS, _ref(w, Stage.VOTING))]),
     ]
     return _compose(w, Stage.VOTING, f"Voting is open: react with {emoji}, {budget} each.", body)
+
+
+def _blind_voting(w: Workshop, budget: str) -> Message:
+    cap = w.settings.vote_cap
+    most = f", at most {cap} on one card" if cap > 1 else ""
+    body: list[Block] = [
+        section(
+            f"*Voting is open, blind.* Every story card below is its own message: press "
+            f"*Vote* on the cards that matter most to {persona_name(w)}, *Unvote* to take a "
+            f"vote back. Everyone has *{budget}*{most}. Nobody sees any count, the "
+            "facilitator included, until the facilitator closes voting; then all are shown "
+            "at once."
+        ),
+        section("`/storymap status` (or the button) tells you how many votes you have left."),
+        actions(PROMPT_BLOCK, [button("My votes", ActionId.SHOW_STATUS, _ref(w, Stage.VOTING))]),
+    ]
+    text = f"Voting is open, blind: press Vote on the cards, {budget} each."
+    return _compose(w, Stage.VOTING, text, body)
 
 
 def _slicing(w: Workshop) -> Message:

@@ -125,7 +125,7 @@ def _listing(w: Workshop, ix: MapIndex) -> list[Block]:
         for task in ix.tasks_of.get(activity.id, []):
             heads.append(f"▸ _{task.id} · {escape(task.text)}_")
             for story in ix.stories_of.get(task.id, []):
-                votes = len(w.votes.get(story.id, ()))
+                votes = w.vote_count(story.id)
                 tally = f" · {emoji} {TIMES} {votes}" if votes else ""
                 line = f"{story.id} · {escape(story.text)}{tally}"
                 cost = sum(len(h) + 1 for h in heads) + len(line) + 1

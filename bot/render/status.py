@@ -28,6 +28,15 @@ USAGE: Final = (
     ("/storymap add <T#> <text>", "stories stage: add a story under task T#"),
     ("/storymap next | back", "facilitator: move to the next / previous stage"),
     ("/storymap budget <n>", "facilitator: votes per person (until voting ends)"),
+    (
+        "/storymap budget <n> cap <m>",
+        "facilitator: also at most m of one person's votes on one card (blind voting)",
+    ),
+    (
+        "/storymap voting emoji|blind",
+        "facilitator, before voting opens: vote with reactions (the default), or blind "
+        "with Vote / Unvote buttons and counts hidden until voting closes",
+    ),
     ("/storymap rename <A#|T#|S#> <text>", "new words for an item (its author or the facilitator)"),
     (
         "/storymap remove <A#|T#|S#>",

@@ -325,12 +325,17 @@ class Performer:
         channel if it is not known), that their vote came back. With ``done`` (the
         entry's marks), each voter told is marked, and one marked by an earlier attempt
         is not told again."""
-        line = vote_returned(effect.story_id, effect.text, voting=w.stage is Stage.VOTING)
         thread = refs.get(prompt_name(Stage.VOTING.value, None))
-        for voter in effect.voters:
+        for voter in dict.fromkeys(effect.voters):  # once each, in order
             field = f"{index}|{voter}"
             if done is not None and self._redis.hexists(done, field):
                 continue
+            line = vote_returned(
+                effect.story_id,
+                effect.text,
+                voting=w.stage is Stage.VOTING,
+                count=effect.voters.count(voter),
+            )
             self.calls.call(
                 "chat_postEphemeral", channel=w.channel_id, user=voter, text=line, thread_ts=thread
             )

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain import commands as c
+from bot.domain.model import VotingMode
 from bot.domain.text import escape, normalise_id
 from bot.render.exports import ExportName
 
@@ -128,10 +129,35 @@ def _unvote(rest: str) -> Request:
     return c.WithdrawVote(story_id=rest) if rest else Usage("Name it: `/storymap unvote S3`.")
 
 
+_BUDGET_USAGE = (
+    "Give the votes per person as a number: `/storymap budget 5`, and optionally the most "
+    "one person may put on one card: `/storymap budget 5 cap 2`."
+)
+
+
 def _budget(rest: str) -> Request:
-    if not rest.isdigit():
-        return Usage("Give the votes per person as a number: `/storymap budget 5`.")
-    return c.SetVoteBudget(budget=int(rest))
+    words = rest.split()
+    if len(words) == 1 and words[0].isdecimal():
+        return c.SetVoteBudget(budget=int(words[0]))
+    if (
+        len(words) == 3
+        and words[0].isdecimal()
+        and words[1].lower() == "cap"
+        and words[2].isdecimal()
+    ):
+        return c.SetVoteBudget(budget=int(words[0]), cap=int(words[2]))
+    return Usage(_BUDGET_USAGE)
+
+
+def _voting(rest: str) -> Request:
+    try:
+        return c.SetVotingMode(mode=VotingMode(rest.strip().lower()))
+    except ValueError:
+        return Usage(
+            "Choose how people vote: `/storymap voting emoji` (react on a story card, "
+            "the default) or `/storymap voting blind` (Vote / Unvote buttons, counts "
+            "hidden until voting closes)."
+        )
 
 
 def _deadline(rest: str) -> Request:
@@ -267,6 +293,7 @@ _PARSERS: dict[str, Callable[[str], Request]] = {
     "vote": _vote,
     "unvote": _unvote,
     "budget": _budget,
+    "voting": _voting,
     "order": _order,
     "rename": _rename,
     "remove": _remove,

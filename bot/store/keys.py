@@ -12,10 +12,12 @@ Per channel, tag ``{<team>:<channel>}`` (``Keys``):
                                            never reset (``bot.store.workshops``)
 ``seq``                                    the channel's last workshop number
 ``active``                                 JSON of the active workshop, without votes
-``meta``                                   hash number/stage/budget/version/emoji of the
-                                           active workshop, read by the vote script
+``meta``                                   hash number/stage/budget/version/emoji/cap/mode
+                                           of the active workshop, read by the vote script
 ``stories``                                set of the active workshop's story ids
-``ballots``                                set of ``<story>|<voter>``: the active votes
+``ballots``                                set of ``<story>|<voter>`` (a voter's first
+                                           vote on a story) and ``<story>|<voter>|<n>``
+                                           (their n-th): the active votes
 ``used``                                   hash voter -> votes cast (the budget check)
 ``archive``                                hash number -> JSON of a finished workshop,
                                            votes included; expires with retention (a

@@ -35,9 +35,15 @@ from typing import Final
 
 # Count or take back one dot vote, enforcing the seed's rules atomically.
 #
-# KEYS[1] meta          hash: number, stage, budget
+# A voter's votes on one story are ballots numbered from 1 (see BALLOTS below): the
+# first is "<story>|<voter>", the n-th "<story>|<voter>|<n>". A cast adds the next
+# number, a take-back removes the highest, so a voter with n votes on a story always
+# holds ballots 1..n.
+#
+# KEYS[1] meta          hash: number, stage, budget, cap (most votes of one voter on one
+#                       story; 1 when unset)
 # KEYS[2] stories       set of story ids of the active workshop
-# KEYS[3] ballots       set of "<story>|<voter>"
+# KEYS[3] ballots       set of numbered ballots
 # KEYS[4] used          hash voter -> votes cast
 # KEYS[5] seen          the delivery's dedupe key (unused when ARGV[5] is "")
 # KEYS[6] outbox        stream of effects
@@ -48,42 +54,57 @@ from typing import Final
 # ARGV[5] delivery id or ""                ARGV[6] dedupe TTL in seconds
 # ARGV[7] effects JSON appended to the outbox when the vote changes something
 #
-# Returns {code, detail}: code is busy (a writer goes first; nothing done, try again
-# shortly) | ok | duplicate | no_workshop | not_voting | no_story | already |
-# over_budget | not_voted; detail is the voter's votes used after the call
-# (ok), the stage (not_voting) or the budget (over_budget).
+# Returns {code, detail, on}: code is busy (a writer goes first; nothing done, try
+# again shortly) | ok | duplicate | no_workshop | not_voting | no_story | already (at
+# a cap of 1) | over_cap (at a cap above 1) | over_budget | not_voted; detail is the
+# voter's votes used after the call (ok), the stage (not_voting), the budget
+# (over_budget) or the cap (over_cap); on is the voter's votes on the story
+# after the call (ok), else "".
 VOTE: Final = """
-if redis.call('EXISTS', KEYS[8]) == 1 then return {'busy', ''} end
+if redis.call('EXISTS', KEYS[8]) == 1 then return {'busy', '', ''} end
 if ARGV[5] ~= '' then
   if not redis.call('SET', KEYS[5], '1', 'NX', 'EX', tonumber(ARGV[6])) then
-    return {'duplicate', ''}
+    return {'duplicate', '', ''}
   end
 end
-local meta = redis.call('HMGET', KEYS[1], 'number', 'stage', 'budget')
-if meta[1] ~= ARGV[1] then return {'no_workshop', ''} end
-if meta[2] ~= 'voting' then return {'not_voting', meta[2]} end
-if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then return {'no_story', ''} end
-local ballot = ARGV[2] .. '|' .. ARGV[3]
+local meta = redis.call('HMGET', KEYS[1], 'number', 'stage', 'budget', 'cap')
+if meta[1] ~= ARGV[1] then return {'no_workshop', '', ''} end
+if meta[2] ~= 'voting' then return {'not_voting', meta[2], ''} end
+if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 0 then return {'no_story', '', ''} end
+local cap = tonumber(meta[4] or '1')
+local base = ARGV[2] .. '|' .. ARGV[3]
+local function ballot(n)
+  if n == 1 then return base end
+  return base .. '|' .. n
+end
+local on = 0
+while redis.call('SISMEMBER', KEYS[3], ballot(on + 1)) == 1 do on = on + 1 end
 local used = tonumber(redis.call('HGET', KEYS[4], ARGV[3]) or '0')
 if ARGV[4] == 'cast' then
-  if redis.call('SISMEMBER', KEYS[3], ballot) == 1 then return {'already', ''} end
-  if used >= tonumber(meta[3]) then return {'over_budget', meta[3]} end
-  redis.call('SADD', KEYS[3], ballot)
+  if on >= cap then
+    if cap == 1 then return {'already', '', ''} end
+    return {'over_cap', tostring(cap), ''}
+  end
+  if used >= tonumber(meta[3]) then return {'over_budget', meta[3], ''} end
+  on = on + 1
+  redis.call('SADD', KEYS[3], ballot(on))
   used = redis.call('HINCRBY', KEYS[4], ARGV[3], 1)
 else
-  if redis.call('SREM', KEYS[3], ballot) == 0 then return {'not_voted', ''} end
+  if on == 0 then return {'not_voted', '', ''} end
+  redis.call('SREM', KEYS[3], ballot(on))
+  on = on - 1
   used = redis.call('HINCRBY', KEYS[4], ARGV[3], -1)
 end
 redis.call('XADD', KEYS[6], '*', 'number', ARGV[1], 'effects', ARGV[7])
 redis.call('INCR', KEYS[7])
-return {'ok', tostring(used)}
+return {'ok', tostring(used), tostring(on)}
 """
 
 # Read what a compare-and-set decides on, as one snapshot.
 #
 # KEYS[1] rev           counter of changes to the document and votes
 # KEYS[2] active        JSON of the active workshop, without votes
-# KEYS[3] ballots       set of "<story>|<voter>"
+# KEYS[3] ballots       set of numbered ballots (see VOTE)
 # KEYS[4] seq           the channel's last workshop number
 # KEYS[5] seen          a delivery's dedupe key (any key of the tag when there is none)
 # KEYS[6] archive       hash number -> JSON of a finished workshop
@@ -127,12 +148,13 @@ return {
 #          archive entry goes and its refs no longer expire; else ""
 # ARGV[15] this writer's token for ``writing`` (a save by anyone else is a conflict
 #          while another writer holds it)
-# ARGV[16...] four counted lists, each its length then its members (open only; a closed
+# ARGV[16] the cap: most votes of one voter on one story    ARGV[17] voting mode
+# ARGV[18...] four counted lists, each its length then its members (open only; a closed
 #          save sends four zeros):
 #   story ids to add to the stories set (those not saved before; all on a reopen),
 #   story ids to remove from it (stories that left the workshop),
-#   ballots "<story>|<voter>" to add (a reopen restores its votes),
-#   ballots to remove (votes that went back to their voters).
+#   numbered ballots (see VOTE) to add (a reopen restores its votes),
+#   ballots to remove (votes that went back to their voters: all of a story's).
 #   Each ballot added or removed moves its voter's count in ``used`` by +1 or -1.
 #
 # Returns "ok", "duplicate" (the delivery was applied meanwhile; nothing written) or
@@ -149,15 +171,18 @@ end
 if ARGV[6] == 'open' then
   redis.call('SET', KEYS[4], ARGV[7])
   redis.call('HSET', KEYS[5], 'number', ARGV[4], 'stage', ARGV[8], 'budget', ARGV[9],
-             'version', ARGV[10], 'emoji', ARGV[11])
+             'version', ARGV[10], 'emoji', ARGV[11], 'cap', ARGV[16], 'mode', ARGV[17])
   if ARGV[14] == 'reopen' then
     redis.call('HDEL', KEYS[9], ARGV[4])
     redis.call('PERSIST', KEYS[11])
   end
   local function voter(ballot)
-    return string.sub(ballot, string.find(ballot, '|', 1, true) + 1)
+    local rest = string.sub(ballot, string.find(ballot, '|', 1, true) + 1)
+    local bar = string.find(rest, '|', 1, true)
+    if bar then return string.sub(rest, 1, bar - 1) end
+    return rest
   end
-  local at = 16
+  local at = 18
   local function list()
     local first = at + 1
     local last = at + tonumber(ARGV[at])
@@ -325,15 +350,16 @@ return tostring((1 + reserve - tokens) / rate)
 # What a reaction is about, in one call: the active workshop's meta and, when the
 # workshop is the one the caller guessed, what the reacted-to message is.
 #
-# KEYS[1] meta          hash: number, stage, budget, emoji
+# KEYS[1] meta          hash: number, stage, budget, emoji, cap, mode
 # KEYS[2] refs          the guessed workshop's refs hash (see ``bot.slack.refs``)
 # ARGV[1] the guessed workshop number     ARGV[2] the refs field (``ts:<ts>``)
 #
-# Returns {number, stage, budget, emoji, field value}; the last is false (nil) when the
-# guess was wrong or the field is unset, and all are nil when there is no workshop.
+# Returns {number, stage, budget, emoji, cap, mode, field value}; the last is false
+# (nil) when the guess was wrong or the field is unset, and all are nil when there is no
+# workshop (cap and mode are nil in a meta written before they existed).
 MESSAGE: Final = """
-local meta = redis.call('HMGET', KEYS[1], 'number', 'stage', 'budget', 'emoji')
+local meta = redis.call('HMGET', KEYS[1], 'number', 'stage', 'budget', 'emoji', 'cap', 'mode')
 local about = false
 if meta[1] == ARGV[1] then about = redis.call('HGET', KEYS[2], ARGV[2]) end
-return {meta[1], meta[2], meta[3], meta[4], about}
+return {meta[1], meta[2], meta[3], meta[4], meta[5], meta[6], about}
 """

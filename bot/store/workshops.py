@@ -9,8 +9,8 @@ Rules this module keeps:
   ``SNAPSHOT`` script: document, votes and ``rev``), decide in Python, write with the
   ``SAVE`` script, which writes only if ``rev`` is unchanged, else decide again;
 - votes are cast and taken back only through the ``VOTE`` Lua script, which enforces
-  the stage, the story's existence and the voter's budget atomically and increments
-  ``rev``: a concurrent budget change or stage move is a conflict for the document
+  the stage, the story's existence, the voter's budget and the cap per card atomically
+  and increments ``rev``: a concurrent budget change or stage move is a conflict for the document
   writer, so the two never interleave. A ``SAVE`` may only drop votes (a story left the
   map: its ballots go, its story id leaves the stories set and each voter gets the vote
   back in ``used``), or restore a reopened workshop's votes from its archived document;
@@ -46,7 +46,7 @@ from redis.exceptions import NoScriptError
 
 from bot.domain.errors import Rejected
 from bot.domain.machine import Outcome
-from bot.domain.model import Stage, Workshop
+from bot.domain.model import Stage, VotingMode, Workshop
 from bot.store import scripts
 from bot.store.client import RedisClient
 from bot.store.due import Ready
@@ -88,6 +88,7 @@ VoteCode = Literal[
     "not_voting",
     "no_story",
     "already",
+    "over_cap",
     "over_budget",
     "not_voted",
 ]
@@ -122,19 +123,25 @@ class _Snapshot:
 
 @dataclass(frozen=True)
 class Meta:
-    """The active workshop's number, stage, vote budget and voting emoji."""
+    """The active workshop's number, stage, vote budget, voting emoji, cap per card and
+    voting mode (the last two are 1 and emoji in a meta saved before they existed)."""
 
     number: int
     stage: Stage
     budget: int
     emoji: str
+    cap: int = 1
+    mode: VotingMode = VotingMode.EMOJI
 
 
 @dataclass(frozen=True)
 class VoteResult:
     code: VoteCode
-    #: ok: the voter's votes used afterwards; not_voting: the stage; over_budget: budget.
+    #: ok: the voter's votes used afterwards; not_voting: the stage; over_budget: budget;
+    #: over_cap: the cap per card.
     detail: str
+    #: ok: the voter's votes on the story afterwards.
+    on_card: int = 0
 
 
 def effects_json(effects: Sequence[BaseModel]) -> str:
@@ -146,17 +153,32 @@ def _text(value: bytes | str | None) -> str | None:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def ballot(story_id: str, voter: str, n: int = 1) -> str:
+    """A voter's ``n``-th vote on a story as the store keeps it: ``<story>|<voter>`` for
+    the first (as every vote was kept before a voter could cast several on one story),
+    ``<story>|<voter>|<n>`` for the n-th."""
+    return f"{story_id}|{voter}" if n == 1 else f"{story_id}|{voter}|{n}"
+
+
 def ballots_of(w: Workshop | None) -> set[str]:
-    """A workshop's votes as the ballots the store keeps: ``<story>|<voter>``."""
+    """A workshop's votes as the ballots the store keeps (``ballot``): a voter with n
+    votes on a story holds ballots 1..n."""
     if w is None:
         return set()
-    return {f"{story_id}|{voter}" for story_id, voters in w.votes.items() for voter in voters}
+    return {
+        ballot(story_id, voter, n)
+        for story_id, voters in w.votes.items()
+        for voter in set(voters)
+        for n in range(1, voters.count(voter) + 1)
+    }
 
 
 def _votes(ballots: Iterable[bytes | str]) -> dict[str, tuple[str, ...]]:
+    """``Workshop.votes`` from ballots: each ballot is one vote of its voter."""
     votes: dict[str, list[str]] = {}
-    for ballot in ballots:
-        story_id, _, voter = (_text(ballot) or "").partition("|")
+    for member in ballots:
+        story_id, _, rest = (_text(member) or "").partition("|")
+        voter = rest.partition("|")[0]
         votes.setdefault(story_id, []).append(voter)
     return {sid: tuple(sorted(voters)) for sid, voters in sorted(votes.items())}
 
@@ -399,7 +421,7 @@ class WorkshopStore:
                         self._seen_ttl,
                         *save_args[:11],  # ARGV[4..14]
                         token,  # ARGV[15]
-                        *save_args[11:],  # ARGV[16...]: the counted lists
+                        *save_args[11:],  # ARGV[16...]: cap, mode, the counted lists
                     ],
                 )
                 if effects and not covered:
@@ -525,6 +547,8 @@ class WorkshopStore:
             effects_json(effects) if effects else "",
             retention,
             "reopen" if reopen and saved.stage.is_open else "",
+            saved.settings.vote_cap,
+            saved.settings.voting_mode.value,
             *counted,
         ]
 
@@ -566,7 +590,7 @@ class WorkshopStore:
                 effects_json(effects),
             ],
         )
-        code, detail = self._covered(team_id, channel_id, "outbox", vote)
+        code, detail, on = self._covered(team_id, channel_id, "outbox", vote)
         waited = 0.0
         while _text(code) == "busy" and waited < WRITER_FIRST_SECONDS * 4:
             # A writer that kept losing goes first (Keys.writing) and usually lands in a
@@ -574,16 +598,20 @@ class WorkshopStore:
             pause = self._jitter.uniform(0.001, 0.005)
             self._pause(pause)
             waited += pause
-            code, detail = vote()
+            code, detail, on = vote()
         if _text(code) == "ok":
             self.ready.now(team_id, channel_id, ("outbox",))
             self._register(team_id, channel_id)
-        return VoteResult(code=_text(code), detail=_text(detail) or "")  # type: ignore[arg-type]
+        return VoteResult(
+            code=_text(code),  # type: ignore[arg-type]
+            detail=_text(detail) or "",
+            on_card=int(_text(on) or 0),
+        )
 
     def meta(self, team_id: str, channel_id: str) -> Meta | None:
         """What the hot paths need of the active workshop, in one read (no document)."""
         raw = self._redis.hmget(
-            Keys(team_id, channel_id).meta, ["number", "stage", "budget", "emoji"]
+            Keys(team_id, channel_id).meta, ["number", "stage", "budget", "emoji", "cap", "mode"]
         )
         return self._meta(raw)
 
@@ -643,10 +671,17 @@ class WorkshopStore:
 
     @staticmethod
     def _meta(raw: Sequence[bytes | str | None]) -> Meta | None:
-        number, stage, budget, emoji = (_text(v) for v in raw)
+        number, stage, budget, emoji, cap, mode = (_text(v) for v in raw)
         if number is None or stage is None or budget is None:
             return None
-        return Meta(int(number), Stage(stage), int(budget), emoji or "+1")
+        return Meta(
+            int(number),
+            Stage(stage),
+            int(budget),
+            emoji or "+1",
+            int(cap or 1),
+            VotingMode(mode or VotingMode.EMOJI.value),
+        )
 
     def stage(self, team_id: str, channel_id: str) -> Stage | None:
         raw = self._redis.hget(Keys(team_id, channel_id).meta, "stage")

@@ -14,7 +14,7 @@ import pytest
 from bot.domain import commands as c
 from bot.domain.errors import Rejected
 from bot.domain.machine import TRANSITIONS, apply
-from bot.domain.model import STAGE_ORDER, Stage, Workshop
+from bot.domain.model import STAGE_ORDER, Stage, VotingMode, Workshop
 from tests.builders import FACILITATOR, T0, workshop_at
 
 OPEN = set(STAGE_ORDER)
@@ -54,6 +54,7 @@ COMMANDS: dict[str, c.Command] = {
     "edit_reply": c.EditReply(source="1700000000.000100", lines=("Reworded by its author",)),
     "delete_reply": c.DeleteReply(source="1700000000.000100"),
     "reopen": c.Reopen(),
+    "set_voting_mode": c.SetVotingMode(mode=VotingMode.BLIND),
 }
 SHAPING = {
     "rename",
@@ -82,6 +83,7 @@ LEGAL: dict[str, set[Stage]] = {
     "cast_vote": {Stage.VOTING},
     "withdraw_vote": {Stage.VOTING},
     "set_vote_budget": PRE_VOTING_AND_VOTING,
+    "set_voting_mode": PRE_VOTING_AND_VOTING - {Stage.VOTING},
     "order_stories": {Stage.STORIES, Stage.VOTING, Stage.SLICING},
     "define_slice": {Stage.SLICING},
     "set_slices": {Stage.SLICING},
@@ -157,6 +159,11 @@ def expected_refusal(stage: Stage, kind: str) -> str:
         return "This is the first stage; there is nothing to go back to."
     if kind == "set_vote_budget":
         return "The vote budget is fixed once voting is over."
+    if kind == "set_voting_mode":
+        return (
+            "The voting mode is fixed once voting has opened; the workshop is at "
+            f"{STAGE_NAMES[stage]}."
+        )
     if kind == "reopen":
         return f"Only a published map can be reopened; the workshop is at {STAGE_NAMES[stage]}."
     lead, home = HOME[kind]

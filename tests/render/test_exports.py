@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain import commands as c
-from bot.domain.model import ReleaseSlice, Stage, Workshop
+from bot.domain.model import ReleaseSlice, Stage, VotingMode, Workshop
 from bot.domain.text import LIMITS
 from bot.render.exports import (
     FORMULA_STARTS,
@@ -500,3 +500,33 @@ def test_an_items_link_to_its_message_round_trips_and_a_bad_one_is_refused() -> 
     assert not VALIDATOR.is_valid(document)
     with pytest.raises(MapImportError, match=r"stories\[0\]\.link"):
         json_import(json.dumps(document))
+
+
+def test_a_blind_map_with_a_cap_round_trips_its_repeated_votes_and_refuses_more() -> None:
+    """After blind voting closes, a person's several votes on one card come back; a file
+    giving someone more votes on a card than its cap is refused."""
+    w = seed_map()
+    settings = w.settings.model_copy(
+        update={"voting_mode": VotingMode.BLIND, "vote_cap": 2, "vote_budget": 5}
+    )
+    story = w.stories[0].id
+    w = w.model_copy(
+        update={
+            "settings": settings,
+            "stage": Stage.SLICING,
+            "votes": {**w.votes, story: ("UBEN", "UBEN", "UDEV")},
+        }
+    )
+    text = json_export(w)
+    document = json.loads(text)
+    VALIDATOR.validate(document)
+    assert document["settings"]["voting_mode"] == "blind"
+    assert document["votes"][story] == ["UBEN", "UBEN", "UDEV"]
+    back = json_import(text)
+    assert back.settings == settings
+    assert back.votes[story] == ("UBEN", "UBEN", "UDEV")
+    assert json_export(back) == text
+    document["votes"][story] = ["UBEN", "UBEN", "UBEN"]
+    with pytest.raises(MapImportError, match="over the per-card cap of 2"):
+        json_import(json.dumps(document))
+    assert "voting_mode" not in json.loads(json_export(seed_map()))["settings"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import commands as c
+from bot.domain.model import VotingMode
 from bot.slack.textcmd import (
     DeadlineRequest,
     Export,
@@ -93,6 +94,10 @@ from bot.slack.textcmd import (
         ("export markdown", Export(format="markdown")),
         ("export md", Export(format="markdown")),
         ("export json", Export(format="json")),
+        ("budget 5 cap 2", c.SetVoteBudget(budget=5, cap=2)),
+        ("budget 5 CAP 2", c.SetVoteBudget(budget=5, cap=2)),
+        ("voting blind", c.SetVotingMode(mode=VotingMode.BLIND)),
+        ("voting Emoji", c.SetVotingMode(mode=VotingMode.EMOJI)),
     ],
 )
 def test_understood(text: str, expected: Request) -> None:
@@ -106,6 +111,11 @@ def test_understood(text: str, expected: Request) -> None:
         ("add", "/storymap add Plan shipment"),
         ("slice Release one S1 S2", "/storymap slice View map + ETA = S1 S4"),
         ("budget lots", "/storymap budget 5"),
+        ("budget 5 cap", "/storymap budget 5 cap 2"),
+        ("budget 5 cap two", "/storymap budget 5 cap 2"),
+        ("budget 5 2", "/storymap budget 5 cap 2"),
+        ("voting", "/storymap voting blind"),
+        ("voting secret", "/storymap voting blind"),
         ("order T3", "/storymap order T3 S5 S2"),
         ("export", "/storymap export jira"),
         ("export pdf", "/storymap export markdown"),

@@ -10,6 +10,8 @@ A removal the machine wants confirmed opens a form saying what would go (ephemer
 notices carry text only); submitting it removes them (``bot.slack.listeners.views``).
 The "Remove them" button shown with the same question after a slash command removes
 them with one click, if its workshop is still the one running.
+Blind voting's Vote / Unvote buttons on a story card are counted like reactions, by the
+store's vote script alone (no document read); the voter is always told the outcome.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.domain import commands as c
-from bot.domain.model import Workshop
+from bot.domain.model import Stage, Workshop
 from bot.render import edits, modals
 from bot.render.history import history_text
 from bot.render.ids import ActionId, Edit, Ref
@@ -37,6 +39,7 @@ from bot.service import Reply
 from bot.slack import forms
 from bot.slack.binding import seal
 from bot.slack.deps import Deps
+from bot.slack.refs import prompt_name
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +261,35 @@ def act(deps: Deps, body: dict[str, Any]) -> None:
         deps.notify(click.team_id, click.channel_id, click.workshop.number, click.user, reply.text)
 
 
+def vote_clicked(deps: Deps, body: dict[str, Any]) -> None:
+    """A click on a card's Vote or Unvote (blind voting): counted, and the voter told, in
+    the voting thread, what happened (their votes left and on that card, or why not)."""
+    action = body["actions"][0]
+    try:
+        ref = Ref.loads(action.get("value") or "")
+    except ValidationError:
+        log.warning("a click with a value that is not the bot's: ignored")
+        return
+    channel_id = _where(body, ref)
+    if channel_id is None or ref.anchor is None:
+        return
+    team_id = body["team"]["id"] if body.get("team") else body["user"]["team_id"]
+    user = body["user"]["id"]
+    reply = deps.service.button_vote(
+        team_id,
+        channel_id,
+        user,
+        ref.number,
+        ref.anchor,
+        cast=action_id(body) == ActionId.VOTE,
+        delivery_id=f"action:{action.get('action_ts', '')}:{user}",
+    )
+    if reply.duplicate:
+        return
+    thread = deps.refs(team_id, channel_id, ref.number).get(prompt_name(Stage.VOTING.value, None))
+    deps.notify(team_id, channel_id, ref.number, user, reply.text, thread_ts=thread)
+
+
 def register(app: App, deps: Deps) -> None:
     def open_the_form(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         open_form(deps, client, body, context, FORMS[action_id(body)])
@@ -271,6 +303,11 @@ def register(app: App, deps: Deps) -> None:
         chosen(deps, client, body, context)
 
     app.action(ActionId.EDIT_MENU.value)(ack=acknowledge, lazy=[edit_chosen])
+
+    @app.action(one_of([ActionId.VOTE, ActionId.UNVOTE]))
+    def vote_button(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        vote_clicked(deps, body)
 
     @app.action(one_of([*COMMANDS, ActionId.SHOW_STATUS]))
     def button(ack: Ack, body: dict[str, Any]) -> None:
