@@ -475,7 +475,7 @@ def test_user_text_is_stored_or_refused_without_breaking(
         delivery = edge.sim.user(user).slash(edge.channel, "/storymap", f"add T1 {text}")
     else:
         prompt = next(
-            m for m in edge.sim.bot_messages(edge.channel) if "Story cards under T1" in m.text
+            m for m in edge.sim.bot_messages(edge.channel) if "Story cards: reply with" in m.text
         )
         delivery = edge.sim.user(user).reply(edge.channel, prompt.ts, text or ".")
     assert delivery.status < 500
