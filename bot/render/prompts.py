@@ -1,4 +1,4 @@
-"""The stage prompts the bot posts in the board's thread, one per thing to fill in.
+"""The stage prompts the bot posts in the channel: one per stage, for things to fill in.
 
 Rules kept:
 - every stage gets one prompt (anchor ``None``), so the channel holds one top-level
