@@ -87,12 +87,14 @@ def test_a_workshop_shaped_from_slack_and_its_map_revised_in_place(workspace: Wo
         ok(ws, user, f"add {task} {story}")
     # Replies in the stories prompt's thread, each line saying its task: one edited, one
     # deleted.
-    asked = prompt(ws, "Story cards: reply with")
-    sim.user(EMI).reply(channel, asked.ts, "T6\nAlert me when ETA slips\nAlert by carrier pigeon")
-    alerts_reply = reply_ts(ws, asked.ts, EMI)  # S7, S8
-    sim.user(EMI).reply(channel, asked.ts, "T7: Copy a public tracking link")  # S9
-    sim.user(EMI).reply(channel, asked.ts, "T7: Fax the tracking link")  # S10
-    fax_reply = reply_ts(ws, asked.ts, EMI)
+    cards_prompt = prompt(ws, "Story cards: reply with")
+    sim.user(EMI).reply(
+        channel, cards_prompt.ts, "T6\nAlert me when ETA slips\nAlert by carrier pigeon"
+    )
+    alerts_reply = reply_ts(ws, cards_prompt.ts, EMI)  # S7, S8
+    sim.user(EMI).reply(channel, cards_prompt.ts, "T7: Copy a public tracking link")  # S9
+    sim.user(EMI).reply(channel, cards_prompt.ts, "T7: Fax the tracking link")  # S10
+    fax_reply = reply_ts(ws, cards_prompt.ts, EMI)
     sim.user(EMI).edit_message(
         channel, alerts_reply, "T6\nAlert me when ETA slips 15 minutes\nAlert by carrier pigeon"
     )
