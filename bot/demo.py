@@ -195,26 +195,42 @@ class Scenario:
 
     def tasks(self) -> str:
         dev = self.sim.user("U_DEV")
+        prompt = self.bot_message("Tasks: reply with")
+        # One prompt for the stage: each line says where it goes (``A1: …``), or a line
+        # with only an id puts the lines after it there; one activity's tasks go through
+        # the form the prompt's "Add tasks under…" list opens.
         for n, activity in enumerate(BACKBONE, start=1):
-            prompt = self.bot_message(f"Tasks under A{n} ")
-            if activity != "Track delivery":
-                dev.reply(self.channel, prompt.ts, "\n".join(TASKS[activity]))
+            if activity == "Track delivery":
+                label = f"A{n} · {activity} (no tasks yet)"
+                dev.choose(self.channel, prompt.ts, option=label)
+                self.sim.wait_for(lambda: self.sim.modal("U_DEV"), message="the add modal")
+                submitted = dev.submit_modal({"items": "\n".join(TASKS[activity])})
+                if not submitted.ok:
+                    raise RuntimeError(f"the add-tasks modal was refused: {submitted.text}")
                 continue
-            # One activity's tasks through the modal, the others by thread replies.
-            dev.click(self.channel, prompt.ts, label=f"Add tasks under A{n}")
-            self.sim.wait_for(lambda: self.sim.modal("U_DEV"), message="the add modal")
-            submitted = dev.submit_modal({"items": "\n".join(TASKS[activity])})
-            if not submitted.ok:
-                raise RuntimeError(f"the add-tasks modal was refused: {submitted.text}")
+            if n == len(BACKBONE):
+                lines = [f"A{n}", *TASKS[activity]]
+            else:
+                lines = [f"A{n}: {task}" for task in TASKS[activity]]
+            dev.reply(self.channel, prompt.ts, "\n".join(lines))
+            self.replied_ok(self.channel, self._reply_ts(prompt.ts, "U_DEV"))
         self._wait_board(f"{sum(len(t) for t in TASKS.values())} tasks")
         return "tasks"
 
     def stories(self) -> str:
+        prompt = self.bot_message("Story cards: reply with")
         tasks = [t for activity in BACKBONE for t in TASKS[activity]]
-        for n, task in enumerate(tasks, start=1):
-            prompt = self.bot_message(f"Story cards under T{n} ")
-            author = ("U_BEN", "U_CHLOE", "U_EMI")[n % 3]
-            self.sim.user(author).reply(self.channel, prompt.ts, "\n".join(STORIES[task]))
+        authors = ("U_BEN", "U_CHLOE", "U_EMI")
+        for k, author in enumerate(authors):
+            lines: list[str] = []
+            for n, task in enumerate(tasks, start=1):
+                if n % len(authors) != k:
+                    continue
+                if len(STORIES[task]) > 1:  # an id alone: the lines after it go there
+                    lines += [f"T{n}", *STORIES[task]]
+                else:
+                    lines += [f"T{n}: {story}" for story in STORIES[task]]
+            self.sim.user(author).reply(self.channel, prompt.ts, "\n".join(lines))
         self._wait_board(f"{sum(len(s) for s in STORIES.values())} stories")
         return "stories"
 

@@ -47,6 +47,7 @@ from bot.domain.model import Item, Stage, VotingMode, Workshop
 from bot.domain.text import MAX_LINES, NAMED_ITEMS, normalise_id, quoted
 from bot.domain.when import parse_when, slack_date
 from bot.render.ids import ACTIVITIES_ANCHOR
+from bot.render.parented import how_to_place, parse_parented, stage_kind
 from bot.store.workshops import Meta, WorkshopStore
 
 #: Said when a deadline was read as UTC because the person's time zone could not be read.
@@ -267,9 +268,23 @@ class WorkshopService:
         if meta is None or about is None or not about.startswith("prompt:"):
             return None
         _, stage, anchor = about.split(":", 2)
+        kind = stage_kind(stage)
+        unplaced: list[str] = []
         if stage == Stage.PERSONA.value:
             persona = " ".join(lines)
             batch = Batch(lines=[(persona, c.SetPersona(text=persona))])
+        elif kind is not None and anchor == "-":
+            parents = _parents(self.store.load(team_id, channel_id), kind)
+            parsed = parse_parented(lines, kind, parents)
+            unplaced = parsed.unplaced
+            if not parsed.placed:
+                return Reply(ok=False, text=how_to_place(unplaced, kind), number=meta.number)
+            batch = Batch(
+                lines=[
+                    (line, item_command(parent, text, source=source))
+                    for parent, text, line in parsed.placed
+                ]
+            )
         else:
             parent = None if anchor == "-" else anchor
             batch = Batch(
@@ -283,6 +298,10 @@ class WorkshopService:
             delivery_id=delivery_id,
             extra_effects=extra_effects,
         )
+        if unplaced and kind is not None and not reply.duplicate:
+            told = tuple((line, NO_PARENT) for line in unplaced)
+            text = f"{reply.text}\n{how_to_place(unplaced, kind)}"
+            reply = replace(reply, text=text, refused=(*reply.refused, *told))
         return replace(reply, number=meta.number)
 
     def edit_reply(
@@ -301,12 +320,19 @@ class WorkshopService:
         machine changes nothing and says why). None, with nothing done, when that reply
         added no item of the running workshop (see ``_added_by``).
         """
-        number = self._added_by(team_id, channel_id, thread_ts, source_ts)
-        if number is None:
+        found = self._added_by(team_id, channel_id, thread_ts, source_ts)
+        if found is None:
             return None
+        workshop, about = found
+        _, stage, anchor = about.split(":", 2)
+        kind = stage_kind(stage)
+        if kind is not None and anchor == "-":
+            # What each line adds, without the ids saying where (``A2: ``, or ``A2`` alone).
+            parsed = parse_parented(lines, kind, _parents(workshop, kind))
+            lines = [text for _, text, _ in parsed.placed]
         command = c.EditReply(source=source_ts, lines=tuple(lines))
         reply = self.handle(team_id, channel_id, actor, command, delivery_id=delivery_id)
-        return replace(reply, number=number)
+        return replace(reply, number=workshop.number)
 
     def delete_reply(
         self,
@@ -322,18 +348,18 @@ class WorkshopService:
         it added are removed, if the stage still allows it. None, with nothing done, when
         that reply added no item of the running workshop (see ``_added_by``).
         """
-        number = self._added_by(team_id, channel_id, thread_ts, source_ts)
-        if number is None:
+        found = self._added_by(team_id, channel_id, thread_ts, source_ts)
+        if found is None:
             return None
         command = c.DeleteReply(source=source_ts)
         reply = self.handle(team_id, channel_id, actor, command, delivery_id=delivery_id)
-        return replace(reply, number=number)
+        return replace(reply, number=found[0].number)
 
     def _added_by(
         self, team_id: str, channel_id: str, thread_ts: str, source_ts: str
-    ) -> int | None:
-        """The running workshop's number if any of its items came from the reply
-        ``source_ts``, else None.
+    ) -> tuple[Workshop, str] | None:
+        """The running workshop and what ``thread_ts`` is (``prompt:tasks:-``...) if any
+        of its items came from the reply ``source_ts``, else None.
 
         People edit and delete messages that have nothing to do with the map; those are
         passed over quietly and cheaply: first one round trip asks whether ``thread_ts``
@@ -349,7 +375,7 @@ class WorkshopService:
         items: tuple[Item, ...] = (*workshop.activities, *workshop.tasks, *workshop.stories)
         if not any(item.source == source_ts for item in items):
             return None
-        return workshop.number
+        return workshop, about
 
     def react(
         self,
@@ -475,6 +501,18 @@ def item_command(anchor: str | None, line: str, *, source: str | None = None) ->
     if anchor.startswith("A"):
         return c.AddTask(activity_id=anchor, text=line, source=source)
     return c.AddStory(task_id=anchor, text=line, source=source)
+
+
+#: Why a line of a reply to the tasks or stories prompt was not added.
+NO_PARENT = "it does not say where it goes"
+
+
+def _parents(w: Workshop | None, kind: str) -> list[str]:
+    """The ids of ``kind`` a reply to a stage's prompt may add under (activities for the
+    tasks stage, tasks for the stories stage)."""
+    if w is None:
+        return []
+    return [a.id for a in w.activities] if kind == "A" else [t.id for t in w.tasks]
 
 
 def too_many_lines(count: int) -> str:

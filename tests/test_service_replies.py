@@ -212,3 +212,107 @@ def test_a_posters_in_flight_mark_is_released_only_by_that_poster(
     assert redis_client.exists(f"{one.key}:in-flight") == 1  # w2's post is still going
     other.release("prompt:activities:-", "w2")
     assert redis_client.exists(f"{one.key}:in-flight") == 0
+
+
+def at_tasks(redis_client: redis.Redis, team_id: str, backbone: tuple[str, ...]) -> WorkshopService:
+    """A workshop at the tasks stage with ``backbone``, its one tasks prompt posted as
+    ``PROMPT_TS`` and, as a workshop begun with one prompt per activity had, A1's own
+    prompt as ``OTHER_TS``."""
+    service = at_activities(redis_client, team_id)
+    for text in backbone:
+        assert service.handle(team_id, C, "UBEN", c.AddActivity(text=text)).ok
+    assert service.handle(team_id, C, "UANA", c.Next()).ok
+    refs = Refs(redis_client, team_id, C, workshop(service, team_id).number)
+    refs.set(prompt_name("tasks", None), PROMPT_TS)
+    refs.set(prompt_name("tasks", "A1"), OTHER_TS)
+    return service
+
+
+def test_a_reply_to_the_stage_prompt_goes_where_each_line_says(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    service = at_tasks(redis_client, team_id, ("Plan", "Assign", "Track"))
+    lines = ["A1: Enter pickup", "A3", "View map", "See ETA", "A2 Pick driver"]
+    added = service.reply_in_thread(team_id, C, "UBEN", PROMPT_TS, lines, source=REPLY_TS)
+    assert added is not None
+    assert added.ok, added.text
+    assert not added.refused
+    tasks = [(t.id, t.activity_id, t.text, t.source) for t in workshop(service, team_id).tasks]
+    assert tasks == [
+        ("T1", "A1", "Enter pickup", REPLY_TS),
+        ("T2", "A3", "View map", REPLY_TS),
+        ("T3", "A3", "See ETA", REPLY_TS),
+        ("T4", "A2", "Pick driver", REPLY_TS),
+    ]
+    # Editing the reply renames line for line: the ids are not part of the names.
+    edited = ["A1: Enter pickup address", "A3", "View live map", "See ETA", "A2 Pick driver"]
+    renamed = service.edit_reply(team_id, C, "UBEN", PROMPT_TS, REPLY_TS, lines=edited)
+    assert renamed is not None
+    assert renamed.ok, renamed.text
+    texts = [t.text for t in workshop(service, team_id).tasks]
+    assert texts == ["Enter pickup address", "View live map", "See ETA", "Pick driver"]
+    removed = service.delete_reply(team_id, C, "UBEN", PROMPT_TS, REPLY_TS)
+    assert removed is not None
+    assert removed.ok, removed.text
+    assert workshop(service, team_id).tasks == ()
+
+
+def test_lines_that_do_not_say_where_they_go_are_told_back_and_not_added(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    service = at_tasks(redis_client, team_id, ("Plan", "Assign"))
+    before = workshop(service, team_id)
+    nowhere = service.reply_in_thread(
+        team_id, C, "UBEN", PROMPT_TS, ["Enter pickup", "Pick driver"], source=REPLY_TS
+    )
+    assert nowhere is not None
+    assert not nowhere.ok
+    assert nowhere.number == before.number
+    assert "> Enter pickup\n> Pick driver" in nowhere.text
+    assert "`A2: Pick a driver`" in nowhere.text
+    assert workshop(service, team_id) == before
+
+    some = service.reply_in_thread(
+        team_id, C, "UBEN", PROMPT_TS, ["Enter pickup", "A2: Pick driver"], source=OTHER_TS
+    )
+    assert some is not None
+    assert some.ok, some.text
+    assert some.refused == (("Enter pickup", "it does not say where it goes"),)
+    assert some.text.startswith("Added T1 “Pick driver” under A2")
+    assert "> Enter pickup" in some.text
+    assert [(t.activity_id, t.text) for t in workshop(service, team_id).tasks] == [
+        ("A2", "Pick driver")
+    ]
+    # An id that is no activity is the machine's to refuse, line by line.
+    unknown = service.reply_in_thread(team_id, C, "UBEN", PROMPT_TS, ["A9: Ghost"], source="9.1")
+    assert unknown is not None
+    assert not unknown.ok
+    assert "A9" in unknown.text
+
+
+def test_with_one_activity_a_reply_needs_no_ids(redis_client: redis.Redis, team_id: str) -> None:
+    service = at_tasks(redis_client, team_id, ("Track",))
+    added = service.reply_in_thread(
+        team_id, C, "UBEN", PROMPT_TS, ["View map", "See ETA"], source=REPLY_TS
+    )
+    assert added is not None
+    assert added.ok, added.text
+    assert [(t.activity_id, t.text) for t in workshop(service, team_id).tasks] == [
+        ("A1", "View map"),
+        ("A1", "See ETA"),
+    ]
+
+
+def test_a_reply_to_a_per_activity_prompt_still_adds_under_its_activity(
+    redis_client: redis.Redis, team_id: str
+) -> None:
+    service = at_tasks(redis_client, team_id, ("Plan", "Assign"))
+    added = service.reply_in_thread(
+        team_id, C, "UBEN", OTHER_TS, ["Enter pickup", "A2: taken as words"], source=REPLY_TS
+    )
+    assert added is not None
+    assert added.ok, added.text
+    assert [(t.activity_id, t.text) for t in workshop(service, team_id).tasks] == [
+        ("A1", "Enter pickup"),
+        ("A1", "A2: taken as words"),
+    ]

@@ -67,9 +67,9 @@ class PostPicture(Frozen):
 
 
 class RefreshPrompts(Frozen):
-    """The prompts that show these items changed: ``-`` is the backbone's prompt (it
-    lists the activities), an activity id its tasks prompt, a task id its stories prompt
-    (each names its item and lists what is under it)."""
+    """The prompts that show these items changed, or items added under them: ``-`` is
+    the backbone (its prompt lists the activities), an activity id what its tasks are
+    listed in, a task id what its stories are listed in (``bot.slack.refs.prompts_of``)."""
 
     kind: Literal["refresh_prompts"] = "refresh_prompts"
     anchors: tuple[str, ...]

@@ -310,6 +310,7 @@ def _add_task(w: Workshop, cmd: c.AddTask, actor: str, now: datetime) -> Outcome
     return _changed(
         w,
         f"Added {task.id} {quoted(text)} under {activity.id} {quoted(activity.text)}.",
+        RefreshPrompts(anchors=(activity.id,)),
         tasks=(*w.tasks, task),
         counters=w.counters.model_copy(update={"T": number}),
         **_credit(w, actor),
@@ -334,6 +335,7 @@ def _add_story(w: Workshop, cmd: c.AddStory, actor: str, now: datetime) -> Outco
     return _changed(
         w,
         f"Added {story.id} {quoted(text)} under {task.id} {quoted(task.text)}.",
+        RefreshPrompts(anchors=(task.id,)),
         stories=(*w.stories, story),
         counters=w.counters.model_copy(update={"S": number}),
         **_credit(w, actor),

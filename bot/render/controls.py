@@ -12,7 +12,8 @@ Rules kept:
 - "Add tasks under…" / "Add stories under…" is a select: grouped by activity when
   everything fits, else the parents still without children first, capped at Slack's 100
   options and at ``PICKER_CHARS`` of option text (which counts towards the message's
-  12,000), with a note; each parent also has its own prompt in the thread.
+  12,000), with a note; the stage's prompt in the board's thread carries the same
+  select, and a reply there can name any parent by its id.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def board_controls(w: Workshop, ix: MapIndex) -> list[Block]:
         add = ref.model_copy(update={"anchor": ACTIVITIES_ANCHOR})
         first.append(button("Add activities", ActionId.OPEN_ADD_MODAL, add, "primary"))
     elif w.stage in (Stage.TASKS, Stage.STORIES):
-        blocks.extend(_parent_picker(w, ix, ref))
+        blocks.extend(parent_picker(w, ix, ref))
     elif w.stage is Stage.SLICING:
         first.append(button("Draw release slices", ActionId.OPEN_SLICING_MODAL, ref, "primary"))
         first.append(
@@ -96,10 +97,12 @@ def _navigation(w: Workshop, ref: Ref) -> list[InteractiveElement]:
     return nav
 
 
-def _parent_picker(w: Workshop, ix: MapIndex, ref: Ref) -> list[Block]:
-    """The select of activities (tasks stage) or tasks (stories stage) to add under."""
+def parent_picker(w: Workshop, ix: MapIndex, ref: Ref, block_id: str = ADD_BLOCK) -> list[Block]:
+    """The select of activities (tasks stage) or tasks (stories stage) to add under;
+    the stage is ``ref.stage`` (the workshop's when unset), in block ``block_id``."""
+    stage = ref.stage or w.stage
     parents: list[Activity] | list[Task]
-    if w.stage is Stage.TASKS:
+    if stage is Stage.TASKS:
         parents, noun, empty = list(w.activities), "tasks", "no tasks yet"
         bare = {a.id for a in w.activities if not ix.tasks_of.get(a.id)}
     else:
@@ -121,11 +124,11 @@ def _parent_picker(w: Workshop, ix: MapIndex, ref: Ref) -> list[Block]:
         picker = StaticSelectElement(
             action_id=ActionId.PICK_ADD_PARENT.value, placeholder=placeholder, **choices
         )
-        return [actions(ADD_BLOCK, [picker])]
+        return [actions(block_id, [picker])]
 
     used = sum(len(label) for label in labels.values())
     if len(parents) <= MAX_OPTIONS and used <= PICKER_CHARS:
-        if w.stage is Stage.STORIES:
+        if stage is Stage.STORIES:
             heads = {
                 a.id: clip(f"{a.id} · {a.text}", OPTION_CHARS)
                 for a in w.activities
@@ -152,6 +155,6 @@ def _parent_picker(w: Workshop, ix: MapIndex, ref: Ref) -> list[Block]:
         used += len(labels[item_id])
     note = (
         f"The list shows {len(shown)} of {len(parents)}, those without {noun} first; "
-        "each one also has its own prompt in the thread."
+        "a reply to the stage's prompt can name any of them by its id."
     )
     return [*select(options=shown), context(note)]

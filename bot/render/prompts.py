@@ -1,14 +1,18 @@
-"""The stage prompts the bot posts in the board's thread, one per thing to fill in.
+"""The stage prompts the bot posts in the channel: one per stage, for things to fill in.
 
 Rules kept:
-- persona, activities, voting and slicing get one prompt each; the tasks stage gets one
-  per activity (anchor = activity id) and the stories stage one per task (anchor = task
-  id), so a reply in a prompt's thread says by itself where its items go;
-- every adding prompt offers the three ways in: the button (opens a modal), a plain reply
-  in the prompt's thread with one item per line, and the matching slash command;
-- a tasks prompt has a menu to rename or remove its activity, a stories prompt one to
-  rename, move or remove its task (``bot.render.menus``);
-- the prompt of an activity or task removed since says so, with no buttons;
+- every stage gets one prompt (anchor ``None``), so the channel holds one top-level
+  message per stage besides the board and the map. The tasks and stories prompts list
+  the parents (activities, tasks) with their ids and what each has so far, capped at
+  ``LISTING_BUDGET`` characters with a count of the rest, and say how a reply names its
+  parent (``A2: Pick a driver``, ``bot.render.parented``); they carry the board's parent
+  picker (``bot.render.controls.parent_picker``), which opens the add form;
+- workshops begun before that have one tasks prompt per activity (anchor = activity id)
+  and one stories prompt per task (anchor = task id): ``prompt`` still renders those
+  when they are refreshed, with a menu to rename or remove (or move) their item
+  (``bot.render.menus``); one whose item was removed since says so, with no buttons;
+- every adding prompt offers the three ways in: a form, a plain reply in the prompt's
+  thread with one item per line, and the matching slash command;
 - the voting prompt explains the emoji (or, in blind voting, the buttons) and the budget;
   ``prompts_for`` also returns the story cards (anchor = story id) since voting happens
   on them;
@@ -24,6 +28,7 @@ from slack_sdk.models.blocks import Block
 from bot.domain.model import STAGE_ORDER, Stage, VotingMode, Workshop
 from bot.render.blocks import BUTTON_CHARS, actions, button, context, section, sections
 from bot.render.cards import story_card
+from bot.render.controls import parent_picker
 from bot.render.guide import COMMANDS, persona_name
 from bot.render.ids import ACTIVITIES_ANCHOR, ActionId, Ref
 from bot.render.index import MapIndex, index
@@ -33,6 +38,11 @@ from bot.render.text import capped_join, clip, escape, plural, quoted
 
 #: Characters the "already here" list of a prompt may take.
 EXISTING_BUDGET: Final = 1200
+#: Characters the list of parents of a stage's prompt may take (a section holds 3,000).
+LISTING_BUDGET: Final = 2400
+#: Characters of what one parent has so far in that list, and of its name there.
+PARENT_LINE: Final = 300
+NAME_CHARS: Final = 60
 PROMPT_BLOCK: Final = "prompt"
 
 
@@ -40,9 +50,9 @@ def prompts_for(w: Workshop, stage: Stage) -> list[tuple[str | None, Message]]:
     """Every message ``stage`` needs in the thread, each with its anchor."""
     ix = index(w)  # once for every prompt and card, not once per message
     if stage is Stage.TASKS:
-        return [(a.id, _tasks(w, ix, a.id)) for a in w.activities]
+        return [(None, _tasks_stage(w, ix))]
     if stage is Stage.STORIES:
-        return [(t.id, _stories(w, ix, t.id)) for t in w.tasks]
+        return [(None, _stories_stage(w, ix))]
     if stage is Stage.VOTING:
         order = [s for t in w.tasks for s in ix.stories_of.get(t.id, [])]
         cards = [(s.id, story_card(w, s.id, ix)) for s in order]
@@ -53,26 +63,21 @@ def prompts_for(w: Workshop, stage: Stage) -> list[tuple[str | None, Message]]:
 
 
 def prompt(w: Workshop, stage: Stage, anchor: str | None) -> Message:
-    """The prompt for ``stage``; ``anchor`` is the activity (tasks) or task (stories) id."""
+    """The prompt for ``stage``; ``anchor``: None for the stage's prompt, or the activity
+    (tasks) or task (stories) id of a per-parent prompt of an older workshop."""
     if stage is Stage.PERSONA:
         return _persona(w)
     if stage is Stage.ACTIVITIES:
         return _activities(w)
     if stage is Stage.TASKS:
-        return _tasks(w, index(w), _need(anchor, "an activity id"))
+        return _tasks_stage(w, index(w)) if anchor is None else _tasks(w, index(w), anchor)
     if stage is Stage.STORIES:
-        return _stories(w, index(w), _need(anchor, "a task id"))
+        return _stories_stage(w, index(w)) if anchor is None else _stories(w, index(w), anchor)
     if stage is Stage.VOTING:
         return _voting(w)
     if stage is Stage.SLICING:
         return _slicing(w)
     raise ValueError(f"a {stage.value} workshop has no prompts")
-
-
-def _need(anchor: str | None, what: str) -> str:
-    if anchor is None:
-        raise ValueError(f"this prompt is about one item: pass {what} as anchor")
-    return anchor
 
 
 def _ref(w: Workshop, stage: Stage, anchor: str | None = None) -> Ref:
@@ -125,6 +130,98 @@ def _activities(w: Workshop) -> Message:
         actions(PROMPT_BLOCK, [add]),
     ]
     return _compose(w, Stage.ACTIVITIES, "Backbone activities: reply, one per line.", body)
+
+
+def _reply_with_ids(noun: str, kind: str, parents: list[str], example: str) -> str:
+    """How a reply to a stage's prompt says where its lines go."""
+    if len(parents) == 1:
+        where = f"they go under {parents[0]} (the only one, so no id is needed)"
+    else:
+        where = (
+            f"starting with where it goes: `{kind}{example}`. A line with only an id "
+            f"(`{kind}2`) puts the lines after it under that one"
+        )
+    return (
+        f"*Reply in this thread*, one {noun} per line; {where}. Or pick where in the "
+        f"list below (it opens a form). Prefer typing? `/storymap add {kind}2 &lt;{noun}&gt;`"
+    )
+
+
+def _listing(lines: list[tuple[str, bool]], noun: str, nouns: str) -> str:
+    """``lines`` (text, whether it is a parent's) while they fit in ``LISTING_BUDGET``,
+    then how many more parents there are, as ``noun``."""
+    kept: list[str] = []
+    used = 0
+    for n, (line, _) in enumerate(lines):
+        if kept and used + len(line) + 1 > LISTING_BUDGET:
+            left = sum(1 for _, parent in lines[n:] if parent)
+            more = "1 more " + noun if left == 1 else f"{left} more {nouns}"
+            kept.append(f"… and {more}: the board shows them all.")
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join(kept)
+
+
+def _name(text: str) -> str:
+    return f"“{clip(text, NAME_CHARS)}”"  # clip escapes
+
+
+def _children(items: list[str]) -> str:
+    return capped_join(items, ", ", PARENT_LINE) if items else "_none yet_"
+
+
+def _tasks_stage(w: Workshop, ix: MapIndex) -> Message:
+    """The tasks stage's one prompt: every activity with its tasks so far."""
+    ref = _ref(w, Stage.TASKS)
+    parents = [a.id for a in w.activities]
+    lines = [
+        (
+            f"*{a.id}* {_name(a.text)}: "
+            + _children([f"{t.id} {quoted(t.text)}" for t in ix.tasks_of.get(a.id, [])]),
+            True,
+        )
+        for a in w.activities
+    ]
+    body: list[Block] = [
+        section(
+            "*Tasks: the steps of each activity.* Short phrases, verb first, e.g. for "
+            "Track delivery: View real-time map, See estimated arrival time."
+        ),
+        section(_reply_with_ids("task", "A", parents, "2: Pick a driver")),
+    ]
+    if lines:
+        body.extend(sections(_listing(lines, "activity", "activities")))
+    body.extend(parent_picker(w, ix, ref, PROMPT_BLOCK))
+    return _compose(w, Stage.TASKS, "Tasks: reply with one per line, e.g. A2: Pick a driver.", body)
+
+
+def _stories_stage(w: Workshop, ix: MapIndex) -> Message:
+    """The stories stage's one prompt: every task, under its activity, with its stories."""
+    ref = _ref(w, Stage.STORIES)
+    parents = [t.id for t in w.tasks]
+    lines: list[tuple[str, bool]] = []
+    for a in w.activities:
+        tasks = ix.tasks_of.get(a.id, [])
+        if tasks:
+            lines.append((f"_In {a.id} {_name(a.text)}:_", False))
+        for t in tasks:
+            stories = [f"{s.id} {quoted(s.text)}" for s in ix.stories_of.get(t.id, [])]
+            name = _name(t.text)
+            lines.append((f"• *{t.id}* {name}: {_children(stories)}", True))
+    body: list[Block] = [
+        section(
+            f"*Story cards: what would {persona_name(w)} need at each step?* One card per "
+            "story, most important first."
+        ),
+        section(_reply_with_ids("story", "T", parents, "3: See the driver on a map")),
+    ]
+    if lines:
+        body.extend(sections(_listing(lines, "task", "tasks")))
+    body.extend(parent_picker(w, ix, ref, PROMPT_BLOCK))
+    return _compose(
+        w, Stage.STORIES, "Story cards: reply with one per line, e.g. T3: See ETA.", body
+    )
 
 
 def _tasks(w: Workshop, ix: MapIndex, activity_id: str) -> Message:

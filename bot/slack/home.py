@@ -217,13 +217,13 @@ class HomeTabs:
 
     def _stage_link(self, client: WebClient, w: Workshop) -> str | None:
         refs = Refs(self._redis, w.team_id, w.channel_id, w.number)
-        form = way_in(w)
-        anchor = form[2].anchor if form is not None else None
-        if w.stage in (Stage.TASKS, Stage.STORIES):
-            name = prompt_name(w.stage.value, anchor)
-        else:
-            name = prompt_name(w.stage.value, None)
-        ts = refs.get(name) or refs.get("board")
+        ts = refs.get(prompt_name(w.stage.value, None))
+        if ts is None and w.stage in (Stage.TASKS, Stage.STORIES):
+            # A workshop begun with one tasks (stories) prompt per activity (task).
+            form = way_in(w)
+            anchor = form[2].anchor if form is not None else None
+            ts = refs.get(prompt_name(w.stage.value, anchor)) if anchor else None
+        ts = ts or refs.get("board")
         return None if ts is None else self._permalink(client, refs, w.channel_id, ts)
 
     def _map_link(self, client: WebClient, w: Workshop) -> str | None:

@@ -72,7 +72,7 @@ from bot.slack.notices import (
     Welcome,
 )
 from bot.slack.refreshes import Refreshes
-from bot.slack.refs import MAP_VERSION, PICTURE, PINNED, Refs, prompt_name, prompt_of
+from bot.slack.refs import MAP_VERSION, PICTURE, PINNED, Refs, prompt_name, prompts_of
 from bot.slack.scheduler import Scheduler
 from bot.store import RedisClient
 from bot.store.keys import Keys
@@ -514,4 +514,4 @@ def _refreshed(effect: RefreshCard | RefreshPrompts) -> list[str]:
     """The messages a refresh effect marks for a coalesced edit."""
     if isinstance(effect, RefreshCard):
         return [f"card:{effect.story_id}"]
-    return [prompt_of(anchor) for anchor in effect.anchors]
+    return list(dict.fromkeys(name for anchor in effect.anchors for name in prompts_of(anchor)))

@@ -41,12 +41,22 @@ def prompt_name(stage: str, anchor: str | None) -> str:
     return f"prompt:{stage}:{anchor or '-'}"
 
 
-def prompt_of(anchor: str) -> str:
-    """The prompt that shows the items under ``anchor`` (``RefreshPrompts``): ``-`` the
-    backbone's, an activity's tasks prompt, a task's stories prompt."""
+def prompts_of(anchor: str) -> list[str]:
+    """The prompts that show ``anchor`` or the items under it (``RefreshPrompts``).
+
+    ``-`` (the backbone): the activities prompt, and the tasks and stories stages'
+    prompts, which name the activities; an activity: the tasks stage's prompt and the
+    stories stage's (it heads its tasks there), and its own tasks prompt in a workshop
+    begun with one per activity; a task: the stories stage's prompt, and its own stories
+    prompt in a workshop begun with one per task. Names never posted are passed over
+    when the edit comes (``Refreshes``).
+    """
+    stages = [prompt_name("tasks", None), prompt_name("stories", None)]
     if anchor == "-":
-        return prompt_name("activities", None)
-    return prompt_name("tasks" if anchor.startswith("A") else "stories", anchor)
+        return [prompt_name("activities", None), *stages]
+    if anchor.startswith("A"):
+        return [prompt_name("tasks", anchor), *stages]
+    return [prompt_name("stories", anchor), prompt_name("stories", None)]
 
 
 class Refs:

@@ -337,5 +337,8 @@ def test_shaping_refreshes_the_prompts_that_show_the_items_it_changed() -> None:
     assert RefreshPrompts(anchors=("T3", "T4")) in moved.effects
     removed = act(w, c.Remove(item_id="A1", confirmed=True))
     assert RefreshPrompts(anchors=("-", "A1", "T1")) in removed.effects
+    # An added item refreshes what lists its parent's children (the stage's prompt).
     added = act(w, c.AddStory(task_id="T3", text="Zoom in"), AUTHOR)
-    assert not any(isinstance(e, RefreshPrompts) for e in added.effects)
+    assert [e for e in added.effects if isinstance(e, RefreshPrompts)] == [
+        RefreshPrompts(anchors=("T3",))
+    ]

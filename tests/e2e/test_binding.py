@@ -21,15 +21,24 @@ pytestmark = [pytest.mark.store, pytest.mark.slow]
 
 
 def open_add_tasks(ws: Workspace, user: str) -> None:
-    """``user`` clicks "Add tasks under A1" on the tasks prompt; waits for the form."""
+    """``user`` picks A1 in the tasks prompt's "Add tasks under…" list; waits for the
+    form."""
     prompt = ws.sim.wait_for(
         lambda: next(
-            (m for m in ws.sim.bot_messages(ws.channel) if "Tasks under A1 " in m.text), None
+            (m for m in ws.sim.bot_messages(ws.channel) if m.text.startswith("Tasks: reply")),
+            None,
         ),
-        message="the tasks prompt of A1",
+        message="the tasks prompt",
     )
     assert prompt is not None
-    assert ws.sim.user(user).click(ws.channel, prompt.ts, label="Add tasks under A1").ok
+    label = next(
+        o["text"]["text"]
+        for b in prompt.blocks
+        for e in b.get("elements", [])
+        for o in e.get("options", [])
+        if o["text"]["text"].startswith("A1 · ")
+    )
+    assert ws.sim.user(user).choose(ws.channel, prompt.ts, option=label).ok
     ws.sim.wait_for(lambda: ws.sim.modal(user), message="the add-tasks form")
 
 

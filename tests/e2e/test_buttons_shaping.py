@@ -134,10 +134,12 @@ def test_a_refused_rename_is_shown_on_the_form_and_changes_nothing(
 
 def test_removing_an_activity_with_children_asks_then_removes_them(workspace: Workspace) -> None:
     walk_to(workspace, "stories")
-    prompt = bot_message(workspace, "Tasks under A1 ")
+    board = board_with(workspace, "Remove an item…")
     ana = workspace.sim.user("U_ANA")
+    assert ana.choose(workspace.channel, board.ts, option="Remove an item…").ok
+    open_form(workspace, "U_ANA")
 
-    assert ana.choose(workspace.channel, prompt.ts, option="Remove A1").ok
+    assert ana.submit_modal({ITEM_BLOCK: "A1"}).ok
 
     # Nothing gone yet: the form says what would go.
     view = open_form(workspace, "U_ANA")
@@ -323,9 +325,11 @@ def test_the_backbone_is_ordered_and_an_item_renamed_from_the_boards_menu(
 def test_a_removal_question_of_an_earlier_workshop_removes_nothing(workspace: Workspace) -> None:
     walk_to(workspace, "stories")
     ana = workspace.sim.user("U_ANA")
-    prompt = bot_message(workspace, "Tasks under A1 ")
-    assert ana.choose(workspace.channel, prompt.ts, option="Remove A1").ok
+    board = board_with(workspace, "Remove an item…")
+    assert ana.choose(workspace.channel, board.ts, option="Remove an item…").ok
     open_form(workspace, "U_ANA")
+    assert ana.submit_modal({ITEM_BLOCK: "A1"}).ok
+    assert open_form(workspace, "U_ANA")["submit"]["text"] == "Remove them"
     slash(workspace, "U_ANA", "cancel")
     walk_to(workspace, "stories")  # workshop #2 has an A1 with children too
 

@@ -86,7 +86,7 @@ def test_a_member_who_has_not_contributed_sees_what_is_missing_and_the_prompt(
 ) -> None:
     sim = workspace.sim
     walk_to(workspace, "tasks")
-    tasks_prompt = prompt_ts(workspace, "Tasks under A1")
+    tasks_prompt = prompt_ts(workspace, "Tasks: reply with")
     shown = open_home(workspace, "U_EMI")
     assert "*“Tracking”* in #delivery" in shown
     assert "Stage: *Tasks*" in shown

@@ -61,7 +61,7 @@ def told(ws: Workspace, user: str, before: int) -> Ephemeral:
 def two_tasks(ws: Workspace, user: str) -> tuple[Message, Message]:
     """At the tasks stage, ``user`` replies two tasks under A1: (the prompt, the reply)."""
     walk_to(ws, "tasks")
-    asked = prompt(ws, "Tasks under A1")
+    asked = prompt(ws, "Tasks: reply with")
     sent = ws.sim.user(user).reply(ws.channel, asked.ts, "View map\nSee ETA")
     assert sent.ok, sent.text
     ws.sim.wait_for(lambda: len(tasks(ws)) == 2 or None, timeout=WAIT, message="the two tasks")
@@ -180,7 +180,7 @@ def test_a_reply_with_a_file_is_renamed_then_removed(
 ) -> None:
     ws, sim = workspace, workspace.sim
     walk_to(ws, "tasks")
-    asked = prompt(ws, "Tasks under A1")
+    asked = prompt(ws, "Tasks: reply with")
     dev = sim.user("U_DEV")
     sent = dev.share_file(ws.channel, asked.ts, "View map", name="route.png")
     assert sent.ok, sent.text
@@ -244,3 +244,27 @@ def test_editing_or_deleting_a_message_that_added_nothing_says_nothing(
         assert_quiet(delivery, caplog)
     assert len(sim.ephemerals("U_BEN")) == before
     assert workshop(ws) == before_state
+
+
+def test_lines_that_do_not_say_their_activity_are_told_back_only_to_their_author(
+    workspace: Workspace,
+) -> None:
+    ws, sim = workspace, workspace.sim
+    walk_to(ws, "activities")
+    for text in ("add Plan shipment", "add Track delivery"):
+        assert sim.user("U_BEN").slash(ws.channel, "/storymap", text).ok
+    assert sim.user("U_ANA").slash(ws.channel, "/storymap", "next").ok
+    asked = prompt(ws, "Tasks: reply with")
+    before = {user: len(sim.ephemerals(user)) for user in ("U_BEN", "U_ANA")}
+
+    sent = sim.user("U_BEN").reply(ws.channel, asked.ts, "Enter pickup\nA2: View map\nSee ETA")
+
+    assert sent.ok, sent.text
+    sim.wait_for(lambda: tasks(ws) == [("T1", "View map")] or None, timeout=WAIT, message="T1")
+    note = told(ws, "U_BEN", before["U_BEN"])
+    assert note.thread_ts == asked.ts
+    assert "Added T1 “View map” under A2" in note.text
+    # A prefixed line says where it goes and no more: both others are quoted back.
+    assert "> Enter pickup\n> See ETA" in note.text
+    assert "`A2: Pick a driver`" in note.text
+    assert len(sim.ephemerals("U_ANA")) == before["U_ANA"]

@@ -85,16 +85,18 @@ def test_a_workshop_shaped_from_slack_and_its_map_revised_in_place(workspace: Wo
         (BEN, "T2", "Record a damaged parcel"),  # S6: under the wrong task
     ):
         ok(ws, user, f"add {task} {story}")
-    # Replies in the prompts' threads: one edited, one deleted.
-    alerts = prompt(ws, "Story cards under T6 ")
-    sim.user(EMI).reply(channel, alerts.ts, "Alert me when ETA slips\nAlert by carrier pigeon")
-    alerts_reply = reply_ts(ws, alerts.ts, EMI)  # S7, S8
-    sharing = prompt(ws, "Story cards under T7 ")
-    sim.user(EMI).reply(channel, sharing.ts, "Copy a public tracking link")  # S9
-    sim.user(EMI).reply(channel, sharing.ts, "Fax the tracking link")  # S10
-    fax_reply = reply_ts(ws, sharing.ts, EMI)
+    # Replies in the stories prompt's thread, each line saying its task: one edited, one
+    # deleted.
+    cards_prompt = prompt(ws, "Story cards: reply with")
+    sim.user(EMI).reply(
+        channel, cards_prompt.ts, "T6\nAlert me when ETA slips\nAlert by carrier pigeon"
+    )
+    alerts_reply = reply_ts(ws, cards_prompt.ts, EMI)  # S7, S8
+    sim.user(EMI).reply(channel, cards_prompt.ts, "T7: Copy a public tracking link")  # S9
+    sim.user(EMI).reply(channel, cards_prompt.ts, "T7: Fax the tracking link")  # S10
+    fax_reply = reply_ts(ws, cards_prompt.ts, EMI)
     sim.user(EMI).edit_message(
-        channel, alerts_reply, "Alert me when ETA slips 15 minutes\nAlert by carrier pigeon"
+        channel, alerts_reply, "T6\nAlert me when ETA slips 15 minutes\nAlert by carrier pigeon"
     )
     sim.user(EMI).delete_message(channel, fax_reply)
     assert ok(ws, BEN, "move S6 T5").startswith("Moved S6 “Record a damaged parcel” from T2 to T5")
@@ -173,16 +175,21 @@ def test_a_workshop_shaped_from_slack_and_its_map_revised_in_place(workspace: Wo
 def test_prompts_follow_a_rename_and_a_removal(workspace: Workspace) -> None:
     ws, sim, channel = workspace, workspace.sim, workspace.channel
     walk_to(ws, "stories")  # A1 Track delivery > T1 View real-time map > S1, S2
-    stories = prompt(ws, "Story cards under T1 ")  # posted before or after the stories
+    stories = prompt(ws, "Story cards: reply with")  # posted before or after the stories
     ok(ws, ANA, "rename T1 See the live map")
     ok(ws, CHLOE, "remove S2")
+    ok(ws, CHLOE, "add T1 Share the live map")  # an addition is listed too
 
     def current() -> str:
         message = sim.message(channel, stories.ts)
         return map_text(message) if message is not None else ""
 
     sim.wait_for(
-        lambda: "See the live map" in current() and "Zoom to a truck" not in current(),
+        lambda: (
+            "See the live map" in current()
+            and "Zoom to a truck" not in current()
+            and "S3 “Share the live map”" in current()
+        ),
         timeout=30.0,
         message="the stories prompt edited",
     )

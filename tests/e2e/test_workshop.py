@@ -124,6 +124,21 @@ def test_the_seed_workshop_end_to_end(workspace: Workspace) -> None:
     sim.check_no_live_user_tokens(channel, [PERSONA, *BACKBONE])
     check_seed_map(sim, channel, pinned_ts)
     assert sim.rate_limited.get("chat.update", 0) == 0
+    # A quiet channel: the board, one prompt per stage and the published map (one
+    # message for the seed); announcements, cards and answers go in threads or only to
+    # one person. (With one prompt per activity and per task it held 18.)
+    top_level = sim.bot_messages(channel)
+    assert top_level[0].text.startswith("Story map “Delivery tracking”: Published")
+    assert top_level[-1].ts == pinned_ts
+    prompts = [m.text for m in top_level[1:-1]]
+    assert [p.split(":")[0].split(" ")[0] for p in prompts] == [
+        "Who",
+        "Backbone",
+        "Tasks",
+        "Story",
+        "Voting",
+        "Release",
+    ], prompts
     # The picture of the map, in the pinned map's thread (tests/e2e/test_map_picture.py
     # checks its bytes, title and alt text).
     picture = sim.wait_for(

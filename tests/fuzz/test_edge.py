@@ -474,9 +474,14 @@ def test_user_text_is_stored_or_refused_without_breaking(
     if how == "slash":
         delivery = edge.sim.user(user).slash(edge.channel, "/storymap", f"add T1 {text}")
     else:
-        prompt = next(
-            m for m in edge.sim.bot_messages(edge.channel) if "Story cards under T1" in m.text
+        prompt = edge.sim.wait_for(
+            lambda: next(
+                (m for m in edge.sim.bot_messages(edge.channel) if "Story cards: reply" in m.text),
+                None,
+            ),
+            message="the stories prompt",
         )
+        assert prompt is not None
         delivery = edge.sim.user(user).reply(edge.channel, prompt.ts, text or ".")
     assert delivery.status < 500
     unchanged_elsewhere(edge, before)

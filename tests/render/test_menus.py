@@ -24,7 +24,7 @@ from bot.render.ids import (
     Ref,
 )
 from bot.render.menus import CONFIRM_LABEL, confirmation
-from bot.render.prompts import prompts_for
+from bot.render.prompts import prompt
 from tests.builders import run, workshop_at
 from tests.render.checks import sendable
 from tests.render.factory import grown
@@ -80,14 +80,15 @@ def test_a_published_workshop_shows_no_menus() -> None:
     assert menus(board(w).blocks) == []
 
 
-def test_prompts_offer_a_menu_for_their_activity_or_task() -> None:
-    tasks = dict(prompts_for(workshop_at(Stage.TASKS), Stage.TASKS))
-    assert [(label, ref.edit, ref.anchor) for label, ref in options(tasks["A2"].blocks)] == [
+def test_per_parent_prompts_offer_a_menu_for_their_activity_or_task() -> None:
+    """The prompts of a workshop begun with one prompt per activity (task)."""
+    tasks = prompt(workshop_at(Stage.TASKS), Stage.TASKS, "A2")
+    assert [(label, ref.edit, ref.anchor) for label, ref in options(tasks.blocks)] == [
         ("Rename A2…", Edit.RENAME, "A2"),
         ("Remove A2", Edit.REMOVE, "A2"),
     ]
-    stories = dict(prompts_for(workshop_at(Stage.STORIES), Stage.STORIES))
-    assert [(label, ref.edit) for label, ref in options(stories["T3"].blocks)] == [
+    stories = prompt(workshop_at(Stage.STORIES), Stage.STORIES, "T3")
+    assert [(label, ref.edit) for label, ref in options(stories.blocks)] == [
         ("Rename T3…", Edit.RENAME),
         ("Move T3 to another activity…", Edit.MOVE),
         ("Remove T3", Edit.REMOVE),
