@@ -128,7 +128,8 @@ def help_message() -> Message:
         section(
             "A workshop runs the seed's steps in order: persona → backbone activities → "
             "tasks → story cards → voting → release slices → published map. Use the "
-            "buttons, reply in a prompt's thread (one item per line), or type:"
+            "buttons, reply in a stage prompt's thread (one item per line; `A2: Pick a "
+            "driver` puts a line under A2), or type:"
         ),
         *sections(usage),
         context("Items get ids when created (A1, T3, S12): use them to say where things go."),
