@@ -96,7 +96,7 @@ _SPAN: Final = re.compile(
     r"^(?:(?P<digits>\d{1,4})\s*|(?P<word>[a-z]+)\s+)"
     r"(?:(?:working|business|work)\s+)?(?P<unit>days?|weeks?)$"
 )
-_OVER: Final = re.compile(r"\sover\s", re.IGNORECASE)
+_OVER: Final = re.compile(r"(?<=\s)over(?=\s)", re.IGNORECASE)
 _QUOTE_MAX: Final = 40
 _EXAMPLE: Final = "`over 2 weeks`"
 
@@ -161,7 +161,7 @@ def spread(
     See the module docstring for how the days are shared; refuses (``Rejected``) a number
     of days outside ``MIN_DAYS``..``MAX_DAYS``.
     """
-    _check_range(days, f"A schedule over {_days_text(days)}")
+    _check_range(days, _days_text(days))
     calendar = working_days(start, facilitator_tz, days, hours)
     return tuple(
         fair_time(calendar[number - 1], zones, facilitator_tz, hours)
