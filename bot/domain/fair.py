@@ -9,7 +9,7 @@ Rules this module keeps:
   as ``UTC``, as ``when.zone`` reads it.
 - ``fair_time`` picks one moment of the facilitator's local calendar day. The candidates
   are every 30 minutes from the facilitator's local midnight up to the next one (counted
-  on the real clock, so a day the clocks go forward has 46 and one they go back 50; a
+  on the real clock, so a day the clocks go forward an hour has 46 and back an hour 50; a
   midnight the clocks skip starts the day at the moment they jump past it). The winner is
   the candidate at which the most members are inside their working hours (each member in
   their own zone: ``WorkingHours``, 09:00-18:00 on weekdays by default). Ties go to the
@@ -182,8 +182,8 @@ def parse_span(text: str) -> int:
 
     Reads ``N day(s)``, ``N week(s)`` (5 working days each), with ``N`` a number, ``a``,
     ``an`` or a word from ``one`` to ``ten``, and optionally ``working``, ``business`` or
-    ``work`` before the unit; any case and spacing. Refuses (``Rejected``) anything else,
-    and a span outside ``MIN_DAYS``..``MAX_DAYS`` working days.
+    ``work`` before the unit; any case and spacing, and a closing full stop. Refuses
+    (``Rejected``) anything else, and a span outside ``MIN_DAYS``..``MAX_DAYS`` working days.
     """
     flat = _flat(text)
     if not flat:
@@ -206,8 +206,8 @@ def split_over(text: str) -> tuple[str, str | None]:
     Splits at the last `` over `` (any case, any whitespace around it) only when what
     follows reads as a span (``parse_span``'s forms, in range or not, so a span out of
     range is still refused by ``parse_span`` rather than taken into the title); otherwise
-    ``(text, None)``: "Game over" and "Moving over things" stay whole. Both parts are
-    trimmed. Never raises.
+    ``(text, None)``: "Game over" and "Moving over things" stay whole, and so does text
+    with nothing before ``over``. Both parts of a split are trimmed. Never raises.
     """
     matches = list(_OVER.finditer(text))
     if not matches:
