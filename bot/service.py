@@ -180,10 +180,49 @@ class WorkshopService:
         text is read as UTC and the reply says so); it is called only for a facilitator
         of a running workshop. A time that cannot be read is refused, changing nothing.
         """
+        return self._at_time(
+            team_id,
+            channel_id,
+            actor,
+            text,
+            zone=zone,
+            command=lambda at: c.SetDeadline(at=at, auto=auto),
+        )
+
+    def schedule_stage(
+        self,
+        team_id: str,
+        channel_id: str,
+        actor: str,
+        stage: Stage,
+        text: str,
+        *,
+        zone: Callable[[], str | None],
+    ) -> Reply:
+        """Move ``stage``'s scheduled deadline to ``text``, read as ``set_deadline`` reads."""
+        return self._at_time(
+            team_id,
+            channel_id,
+            actor,
+            text,
+            zone=zone,
+            command=lambda at: c.ScheduleStage(stage=stage, at=at),
+        )
+
+    def _at_time(
+        self,
+        team_id: str,
+        channel_id: str,
+        actor: str,
+        text: str,
+        *,
+        zone: Callable[[], str | None],
+        command: Callable[[datetime], c.Command],
+    ) -> Reply:
         workshop = self.store.load(team_id, channel_id)
         if workshop is None:
             return Reply(ok=False, text=NO_WORKSHOP)
-        refusal = facilitator_only(workshop, "set_deadline", actor)
+        refusal = facilitator_only(workshop, command(self._clock()).kind, actor)
         if refusal is not None:
             return Reply(ok=False, text=refusal)
         tz = zone()
@@ -192,7 +231,7 @@ class WorkshopService:
             at = parse_when(text, tz or "UTC", self._clock())
         except Rejected as unreadable:
             return Reply(ok=False, text=unreadable.message + note)
-        reply = self.handle(team_id, channel_id, actor, c.SetDeadline(at=at, auto=auto))
+        reply = self.handle(team_id, channel_id, actor, command(at))
         if not reply.ok:
             return reply
         return replace(reply, text=f"{reply.text} ({slack_date(at)}){note}")

@@ -20,6 +20,8 @@ class Start(Frozen):
     team_id: str
     channel_id: str
     title: str = ""
+    #: ``start <title> over 2 weeks``: the working days to plan the workshop over.
+    over: int | None = None
 
 
 class SetPersona(Frozen):
@@ -58,6 +60,8 @@ class Next(Frozen):
     #: The stage the person saw when they asked (a button on a board): guards against a
     #: double click or a stale board skipping a stage.
     seen_stage: Stage | None = None
+    #: Moved by the stage's deadline (``auto``), not by a person.
+    by_deadline: bool = False
 
 
 class Back(Frozen):
@@ -228,6 +232,46 @@ class Cancel(Frozen):
     kind: Literal["cancel"] = "cancel"
 
 
+class PlanSchedule(Frozen):
+    """Plan the workshop to run itself over ``days`` working days: the bot reads where
+    the channel's members are, then sets the schedule (``SetSchedule``)."""
+
+    kind: Literal["plan_schedule"] = "plan_schedule"
+    days: int
+
+
+class SetSchedule(Frozen):
+    """The schedule, planned from the members' time zones (read from Slack)."""
+
+    kind: Literal["set_schedule"] = "set_schedule"
+    days: int
+    zones: tuple[tuple[str, int], ...]
+    facilitator_tz: str
+
+
+class ScheduleStage(Frozen):
+    """Move one scheduled stage's deadline (``/storymap schedule voting friday 17:00``)."""
+
+    kind: Literal["schedule_stage"] = "schedule_stage"
+    stage: Stage
+    at: datetime
+
+
+class ClearSchedule(Frozen):
+    kind: Literal["clear_schedule"] = "clear_schedule"
+
+
+class ExtendDeadline(Frozen):
+    """Move the current stage's deadline, and the later scheduled ones, one working day.
+
+    ``stage`` and ``at``: what the asker saw (the stage, and the deadline a job was for),
+    so a stale click or job changes nothing."""
+
+    kind: Literal["extend_deadline"] = "extend_deadline"
+    stage: Stage | None = None
+    at: datetime | None = None
+
+
 Command = Annotated[
     Start
     | SetPersona
@@ -257,7 +301,12 @@ Command = Annotated[
     | DeleteReply
     | Publish
     | Cancel
-    | SetVotingMode,
+    | SetVotingMode
+    | PlanSchedule
+    | SetSchedule
+    | ScheduleStage
+    | ClearSchedule
+    | ExtendDeadline,
     Field(discriminator="kind"),
 ]
 
@@ -292,4 +341,9 @@ COMMAND_TYPES: tuple[type[Frozen], ...] = (
     Publish,
     Cancel,
     SetVotingMode,
+    PlanSchedule,
+    SetSchedule,
+    ScheduleStage,
+    ClearSchedule,
+    ExtendDeadline,
 )

@@ -48,6 +48,8 @@ class DeadlineSet(Frozen):
     kind: Literal["deadline_set"] = "deadline_set"
     stage: Stage
     at: datetime
+    #: Said already (in the schedule's announcement): no line of its own in the thread.
+    announced: bool = False
 
 
 class PostMap(Frozen):
@@ -86,6 +88,21 @@ class VotesReturned(Frozen):
     voters: tuple[str, ...]
 
 
+class PlanTheSchedule(Frozen):
+    """Read where the channel's members are (their time zones), then set the schedule
+    over ``days`` working days (``commands.SetSchedule``) as the facilitator."""
+
+    kind: Literal["plan_schedule"] = "plan_schedule"
+    days: int
+
+
+class ProposePlan(Frozen):
+    """Voting closed in a workshop that runs itself: send the facilitator the proposed
+    release plan (now the workshop's slices) with Approve and publish, and Edit."""
+
+    kind: Literal["propose_plan"] = "propose_plan"
+
+
 Effect = Annotated[
     RefreshBoard
     | OpenStage
@@ -95,6 +112,8 @@ Effect = Annotated[
     | PostPicture
     | DeadlineSet
     | VotesReturned
-    | RefreshPrompts,
+    | RefreshPrompts
+    | PlanTheSchedule
+    | ProposePlan,
     Field(discriminator="kind"),
 ]

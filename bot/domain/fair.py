@@ -155,18 +155,27 @@ def spread(
     zones: Zones,
     facilitator_tz: str,
     hours: WorkingHours = OFFICE_HOURS,
+    *,
+    stages: tuple[Stage, ...] = SCHEDULED,
 ) -> tuple[datetime, ...]:
-    """One deadline per stage of ``SCHEDULED`` over ``days`` working days after ``start``.
+    """One deadline per stage of ``stages`` (``SCHEDULED`` or its tail: a workshop planned
+    after it started) over ``days`` working days after ``start``.
 
     See the module docstring for how the days are shared; refuses (``Rejected``) a number
-    of days outside ``MIN_DAYS``..``MAX_DAYS``.
+    of days outside ``check_days``'s range.
     """
-    _check_range(days, _days_text(days))
+    check_days(days, stages)
     calendar = working_days(start, facilitator_tz, days, hours)
     return tuple(
         fair_time(calendar[number - 1], zones, facilitator_tz, hours)
-        for number in _stage_days(days)
+        for number in _stage_days(days, stages)
     )
+
+
+def check_days(days: int, stages: tuple[Stage, ...] = SCHEDULED) -> None:
+    """Refuse (``Rejected``) a schedule of ``days`` working days for ``stages``: one
+    working day per stage at least, ``MAX_DAYS`` at most."""
+    _check_range(days, _days_text(days), len(stages))
 
 
 def next_working_fair_time(
@@ -234,15 +243,15 @@ def _half_hours(day: date, tz: str) -> list[datetime]:
     return found
 
 
-def _stage_days(days: int) -> tuple[int, ...]:
-    """The working day (1-based) each stage of ``SCHEDULED`` ends on, out of ``days``."""
-    total = sum(WEIGHTS.values())
+def _stage_days(days: int, stages: tuple[Stage, ...] = SCHEDULED) -> tuple[int, ...]:
+    """The working day (1-based) each of ``stages`` ends on, out of ``days``."""
+    total = sum(WEIGHTS[stage] for stage in stages)
     numbers: list[int] = []
     cumulative = 0
-    for index, stage in enumerate(SCHEDULED):
+    for index, stage in enumerate(stages):
         cumulative += WEIGHTS[stage]
         share = (2 * days * cumulative + total) // (2 * total)  # rounded half up
-        left = len(SCHEDULED) - 1 - index
+        left = len(stages) - 1 - index
         previous = numbers[-1] if numbers else 0
         numbers.append(max(previous + 1, min(share, days - left)))
     return tuple(numbers)
@@ -260,12 +269,13 @@ def _read_span(flat: str) -> int | None:
     return number * (WEEK if match["unit"].startswith("week") else 1)
 
 
-def _check_range(days: int, said: str) -> None:
-    """Refuses a schedule of ``days`` working days outside ``MIN_DAYS``..``MAX_DAYS``."""
-    if days < MIN_DAYS:
+def _check_range(days: int, said: str, stages: int = len(SCHEDULED)) -> None:
+    """Refuses a schedule of ``days`` working days for ``stages`` stages: fewer days than
+    stages (``MIN_DAYS`` for a whole workshop), or more than ``MAX_DAYS``."""
+    if days < stages:
         raise Rejected(
             f"{said} is too short for a schedule: it needs a working day for each of its "
-            f"{len(SCHEDULED)} stages, {MIN_DAYS} at least. Try {_EXAMPLE}."
+            f"{stages} stages, {stages} at least. Try {_EXAMPLE}."
         )
     if days > MAX_DAYS:
         raise Rejected(

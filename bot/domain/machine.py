@@ -41,14 +41,16 @@ from datetime import datetime, timedelta
 from typing import Any, Final, Literal
 
 from bot.domain import commands as c
-from bot.domain import history, shaping
+from bot.domain import fair, history, schedule, shaping
 from bot.domain.effects import (
     Announce,
     DeadlineSet,
     Effect,
     OpenStage,
+    PlanTheSchedule,
     PostMap,
     PostPicture,
+    ProposePlan,
     RefreshBoard,
     RefreshCard,
     RefreshPrompts,
@@ -69,6 +71,7 @@ from bot.domain.model import (
     Workshop,
 )
 from bot.domain.outcome import Outcome, shown_id
+from bot.domain.proposal import proposed_slices
 from bot.domain.skeleton import skeleton_gaps
 from bot.domain.text import (
     LIMITS,
@@ -233,6 +236,15 @@ def start(command: c.Start, actor: str, now: datetime) -> Outcome:
         if normalise(command.title)
         else DEFAULT_TITLE
     )
+    planned: tuple[Effect, ...] = ()
+    then = "First, who is the persona?"
+    if command.over is not None:
+        fair.check_days(command.over, fair.SCHEDULED)
+        planned = (PlanTheSchedule(days=command.over),)
+        then = (
+            f"It runs itself over {command.over} working days: the schedule follows in the "
+            "board's thread. First, who is the persona?"
+        )
     workshop = Workshop(
         team_id=command.team_id,
         channel_id=command.channel_id,
@@ -244,8 +256,8 @@ def start(command: c.Start, actor: str, now: datetime) -> Outcome:
     )
     return Outcome(
         workshop,
-        (OpenStage(stage=Stage.PERSONA), RefreshBoard()),
-        f"Workshop {quoted(title)} started: you facilitate. First, who is the persona?",
+        (OpenStage(stage=Stage.PERSONA), RefreshBoard(), *planned),
+        f"Workshop {quoted(title)} started: you facilitate. {then}",
     )
 
 
@@ -342,43 +354,74 @@ def _add_story(w: Workshop, cmd: c.AddStory, actor: str, now: datetime) -> Outco
     )
 
 
-def _gate(w: Workshop) -> None:
-    """Refuse to leave the current stage while its work is missing."""
+@dataclass(frozen=True)
+class Blocked:
+    """Why the current stage cannot be left yet, and who can fix it: the authors of
+    the empty activities (tasks stage) or tasks (stories stage), in map order."""
+
+    message: str
+    authors: tuple[str, ...] = ()
+
+
+def blocked(w: Workshop) -> Blocked | None:
+    """What keeps the workshop in its stage (the seed's gates), if anything."""
     if w.stage is Stage.PERSONA and w.persona is None:
-        raise Rejected(
+        return Blocked(
             "Add a persona first: the seed's rule is no map without one, or people argue "
             "about whose workflow comes first. Use `/storymap persona &lt;who&gt;`, e.g. "
             "`/storymap persona Operations Manager at a logistics company`."
         )
     if w.stage is Stage.ACTIVITIES and not w.activities:
-        raise Rejected(
+        return Blocked(
             "Add at least one backbone activity first, e.g. `/storymap add Plan shipment`."
         )
     if w.stage is Stage.TASKS:
         empty = [a for a in w.activities if not w.tasks_of(a.id)]
         if empty:
-            raise Rejected(
+            return Blocked(
                 f"Every activity needs a task before stories. Still empty: {_names(empty)}. "
-                f"Add one with `/storymap add {empty[0].id} &lt;task&gt;`."
+                f"Add one with `/storymap add {empty[0].id} &lt;task&gt;`.",
+                _authors(empty),
             )
     if w.stage is Stage.STORIES:
         empty_tasks = [t for t in w.tasks if not w.stories_of(t.id)]
         if empty_tasks:
-            raise Rejected(
+            return Blocked(
                 f"Every task needs a story before voting. Still empty: {_names(empty_tasks)}. "
-                f"Add one with `/storymap add {empty_tasks[0].id} &lt;story&gt;`."
+                f"Add one with `/storymap add {empty_tasks[0].id} &lt;story&gt;`.",
+                _authors(empty_tasks),
             )
+    return None
 
 
-def _move(w: Workshop, to: Stage, actor: str) -> Outcome:
-    moved = _changed(
-        w,
-        f"The workshop is now at {to.label}.",
-        OpenStage(stage=to),
-        Announce(text=f"<@{actor}> moved the workshop to *{to.label}*."),
-        stage=to,
-        deadline=None,
+def _authors(items: Iterable[Activity | Task]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(item.author for item in items))
+
+
+def _gate(w: Workshop) -> None:
+    """Refuse to leave the current stage while its work is missing."""
+    found = blocked(w)
+    if found is not None:
+        raise Rejected(found.message)
+
+
+def _move(
+    w: Workshop, to: Stage, actor: str, now: datetime, *, by_deadline: bool = False
+) -> Outcome:
+    update, timed = schedule.entering(w, to, now)
+    said = (
+        f"Time's up for *{w.stage.label}*: the workshop moves on to *{to.label}* by itself."
+        if by_deadline
+        else f"<@{actor}> moved the workshop to *{to.label}*."
     )
+    effects: tuple[Effect, ...] = (OpenStage(stage=to), Announce(text=said), *timed)
+    if to is Stage.SLICING and w.schedule is not None:
+        # A workshop that runs itself proposes its release plan for the facilitator to
+        # approve (slices already drawn are kept, and proposed as they are).
+        if not w.slices:
+            update["slices"] = proposed_slices(w)
+        effects = (*effects, ProposePlan())
+    moved = _changed(w, f"The workshop is now at {to.label}.", *effects, stage=to, **update)
     if moved.state.counts_hidden == w.counts_hidden:
         return moved
     # Blind voting closed (every count revealed at once) or reopened (hidden again):
@@ -396,12 +439,13 @@ def _moved_already(w: Workshop, seen: Stage | None) -> None:
 def _next(w: Workshop, cmd: c.Next, actor: str, now: datetime) -> Outcome:
     _moved_already(w, cmd.seen_stage)
     _gate(w)
-    return _move(w, STAGE_ORDER[STAGE_ORDER.index(w.stage) + 1], actor)
+    to = STAGE_ORDER[STAGE_ORDER.index(w.stage) + 1]
+    return _move(w, to, actor, now, by_deadline=cmd.by_deadline)
 
 
 def _back(w: Workshop, cmd: c.Back, actor: str, now: datetime) -> Outcome:
     _moved_already(w, cmd.seen_stage)
-    return _move(w, STAGE_ORDER[STAGE_ORDER.index(w.stage) - 1], actor)
+    return _move(w, STAGE_ORDER[STAGE_ORDER.index(w.stage) - 1], actor, now)
 
 
 def _cast_vote(w: Workshop, cmd: c.CastVote, actor: str, now: datetime) -> Outcome:
@@ -689,11 +733,16 @@ _NOT_UNDONE: Final = frozenset(
         "set_deadline",
         "clear_deadline",
         "set_voting_mode",
+        "set_schedule",
+        "schedule_stage",
+        "clear_schedule",
+        "extend_deadline",
     }
 )
 #: Kinds that leave no history entry: votes (the store's script counts them, see
-#: ``_cast_vote``) and a person's own reminder setting.
-_NOT_RECORDED: Final = frozenset({"cast_vote", "withdraw_vote", "mute"})
+#: ``_cast_vote``), a person's own reminder setting, and asking for a schedule (the
+#: schedule itself is recorded when it is set).
+_NOT_RECORDED: Final = frozenset({"cast_vote", "withdraw_vote", "mute", "plan_schedule"})
 
 
 def _reopen(w: Workshop, cmd: c.Reopen, actor: str, now: datetime) -> Outcome:
@@ -781,6 +830,11 @@ ROWS: Final[tuple[Row, ...]] = (
     Row("clear_deadline",   _OPEN,                            "facilitator", _clear_deadline,   None,  "Deadlines are cleared", "clear deadlines"),  # noqa: E501
     Row("mute",             _OPEN,                            "anyone",      _mute,             None,  "Reminders are muted"),  # noqa: E501
     Row("cancel",           _OPEN,                            "facilitator", _cancel,           _S.CANCELLED, "A workshop is cancelled", "cancel the workshop"),  # noqa: E501
+    Row("plan_schedule",    _UP_TO_VOTING,                    "facilitator", schedule.plan,     None,  "A workshop is planned", "plan the workshop"),  # noqa: E501
+    Row("set_schedule",     _UP_TO_VOTING,                    "facilitator", schedule.set_schedule, None, "A workshop is planned", "plan the workshop"),  # noqa: E501
+    Row("schedule_stage",   _UP_TO_VOTING,                    "facilitator", schedule.schedule_stage, None, "Scheduled deadlines are changed", "change the schedule"),  # noqa: E501
+    Row("clear_schedule",   _OPEN,                            "facilitator", schedule.clear_schedule, None, "The schedule is turned off", "turn the schedule off"),  # noqa: E501
+    Row("extend_deadline",  _UP_TO_VOTING,                    "facilitator", schedule.extend,   None,  "Scheduled deadlines are moved", "move the deadline"),  # noqa: E501
 )
 # fmt: on
 

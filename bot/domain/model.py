@@ -155,6 +155,26 @@ class Deadline(Frozen):
     at: UtcDatetime
     auto: bool = False
     set_by: str
+    #: Moved on one working day because the stage's work was missing at its deadline
+    #: (a scheduled stage is moved once by itself; then the facilitator is asked).
+    extended: bool = False
+
+
+class Schedule(Frozen):
+    """A workshop that runs itself: each stage's deadline, set once at the start.
+
+    ``deadlines`` holds the stages still to come when it was planned (``bot.domain.fair``
+    spreads them over working days, each at a time of day inside working hours for as
+    many of the channel's members as possible); every one is ``auto``. ``zones`` is who
+    lives where when it was planned (zone name, members), so a deadline moved later lands
+    at a fair time too, without asking Slack again.
+    """
+
+    days: int
+    deadlines: dict[Stage, UtcDatetime]
+    zones: tuple[tuple[str, int], ...] = ()
+    facilitator_tz: str = "UTC"
+    set_by: str
 
 
 class IdCounters(Frozen):
@@ -225,8 +245,11 @@ class Workshop(Frozen):
     participants: tuple[str, ...] = ()
     #: stage -> who added something in it (votes are counted from ``votes``).
     contributors: dict[Stage, tuple[str, ...]] = {}
-    #: The current stage's deadline, if the facilitator set one (cleared on a move).
+    #: The current stage's deadline, if the facilitator set one (cleared on a move, then
+    #: taken from ``schedule`` when the new stage has one there).
     deadline: Deadline | None = None
+    #: Each stage's deadline, when the workshop was planned to run itself.
+    schedule: Schedule | None = None
     #: People who asked for no reminders (``/storymap mute``).
     muted: tuple[str, ...] = ()
     #: The last ``HISTORY_KEPT`` changes, oldest first (``/storymap history``, ``undo``).

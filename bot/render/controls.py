@@ -29,7 +29,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.domain.model import Activity, Stage, Task, Workshop
+from bot.domain.model import STAGE_ORDER, Activity, Stage, Task, Workshop
 from bot.render.blocks import actions, button, context
 from bot.render.ids import ACTIVITIES_ANCHOR, ActionId, Ref
 from bot.render.index import MapIndex
@@ -41,6 +41,9 @@ MAX_OPTIONS: Final = 100
 OPTION_CHARS: Final = 75
 #: Option text the picker may add to the board: Slack counts it in the message's 12,000.
 PICKER_CHARS: Final = 4000
+
+#: The stages a schedule can still be planned from (the ones up to voting).
+PLANNABLE: Final = STAGE_ORDER[: STAGE_ORDER.index(Stage.VOTING) + 1]
 
 ADD_BLOCK: Final = "board_add"
 NAV_BLOCK: Final = "board_nav"
@@ -84,6 +87,8 @@ def _navigation(w: Workshop, ref: Ref) -> list[InteractiveElement]:
         nav.append(button("Next stage →", ActionId.NEXT_STAGE, ref))
     nav.append(button("Status", ActionId.SHOW_STATUS, ref))
     nav.append(button("Deadline", ActionId.OPEN_DEADLINE_MODAL, ref))
+    if w.schedule is None and w.stage in PLANNABLE:
+        nav.append(button("Plan the workshop", ActionId.OPEN_PLAN_MODAL, ref))
     question = "Everything added stays in the history, but nothing is published."
     nav.append(
         button(

@@ -56,6 +56,12 @@ class ActionId(StrEnum):
     #: Blind voting's buttons on a story card; ``Ref.anchor`` is the story id.
     VOTE = "storymap.vote"
     UNVOTE = "storymap.unvote"
+    #: The proposed release plan's "Approve and publish" (the plan is the slices).
+    APPROVE_PLAN = "storymap.approve_plan"
+    #: "One more working day": the facilitator moves a scheduled deadline on.
+    EXTEND_DEADLINE = "storymap.extend_deadline"
+    #: The board's "Plan the workshop": opens the form that sets a schedule.
+    OPEN_PLAN_MODAL = "storymap.open_plan_modal"
 
 
 class CallbackId(StrEnum):
@@ -78,6 +84,8 @@ class CallbackId(StrEnum):
     FROM_MESSAGE = "storymap.from_message"
     #: The Home tab's "Start a workshop" form: a channel and a title.
     HOME_START = "storymap.home_start_form"
+    #: "Plan the workshop": how many working days the workshop runs itself over.
+    PLAN = "storymap.plan"
 
 
 class Edit(StrEnum):

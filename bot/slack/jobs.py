@@ -30,12 +30,16 @@ from typing import Any, Final, Protocol
 from slack_sdk.errors import SlackApiError
 
 from bot.domain import commands as c
+from bot.domain.effects import PlanTheSchedule, ProposePlan
 from bot.domain.model import Stage, Workshop
 from bot.domain.when import WorkingHours, local_date, next_local_time, slack_date
 from bot.render.ids import ACTIVITIES_ANCHOR, ActionId, Ref
+from bot.render.message import Message
 from bot.render.nudges import digest_text, nudge_message, times_up_message
 from bot.service import WorkshopService
+from bot.slack.autopilot import Autopilot
 from bot.slack.away import ask_away
+from bot.slack.notices import RunJob
 from bot.slack.refs import Refs
 from bot.slack.scheduler import Job, Scheduler
 from bot.slack.zones import TZ_CACHE_SECONDS, zone_of
@@ -71,6 +75,7 @@ class JobRunner:
         self._call = call
         self._clock = clock
         self._hours = hours or WorkingHours()
+        self.autopilot = Autopilot(self, client, service, call)
 
     # ----- scheduling -----------------------------------------------------------------
 
@@ -91,6 +96,15 @@ class JobRunner:
 
     # ----- running ----------------------------------------------------------------------
 
+    def perform(
+        self, w: Workshop, refs: Refs, effect: RunJob | PlanTheSchedule | ProposePlan
+    ) -> None:
+        """A due job, or the work of a workshop that runs itself (``bot.slack.autopilot``)."""
+        if isinstance(effect, RunJob):
+            self.run(w, refs, effect.job)
+        else:
+            self.autopilot.perform(w, effect)
+
     def run(self, w: Workshop, refs: Refs, job: Job) -> None:
         if not w.stage.is_open:
             return  # jobs of a published or cancelled workshop are dropped
@@ -105,15 +119,15 @@ class JobRunner:
         elif self._clock() >= deadline.at:
             return  # a reminder run late (after an outage, say) is no use any more
         elif job.kind == "nudge":
-            for user in self._missing(w):
+            for user in self.missing(w):
                 try:
-                    self._nudge(w, user)
+                    self.nudge(w, user)
                 except SlackApiError as failure:  # one person's DM must not stop the rest
                     log.warning("reminder to %s failed: %s", user, failure.response.get("error"))
-        elif job.kind == "nudge_user" and job.user is not None and job.user in self._missing(w):
-            self._nudge(w, job.user)
+        elif job.kind == "nudge_user" and job.user is not None and job.user in self.missing(w):
+            self.nudge(w, job.user)
 
-    def _missing(self, w: Workshop) -> list[str]:
+    def missing(self, w: Workshop) -> list[str]:
         """Channel members who have not contributed to this stage and did not mute."""
         if w.stage is Stage.SLICING:
             return []  # only the facilitator slices
@@ -121,10 +135,19 @@ class JobRunner:
         members = [str(m) for m in data.get("members", [])]  # type: ignore[attr-defined]
         # The facilitator hears "time's up" instead of reminders.
         done = set(w.contributed(w.stage)) | set(w.muted) | {w.facilitator}
-        bot = self._bot_user(w.team_id)
+        bot = self.bot_user(w.team_id)
         return [m for m in members if m not in done and m != bot]
 
-    def _nudge(self, w: Workshop, user: str) -> None:
+    def nudge(
+        self,
+        w: Workshop,
+        user: str,
+        build: Callable[[], Message] | None = None,
+        *,
+        about: str = "",
+    ) -> None:
+        """``user``'s reminder (or ``build()``'s message, counted apart by ``about``), now
+        if it is their working time and they are not away, else later (see the rules)."""
         now = self._clock()
         deadline = w.deadline
         if deadline is None:
@@ -140,7 +163,7 @@ class JobRunner:
         if not self._hours.contains(now, tz):
             self._nudge_later(w, user, self._hours.next_start(now, tz), deadline.at)
             return
-        once = Keys(w.team_id, w.channel_id).nudged(w.number, w.stage.value, user)
+        once = Keys(w.team_id, w.channel_id).nudged(w.number, w.stage.value + about, user)
         once += local_date(now, tz).isoformat()
         if self._redis.exists(once):
             return  # reminded today already: no need to ask Slack whether they are away
@@ -152,7 +175,11 @@ class JobRunner:
             return
         if not self._redis.set(once, "1", nx=True, ex=3 * 24 * 3600):
             return
-        message = nudge_message(w, user, self._way_in(w), slack_date(deadline.at))
+        message = (
+            build()
+            if build is not None
+            else nudge_message(w, user, self.way_in(w), slack_date(deadline.at))
+        )
         self._call("chat_postMessage", channel=user, text=message.text, blocks=message.blocks)
 
     def _nudge_later(self, w: Workshop, user: str, at: datetime, deadline: datetime) -> None:
@@ -169,7 +196,7 @@ class JobRunner:
         )
         self._scheduler.schedule(w.team_id, w.channel_id, job)
 
-    def _way_in(self, w: Workshop) -> tuple[str, str, Ref]:
+    def way_in(self, w: Workshop) -> tuple[str, str, Ref]:
         """The button of a reminder: the form for the first thing still missing."""
         ref = Ref(number=w.number, stage=w.stage, channel=w.channel_id)
         if w.stage is Stage.PERSONA:
@@ -197,10 +224,16 @@ class JobRunner:
             return
         stage = w.stage
         if deadline.auto:
-            command: c.Command = c.Publish() if stage is Stage.SLICING else c.Next(seen_stage=stage)
+            command: c.Command = (
+                c.Publish()
+                if stage is Stage.SLICING
+                else c.Next(seen_stage=stage, by_deadline=True)
+            )
             reply = self._service.handle(w.team_id, w.channel_id, w.facilitator, command)
             if reply.ok:
                 return  # the move announces itself in the thread, like any move
+            if w.schedule is not None and self.autopilot.stuck(w, deadline):
+                return  # moved one working day, or the facilitator asked
             text = (
                 f"Time's up for *{stage.label}*, but the workshop could not move on: {reply.text}"
             )
@@ -230,7 +263,7 @@ class JobRunner:
         zone = zone_of(self._redis, team_id, user, lambda: self._call("users_info", user=user))
         return zone or "UTC"
 
-    def _bot_user(self, team_id: str) -> str:
+    def bot_user(self, team_id: str) -> str:
         key = bot_user_key(team_id)
         cached = self._redis.get(key)
         if cached is not None:

@@ -15,8 +15,10 @@ from bot.domain.effects import (
     Announce,
     DeadlineSet,
     OpenStage,
+    PlanTheSchedule,
     PostMap,
     PostPicture,
+    ProposePlan,
     RefreshBoard,
     RefreshCard,
     RefreshPrompts,
@@ -98,7 +100,9 @@ OutboxEffect = Annotated[
     | RunJob
     | VotesReturned
     | RefreshPrompts
-    | ExportFile,
+    | ExportFile
+    | PlanTheSchedule
+    | ProposePlan,
     Field(discriminator="kind"),
 ]
 

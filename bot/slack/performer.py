@@ -37,8 +37,10 @@ from bot.domain.effects import (
     Announce,
     DeadlineSet,
     OpenStage,
+    PlanTheSchedule,
     PostMap,
     PostPicture,
+    ProposePlan,
     RefreshBoard,
     RefreshCard,
     RefreshPrompts,
@@ -132,6 +134,8 @@ ONCE: Final = (
     Retired,
     VotesReturned,
     ExportFile,
+    PlanTheSchedule,
+    ProposePlan,
 )
 
 
@@ -290,17 +294,22 @@ class Performer:
                 )
             case React(ts=ts, name=name):
                 self.calls.call("reactions_add", channel=w.channel_id, timestamp=ts, name=name)
-            case DeadlineSet(stage=stage, at=at):
-                self.jobs.deadline_set(w, stage, at)
-                self.calls.post(
-                    w.channel_id,
-                    refs.get("board"),
-                    f"Deadline for *{stage.label}*: {slack_date(at)}.",
-                )
-            case RunJob(job=job):
-                self.jobs.run(w, refs, job)
+            case DeadlineSet():
+                self._deadline_set(w, refs, effect)
+            case RunJob() | PlanTheSchedule() | ProposePlan():
+                self.jobs.perform(w, refs, effect)
             case Retired():
                 self._retired(w, effect)
+
+    def _deadline_set(self, w: Workshop, refs: Refs, effect: DeadlineSet) -> None:
+        """Schedule the deadline's jobs; say it in the board's thread unless said already."""
+        self.jobs.deadline_set(w, effect.stage, effect.at)
+        if not effect.announced:
+            self.calls.post(
+                w.channel_id,
+                refs.get("board"),
+                f"Deadline for *{effect.stage.label}*: {slack_date(effect.at)}.",
+            )
 
     def _retired(self, w: Workshop, effect: Retired) -> None:
         """An effect queued by an earlier version: a dropped deadline's owner is told."""

@@ -13,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.domain import commands as c
-from bot.domain.model import VotingMode
+from bot.domain.errors import Rejected
+from bot.domain.fair import parse_span, split_over
+from bot.domain.model import Stage, VotingMode
 from bot.domain.text import escape, normalise_id
 from bot.render.exports import ExportName
 
@@ -65,7 +67,30 @@ class DeadlineRequest:
     auto: bool
 
 
-Request = c.Command | Help | Status | History | Export | Usage | DeadlineRequest
+@dataclass(frozen=True)
+class ShowSchedule:
+    """Each scheduled stage's deadline (answered to the asker only)."""
+
+
+@dataclass(frozen=True)
+class ScheduleRequest:
+    """One scheduled stage's new deadline as typed: read in the facilitator's time zone."""
+
+    stage: Stage
+    text: str
+
+
+Request = (
+    c.Command
+    | Help
+    | Status
+    | History
+    | Export
+    | Usage
+    | DeadlineRequest
+    | ShowSchedule
+    | ScheduleRequest
+)
 
 _WORD = re.compile(r"\s*(\S+)\s*(.*)", re.DOTALL)
 _SIMPLE: dict[str, c.Command] = {
@@ -101,7 +126,14 @@ def parse(raw: str, team_id: str, channel_id: str) -> Request:
             )
         return Export(format=chosen)
     if verb == "start":
-        return c.Start(team_id=team_id, channel_id=channel_id, title=rest)
+        title, span = split_over(rest)
+        if span is None:
+            return c.Start(team_id=team_id, channel_id=channel_id, title=title)
+        try:
+            days = parse_span(span)
+        except Rejected as unreadable:
+            return Usage(unreadable.message)
+        return c.Start(team_id=team_id, channel_id=channel_id, title=title, over=days)
     if verb == "publish" and rest.lower() == "anyway":
         return c.Publish(confirmed=True)
     if verb in _SIMPLE:
@@ -173,6 +205,42 @@ def _deadline(rest: str) -> Request:
     auto = words[-1].lower() == "auto"
     when = " ".join(words[:-1] if auto else words)
     return DeadlineRequest(text=when, auto=auto) if when else _deadline("")
+
+
+#: The names a scheduled stage may be typed by.
+STAGE_NAMES: dict[str, Stage] = {
+    "persona": Stage.PERSONA,
+    "activities": Stage.ACTIVITIES,
+    "backbone": Stage.ACTIVITIES,
+    "tasks": Stage.TASKS,
+    "stories": Stage.STORIES,
+    "cards": Stage.STORIES,
+    "voting": Stage.VOTING,
+    "votes": Stage.VOTING,
+}
+_SCHEDULE_USAGE = (
+    "`/storymap schedule` shows the schedule; `/storymap schedule over 2 weeks` plans one; "
+    "`/storymap schedule voting friday 17:00` moves one stage's deadline (persona, "
+    "activities, tasks, stories or voting); `/storymap schedule off` turns it off."
+)
+
+
+def _schedule(rest: str) -> Request:
+    if not rest:
+        return ShowSchedule()
+    word, after = _split(rest)
+    word = word.lower()
+    if word in ("off", "clear") and not after:
+        return c.ClearSchedule()
+    if word == "over":
+        try:
+            return c.PlanSchedule(days=parse_span(after))
+        except Rejected as unreadable:
+            return Usage(unreadable.message)
+    stage = STAGE_NAMES.get(word)
+    if stage is None or not after:
+        return Usage(_SCHEDULE_USAGE)
+    return ScheduleRequest(stage=stage, text=after)
 
 
 _ORDER_USAGE = (
@@ -300,6 +368,7 @@ _PARSERS: dict[str, Callable[[str], Request]] = {
     "move": _move,
     "split": _split_story,
     "deadline": _deadline,
+    "schedule": _schedule,
     "mute": lambda rest: c.Mute(on=True),
     "unmute": lambda rest: c.Mute(on=False),
 }

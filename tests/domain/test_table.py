@@ -55,6 +55,13 @@ COMMANDS: dict[str, c.Command] = {
     "delete_reply": c.DeleteReply(source="1700000000.000100"),
     "reopen": c.Reopen(),
     "set_voting_mode": c.SetVotingMode(mode=VotingMode.BLIND),
+    "plan_schedule": c.PlanSchedule(days=10),
+    "set_schedule": c.SetSchedule(
+        days=10, zones=(("Europe/Berlin", 2),), facilitator_tz="America/Los_Angeles"
+    ),
+    "schedule_stage": c.ScheduleStage(stage=Stage.VOTING, at=T0 + timedelta(days=30)),
+    "clear_schedule": c.ClearSchedule(),
+    "extend_deadline": c.ExtendDeadline(),
 }
 SHAPING = {
     "rename",
@@ -102,8 +109,16 @@ LEGAL: dict[str, set[Stage]] = {
     "edit_reply": MAPPED,
     "delete_reply": MAPPED,
     "reopen": {Stage.PUBLISHED},
+    "plan_schedule": PRE_VOTING_AND_VOTING,
+    "set_schedule": PRE_VOTING_AND_VOTING,
+    "schedule_stage": PRE_VOTING_AND_VOTING,
+    "extend_deadline": PRE_VOTING_AND_VOTING,
+    "clear_schedule": OPEN,
 }
+#: Commands that need a schedule to act on.
+ON_A_SCHEDULE = {"schedule_stage", "extend_deadline", "clear_schedule"}
 
+UP_TO_VOTING = "Persona, Backbone activities, Tasks, Story cards or Voting"
 HOME = {
     "add_activity": ("Backbone activities are added", "Backbone activities"),
     "add_task": ("Tasks are added", "Tasks"),
@@ -137,6 +152,10 @@ HOME = {
     "move": ("Items are moved", "Tasks, Story cards, Voting or Release slices"),
     "order_tasks": ("Tasks are ordered", "Tasks, Story cards, Voting or Release slices"),
     "split": ("Stories are split", "Story cards or Release slices"),
+    "plan_schedule": ("A workshop is planned", UP_TO_VOTING),
+    "set_schedule": ("A workshop is planned", UP_TO_VOTING),
+    "schedule_stage": ("Scheduled deadlines are changed", UP_TO_VOTING),
+    "extend_deadline": ("Scheduled deadlines are moved", UP_TO_VOTING),
 }
 STAGE_NAMES = {
     Stage.PERSONA: "Persona",
@@ -196,11 +215,20 @@ def prepared(stage: Stage, kind: str) -> Workshop:
         w = apply(w, c.SetPersona(text="Courier dispatcher"), FACILITATOR, T0).state
     if kind in ("edit_reply", "delete_reply"):
         w = _from_a_reply(w)
+    if kind in ON_A_SCHEDULE and stage.is_open:
+        w = _scheduled(stage)
     if kind == "reopen" and stage is Stage.PUBLISHED:
         slicing = workshop_at(Stage.SLICING)
         w = apply(slicing, COMMANDS["define_slice"], FACILITATOR, T0).state
         w = apply(w, c.Publish(confirmed=True), FACILITATOR, T0).state
     return w
+
+
+def _scheduled(stage: Stage) -> Workshop:
+    """The workshop at ``stage`` with a schedule (planned before slicing, for slicing)."""
+    planned_at = Stage.VOTING if stage is Stage.SLICING else stage
+    w = apply(workshop_at(planned_at), COMMANDS["set_schedule"], FACILITATOR, T0).state
+    return apply(w, c.Next(), FACILITATOR, T0).state if stage is Stage.SLICING else w
 
 
 def _from_a_reply(w: Workshop) -> Workshop:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -39,17 +40,21 @@ def shown(blocks: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+#: "Plan the workshop": offered up to voting, while the workshop has no schedule.
+PLAN = ActionId.OPEN_PLAN_MODAL
+
+
 @pytest.mark.parametrize(
     ("stage", "actions"),
     [
         (
             Stage.PERSONA,
-            {ActionId.OPEN_PERSONA_MODAL} | NAV - {ActionId.BACK_STAGE},
+            {ActionId.OPEN_PERSONA_MODAL, PLAN} | NAV - {ActionId.BACK_STAGE},
         ),
-        (Stage.ACTIVITIES, {ActionId.OPEN_ADD_MODAL} | NAV),
-        (Stage.TASKS, {ActionId.PICK_ADD_PARENT} | NAV),
-        (Stage.STORIES, {ActionId.PICK_ADD_PARENT} | NAV),
-        (Stage.VOTING, NAV),
+        (Stage.ACTIVITIES, {ActionId.OPEN_ADD_MODAL, PLAN} | NAV),
+        (Stage.TASKS, {ActionId.PICK_ADD_PARENT, PLAN} | NAV),
+        (Stage.STORIES, {ActionId.PICK_ADD_PARENT, PLAN} | NAV),
+        (Stage.VOTING, {PLAN} | NAV),
         (
             Stage.SLICING,
             {ActionId.OPEN_SLICING_MODAL, ActionId.PUBLISH} | NAV - {ActionId.NEXT_STAGE},
@@ -68,6 +73,15 @@ def test_each_stage_offers_its_next_step(stage: Stage, actions: set[ActionId]) -
             ref = Ref.loads(e["value"])
             assert (ref.number, ref.stage) == (w.number, stage)
     assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": w.title}}
+
+
+def test_a_planned_workshop_offers_no_plan_button() -> None:
+    at = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    plan = c.SetSchedule(days=10, zones=(("Europe/Berlin", 1),), facilitator_tz="Europe/Berlin")
+    w = apply(workshop_at(Stage.TASKS), plan, "UANA", at).state
+    ids = {e["action_id"] for e in elements(sendable(board(w)).blocks)}
+    assert ActionId.OPEN_PLAN_MODAL not in ids
+    assert ActionId.NEXT_STAGE in ids
 
 
 def test_the_board_shows_progress_backbone_and_counts() -> None:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import commands as c
-from bot.domain.model import VotingMode
+from bot.domain.model import Stage, VotingMode
 from bot.slack.textcmd import (
     DeadlineRequest,
     Export,
     Help,
     History,
     Request,
+    ScheduleRequest,
+    ShowSchedule,
     Status,
     Usage,
     parse,
@@ -98,6 +100,22 @@ from bot.slack.textcmd import (
         ("budget 5 CAP 2", c.SetVoteBudget(budget=5, cap=2)),
         ("voting blind", c.SetVotingMode(mode=VotingMode.BLIND)),
         ("voting Emoji", c.SetVotingMode(mode=VotingMode.EMOJI)),
+        (
+            "start Delivery tracking over 2 weeks",
+            c.Start(team_id="T1", channel_id="C1", title="Delivery tracking", over=10),
+        ),
+        (
+            "start Delivery tracking OVER 8 working days",
+            c.Start(team_id="T1", channel_id="C1", title="Delivery tracking", over=8),
+        ),
+        ("start Game over", c.Start(team_id="T1", channel_id="C1", title="Game over")),
+        ("schedule", ShowSchedule()),
+        ("schedule over 3 weeks", c.PlanSchedule(days=15)),
+        ("schedule off", c.ClearSchedule()),
+        ("schedule Clear", c.ClearSchedule()),
+        ("schedule voting friday 17:00", ScheduleRequest(stage=Stage.VOTING, text="friday 17:00")),
+        ("schedule backbone tomorrow", ScheduleRequest(stage=Stage.ACTIVITIES, text="tomorrow")),
+        ("schedule cards in 3 days", ScheduleRequest(stage=Stage.STORIES, text="in 3 days")),
     ],
 )
 def test_understood(text: str, expected: Request) -> None:
@@ -118,6 +136,10 @@ def test_understood(text: str, expected: Request) -> None:
         ("voting secret", "/storymap voting blind"),
         ("order T3", "/storymap order T3 S5 S2"),
         ("export", "/storymap export jira"),
+        ("start Sprint over 3 days", "needs a working day for each of its 5 stages"),
+        ("schedule over a fortnight", "`over 2 weeks`"),
+        ("schedule slicing friday", "/storymap schedule voting friday 17:00"),
+        ("schedule voting", "/storymap schedule voting friday 17:00"),
         ("export pdf", "/storymap export markdown"),
         ("order", "/storymap order A1 A3 A2"),
         ("order A1", "/storymap order A1 T3 T2"),

@@ -30,6 +30,7 @@ from slack_sdk import WebClient
 from bot.domain import commands as c
 from bot.domain.model import Stage, Workshop
 from bot.render import edits, modals
+from bot.render.autopilot import plan_modal
 from bot.render.history import history_text
 from bot.render.ids import ActionId, Edit, Ref
 from bot.render.menus import confirmation
@@ -196,6 +197,7 @@ FORMS: Final[dict[str, Build]] = {
     ActionId.PICK_ADD_PARENT: modals.add_items_modal,
     ActionId.OPEN_DEADLINE_MODAL: modals.deadline_modal,
     ActionId.OPEN_SLICING_MODAL: modals.slicing_modal,
+    ActionId.OPEN_PLAN_MODAL: plan_modal,
 }
 #: The form each edit menu option that needs words opens.
 EDIT_FORMS: Final[dict[Edit | None, Build]] = {
@@ -215,9 +217,14 @@ COMMANDS: Final[dict[str, Callable[[Ref], c.Command]]] = {
     ActionId.CANCEL: lambda _: c.Cancel(),
     ActionId.CONFIRM_REMOVE: lambda ref: c.Remove(item_id=ref.anchor or "", confirmed=True),
     ActionId.PUBLISH_ANYWAY: lambda _: c.Publish(confirmed=True),
+    # The proposed plan is the workshop's slices: approving publishes them as they are.
+    ActionId.APPROVE_PLAN: lambda _: c.Publish(confirmed=True),
+    ActionId.EXTEND_DEADLINE: lambda ref: c.ExtendDeadline(stage=ref.stage),
 }
 #: Buttons whose reply the clicker is told even when it is not a refusal.
-TOLD: Final = frozenset({ActionId.MUTE, ActionId.CONFIRM_REMOVE})
+TOLD: Final = frozenset(
+    {ActionId.MUTE, ActionId.CONFIRM_REMOVE, ActionId.APPROVE_PLAN, ActionId.EXTEND_DEADLINE}
+)
 
 
 def one_of(ids: Iterable[str]) -> re.Pattern[str]:

@@ -19,7 +19,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain import commands as c
+from bot.domain.errors import Rejected
+from bot.domain.fair import parse_span
 from bot.render import edits, modals
+from bot.render.autopilot import PLAN_BLOCK, parse_plan_submission
 from bot.render.from_message import TAKES, parse_from_message
 from bot.render.ids import (
     DEADLINE_BLOCK,
@@ -115,6 +118,27 @@ def set_deadline(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) 
     )
     if not reply.ok:
         ack(response_action="errors", errors={DEADLINE_BLOCK: reply.text})
+        return
+    ack()
+    deps.notify(team_id, channel_id, ref.number, user, reply.text)
+
+
+def plan(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    """ "Plan the workshop": the span is read here; a span that cannot be read, or a
+    refusal, is shown on the form."""
+    bound = _bound(deps, ack, body, PLAN_BLOCK)
+    if bound is None:
+        return
+    team_id, channel_id, ref = bound
+    user = body["user"]["id"]
+    try:
+        days = parse_span(parse_plan_submission(body["view"]["state"]["values"]))
+    except Rejected as unreadable:
+        ack(response_action="errors", errors={PLAN_BLOCK: unreadable.message})
+        return
+    reply = deps.service.handle(team_id, channel_id, user, c.PlanSchedule(days=days))
+    if not reply.ok:
+        ack(response_action="errors", errors={PLAN_BLOCK: reply.text})
         return
     ack()
     deps.notify(team_id, channel_id, ref.number, user, reply.text)
@@ -330,6 +354,7 @@ SUBMISSIONS: Final[dict[str, Submitted]] = {
     CallbackId.REMOVE_ANY: remove_any,
     CallbackId.CONFIRM_REMOVE: confirm_remove,
     CallbackId.FROM_MESSAGE: from_message,
+    CallbackId.PLAN: plan,
 }
 
 

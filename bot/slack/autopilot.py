@@ -1,0 +1,129 @@
+"""A workshop that runs itself, on the Slack side: planning its schedule from where the
+channel's members are, a stage stuck at its deadline, and the proposed release plan.
+
+Rules this module keeps:
+- a schedule is planned from the time zones of the channel's members (the bot left out),
+  each read once a day at most (``bot.slack.zones``), at most ``MAX_ASKED`` of them
+  besides those already known; someone whose zone cannot be read is left out;
+- at a scheduled stage's deadline, when its gate does not pass (``machine.blocked``),
+  the deadline moves one working day once (``ExtendDeadline``), and the people who can
+  fix it are told exactly what is missing, in their working hours, at most once a day:
+  the authors of the empty activities or tasks first, then everyone who has not
+  contributed to the stage; at the moved deadline, still stuck, the facilitator is asked
+  (one more working day, or move on), in a direct message;
+- when voting closes, the facilitator gets one direct message with the proposed plan,
+  **Approve and publish** and **Edit**.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Final
+
+from slack_sdk.errors import SlackApiError
+
+from bot.domain import commands as c
+from bot.domain.effects import PlanTheSchedule, ProposePlan
+from bot.domain.fair import zones_of
+from bot.domain.machine import blocked
+from bot.domain.model import Deadline, Workshop
+from bot.render.autopilot import ask_message, fix_message, proposal_message
+from bot.render.message import Message
+from bot.service import WorkshopService
+from bot.slack.zones import zone_of
+from bot.store import RedisClient
+
+if TYPE_CHECKING:
+    from bot.slack.jobs import JobRunner, SlackCalls
+
+log = logging.getLogger(__name__)
+
+#: The most members whose zone is asked of Slack for one schedule (the rest of a big
+#: channel counts by the zones already known).
+MAX_ASKED: Final = 200
+#: The once-a-day key of the word to people who can unblock a stage (apart from reminders).
+FIX: Final = ":fix"
+
+
+class Autopilot:
+    def __init__(
+        self,
+        jobs: JobRunner,
+        client: RedisClient,
+        service: WorkshopService,
+        call: SlackCalls,
+    ) -> None:
+        self._jobs = jobs
+        self._redis = client
+        self._service = service
+        self._call = call
+
+    def perform(self, w: Workshop, effect: PlanTheSchedule | ProposePlan) -> None:
+        if isinstance(effect, PlanTheSchedule):
+            self.plan(w, effect.days)
+        else:
+            self.propose(w)
+
+    # ----- planning -----------------------------------------------------------------------
+
+    def plan(self, w: Workshop, days: int) -> None:
+        """Read where the members are, then set the schedule as the facilitator."""
+        data = self._call("conversations_members", channel=w.channel_id, limit=1000)
+        bot = self._jobs.bot_user(w.team_id)
+        members = [str(m) for m in data.get("members", []) if m != bot]  # type: ignore[attr-defined]
+        zones = [z for m in members[:MAX_ASKED] if (z := self._zone(w.team_id, m)) is not None]
+        facilitator = self._zone(w.team_id, w.facilitator) or "UTC"
+        command = c.SetSchedule(days=days, zones=zones_of(zones), facilitator_tz=facilitator)
+        reply = self._service.handle(w.team_id, w.channel_id, w.facilitator, command)
+        if not reply.ok:
+            self._call(
+                "chat_postEphemeral", channel=w.channel_id, user=w.facilitator, text=reply.text
+            )
+
+    def _zone(self, team_id: str, user: str) -> str | None:
+        def users_info() -> dict[str, object] | None:
+            try:
+                return self._call("users_info", user=user)
+            except SlackApiError as failure:
+                log.info("no time zone for %s: %s", user, failure.response.get("error"))
+                return None
+
+        return zone_of(self._redis, team_id, user, users_info)
+
+    # ----- a stage stuck at its deadline -------------------------------------------------
+
+    def stuck(self, w: Workshop, deadline: Deadline) -> bool:
+        """Handle a scheduled stage whose gate did not pass at ``deadline``; False when it
+        was refused for another reason (the caller tells the facilitator as before)."""
+        found = blocked(w)
+        if found is None:
+            return False
+        if deadline.extended:
+            asked = ask_message(w, found.message)
+            self._dm(w.facilitator, asked)
+            return True
+        extend = c.ExtendDeadline(stage=w.stage, at=deadline.at)
+        reply = self._service.handle(w.team_id, w.channel_id, w.facilitator, extend)
+        moved = self._service.current(w.team_id, w.channel_id)
+        if not reply.ok or moved is None or moved.number != w.number:
+            return False
+        authors = [a for a in found.authors if a not in moved.muted]
+        others = [m for m in self._jobs.missing(moved) if m not in authors]
+        for user in (*authors, *others):
+
+            def build(authored: bool = user in authors) -> Message:
+                return fix_message(moved, found.message, authored, self._jobs.way_in(moved))
+
+            try:
+                self._jobs.nudge(moved, user, build, about=FIX)
+            except SlackApiError as failure:  # one person's message must not stop the rest
+                log.warning("word to %s failed: %s", user, failure.response.get("error"))
+        return True
+
+    # ----- the proposed release plan -------------------------------------------------------
+
+    def propose(self, w: Workshop) -> None:
+        self._dm(w.facilitator, proposal_message(w))
+
+    def _dm(self, user: str, message: Message) -> None:
+        self._call("chat_postMessage", channel=user, text=message.text, blocks=message.blocks)
