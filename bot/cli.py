@@ -168,7 +168,12 @@ def _worker(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from bot.demo import main as demo  # noqa: PLC0415 - the simulator is only for the demo
+    # The simulator is only for the demo: imported when it runs.
+    if args.scheduled:
+        from bot.demo_scheduled import main as scheduled  # noqa: PLC0415
+
+        return scheduled(edit=args.edit)
+    from bot.demo import main as demo  # noqa: PLC0415
 
     return demo()
 
@@ -201,6 +206,18 @@ def parser() -> argparse.ArgumentParser:
     worker.set_defaults(handler=_worker)
     demo = commands.add_parser(
         "demo", help="run a whole workshop against the built-in Slack simulator"
+    )
+    demo.add_argument(
+        "--scheduled",
+        action="store_true",
+        help="the workshop runs itself on an accelerated clock: started with a schedule, "
+        "moved on at each deadline, its proposed release plan approved; prints the "
+        "facilitator's actions",
+    )
+    demo.add_argument(
+        "--edit",
+        action="store_true",
+        help="with --scheduled: the facilitator edits the proposed plan before approving it",
     )
     demo.set_defaults(handler=_demo)
     state = commands.add_parser("state", help="print a channel's workshop as JSON (for operators)")
