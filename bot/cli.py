@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import redis
@@ -178,6 +178,25 @@ def _demo(args: argparse.Namespace) -> int:
     return demo()
 
 
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _channel_command(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    handler: Handler,
+    *,
+    help: str,
+    description: str | None = None,
+) -> argparse.ArgumentParser:
+    """A subcommand about one channel: its first arguments are the team and channel ids."""
+    command = commands.add_parser(name, help=help, description=description)
+    command.add_argument("team", help="Slack team id, e.g. T0123ABC")
+    command.add_argument("channel", help="Slack channel id, e.g. C0456DEF")
+    command.set_defaults(handler=handler)
+    return command
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="storymap",
@@ -220,14 +239,15 @@ def parser() -> argparse.ArgumentParser:
         help="with --scheduled: the facilitator edits the proposed plan before approving it",
     )
     demo.set_defaults(handler=_demo)
-    state = commands.add_parser("state", help="print a channel's workshop as JSON (for operators)")
-    state.add_argument("team", help="Slack team id, e.g. T0123ABC")
-    state.add_argument("channel", help="Slack channel id, e.g. C0456DEF")
+    state = _channel_command(
+        commands, "state", _state, help="print a channel's workshop as JSON (for operators)"
+    )
     state.add_argument("--number", type=int, help="a finished workshop's number")
     state.add_argument("--history", action="store_true", help="print every finished workshop")
-    state.set_defaults(handler=_state)
-    export = commands.add_parser(
+    export = _channel_command(
+        commands,
         "export",
+        _export,
         help="write a channel's map as a Jira CSV, Markdown or JSON",
         description=(
             "Export the channel's active workshop, or else its latest finished one: "
@@ -235,13 +255,12 @@ def parser() -> argparse.ArgumentParser:
             "by `storymap import`). Written to stdout unless --out is given."
         ),
     )
-    export.add_argument("team", help="Slack team id, e.g. T0123ABC")
-    export.add_argument("channel", help="Slack channel id, e.g. C0456DEF")
     export.add_argument("--format", required=True, choices=("jira", "markdown", "json"))
     export.add_argument("--out", help="file to write (default: stdout)")
-    export.set_defaults(handler=_export)
-    imports = commands.add_parser(
+    imports = _channel_command(
+        commands,
         "import",
+        _import,
         help="recreate a map from a JSON export as the channel's new workshop",
         description=(
             "Read a `storymap export --format json` file and make it the channel's new "
@@ -250,23 +269,21 @@ def parser() -> argparse.ArgumentParser:
             "with work missing."
         ),
     )
-    imports.add_argument("team", help="Slack team id, e.g. T0123ABC")
-    imports.add_argument("channel", help="Slack channel id, e.g. C0456DEF")
     imports.add_argument("file", help="the JSON export to read")
     imports.add_argument(
         "--facilitator", help="Slack user id who facilitates (default: the map's facilitator)"
     )
-    imports.set_defaults(handler=_import)
-    render = commands.add_parser(
+    render = _channel_command(
+        commands,
         "render",
+        _render,
         help="draw a channel's map as a PNG (the active workshop, else the last finished one)",
     )
-    render.add_argument("team", help="Slack team id, e.g. T0123ABC")
-    render.add_argument("channel", help="Slack channel id, e.g. C0456DEF")
     render.add_argument("--out", type=Path, default=Path("map.png"), help="default: map.png")
-    render.set_defaults(handler=_render)
-    queued = commands.add_parser(
+    queued = _channel_command(
+        commands,
         "outbox",
+        _outbox,
         help="list a channel's pending and parked Slack effects; retry the parked ones",
         description=(
             "One line per entry: pending (lane, id, workshop, failed attempts, deliveries, "
@@ -275,12 +292,9 @@ def parser() -> argparse.ArgumentParser:
             "already performed are not repeated."
         ),
     )
-    queued.add_argument("team", help="Slack team id, e.g. T0123ABC")
-    queued.add_argument("channel", help="Slack channel id, e.g. C0456DEF")
     queued.add_argument(
         "--retry", action="store_true", help="send the parked entries back to be performed"
     )
-    queued.set_defaults(handler=_outbox)
     return root
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
@@ -107,12 +107,27 @@ def check_message_blocks(blocks: object, limits: SlackLimits) -> list[JsonDict]:
 
 def check_modal(view: object, limits: SlackLimits) -> JsonDict:
     """Validate a modal view; return it, or raise :class:`BlockKitError` (``invalid_arguments``)."""
+    return _check_view(view, limits, "modal")
+
+
+def check_home(view: object, limits: SlackLimits) -> JsonDict:
+    """Validate a Home tab view (``views.publish``): ``type`` ``home``, a non-empty list of
+    blocks, at most ``SlackLimits.modal_blocks`` of them (Slack allows 100 in a Home tab
+    as in a modal), each valid; no title or submit is needed. Return it, or raise
+    :class:`BlockKitError` (``invalid_arguments``)."""
+    return _check_view(view, limits, "home")
+
+
+def _check_view(view: object, limits: SlackLimits, kind: Literal["modal", "home"]) -> JsonDict:
+    """The checks a modal and a Home tab share; a modal alone needs a title, a submit
+    button beside inputs, and plain_text in its own title/submit/close."""
     if not isinstance(view, dict):
         raise BlockKitError("invalid_arguments", [Problem("/view", "must be an object")])
+    modal = kind == "modal"
     problems: list[Problem] = []
-    if view.get("type") != "modal":
-        problems.append(Problem("/view/type", 'must be "modal"'))
-    if "title" not in view:
+    if view.get("type") != kind:
+        problems.append(Problem("/view/type", f'must be "{kind}"'))
+    if modal and "title" not in view:
         problems.append(Problem("/view/title", "is required"))
     blocks = view.get("blocks")
     if not isinstance(blocks, list) or not blocks or not all(isinstance(b, dict) for b in blocks):
@@ -122,49 +137,16 @@ def check_modal(view: object, limits: SlackLimits) -> JsonDict:
         problems.append(
             Problem("/view/blocks", f"must contain no more than {limits.modal_blocks} items")
         )
-    if "submit" not in view and any(b.get("type") == "input" for b in blocks):
+    if modal and "submit" not in view and any(b.get("type") == "input" for b in blocks):
         problems.append(Problem("/view/submit", "is required when blocks contain an input"))
     outer = {k: v for k, v in view.items() if k != "blocks"}
-    problems.extend(_plain_text_problems(outer, "/view"))
+    if modal:
+        problems.extend(_plain_text_problems(outer, "/view"))
     block_problems = list(_blocks_problems(blocks, "/view/blocks"))
     problems.extend(block_problems)
     if not block_problems:
         # The View model validates the view's own fields; with valid blocks only, so its
         # first-error-wins exception cannot mask a block problem reported above.
-        try:
-            kept = View(**view).to_dict()
-        except _PARSE_ERRORS as exc:
-            problems.append(Problem("/view", str(exc)))
-        else:
-            problems.extend(_lost(outer, {k: v for k, v in kept.items() if k != "blocks"}, "/view"))
-    problems.extend(Problem(where, reason) for where, reason in blockrules.view_problems(view))
-    if problems:
-        raise BlockKitError("invalid_arguments", problems)
-    return view
-
-
-def check_home(view: object, limits: SlackLimits) -> JsonDict:
-    """Validate a Home tab view (``views.publish``): ``type`` ``home``, a non-empty list of
-    blocks, at most ``SlackLimits.modal_blocks`` of them (Slack allows 100 in a Home tab
-    as in a modal), each valid; no title or submit is needed. Return it, or raise
-    :class:`BlockKitError` (``invalid_arguments``)."""
-    if not isinstance(view, dict):
-        raise BlockKitError("invalid_arguments", [Problem("/view", "must be an object")])
-    problems: list[Problem] = []
-    if view.get("type") != "home":
-        problems.append(Problem("/view/type", 'must be "home"'))
-    blocks = view.get("blocks")
-    if not isinstance(blocks, list) or not blocks or not all(isinstance(b, dict) for b in blocks):
-        problems.append(Problem("/view/blocks", "must be a non-empty array of objects"))
-        raise BlockKitError("invalid_arguments", problems)
-    if len(blocks) > limits.modal_blocks:
-        problems.append(
-            Problem("/view/blocks", f"must contain no more than {limits.modal_blocks} items")
-        )
-    outer = {k: v for k, v in view.items() if k != "blocks"}
-    block_problems = list(_blocks_problems(blocks, "/view/blocks"))
-    problems.extend(block_problems)
-    if not block_problems:
         try:
             kept = View(**view).to_dict()
         except _PARSE_ERRORS as exc:

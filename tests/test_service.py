@@ -11,28 +11,15 @@ from bot.domain.text import MAX_ITEMS, MAX_LINES
 from bot.service import Batch, WorkshopService
 from bot.store.workshops import WorkshopStore
 from tests.builders import SEED_PERSONA
+from tests.support import walks
 
 pytestmark = pytest.mark.store
 C = "CSERVICE"
 
 
 def walk_to_voting(service: WorkshopService, team: str) -> None:
-    steps: list[tuple[str, c.Command]] = [
-        ("UANA", c.Start(team_id=team, channel_id=C, title="Tracking")),
-        ("UBEN", c.SetPersona(text=SEED_PERSONA)),
-        ("UANA", c.Next()),
-        ("UBEN", c.AddActivity(text="Track delivery")),
-        ("UANA", c.Next()),
-        ("UBEN", c.AddTask(activity_id="A1", text="View real-time map")),
-        ("UANA", c.Next()),
-        ("UBEN", c.AddStory(task_id="T1", text="See trucks on a map")),
-        ("UBEN", c.AddStory(task_id="T1", text="Zoom to a truck")),
-        ("UANA", c.SetVoteBudget(budget=1)),
-        ("UANA", c.Next()),
-    ]
-    for actor, command in steps:
-        reply = service.handle(team, C, actor, command)
-        assert reply.ok, reply.text
+    """Voting in ``C`` on S1 and S2, one vote each (the reactions tests start here too)."""
+    walks.walk_to_voting(service, team, C, c.SetVoteBudget(budget=1))
 
 
 def test_a_batch_keeps_good_lines_and_explains_the_others(
@@ -90,13 +77,7 @@ def test_votes_through_the_service_use_the_machines_messages(
 
 
 def _at_activities(service: WorkshopService, team_id: str) -> None:
-    steps: list[tuple[str, c.Command]] = [
-        ("UANA", c.Start(team_id=team_id, channel_id=C, title="Tracking")),
-        ("UBEN", c.SetPersona(text=SEED_PERSONA)),
-        ("UANA", c.Next()),
-    ]
-    for actor, command in steps:
-        assert service.handle(team_id, C, actor, command).ok
+    walks.walk(service, team_id, C, walks.opening(team_id, C))
 
 
 def _activities(*lines: str) -> Batch:

@@ -11,32 +11,10 @@ from bot.domain.model import VotingMode
 from bot.service import WorkshopService
 from bot.store.keys import Keys
 from bot.store.workshops import WorkshopStore
-from tests.builders import SEED_PERSONA
+from tests.support.walks import walk_to_voting
 
 pytestmark = pytest.mark.store
 C = "CVOTING"
-
-
-def walk_to_voting(service: WorkshopService, team: str, *setup: c.Command) -> int:
-    steps: list[tuple[str, c.Command]] = [
-        ("UANA", c.Start(team_id=team, channel_id=C, title="Tracking")),
-        ("UBEN", c.SetPersona(text=SEED_PERSONA)),
-        ("UANA", c.Next()),
-        ("UBEN", c.AddActivity(text="Track delivery")),
-        ("UANA", c.Next()),
-        ("UBEN", c.AddTask(activity_id="A1", text="View real-time map")),
-        ("UANA", c.Next()),
-        ("UBEN", c.AddStory(task_id="T1", text="See trucks on a map")),
-        ("UBEN", c.AddStory(task_id="T1", text="Zoom to a truck")),
-        *(("UANA", command) for command in setup),
-        ("UANA", c.Next()),
-    ]
-    for actor, command in steps:
-        reply = service.handle(team, C, actor, command)
-        assert reply.ok, reply.text
-    meta = service.store.meta(team, C)
-    assert meta is not None
-    return meta.number
 
 
 def test_blind_voting_counts_the_buttons_and_ignores_reactions(
@@ -46,6 +24,7 @@ def test_blind_voting_counts_the_buttons_and_ignores_reactions(
     number = walk_to_voting(
         service,
         team_id,
+        C,
         c.SetVotingMode(mode=VotingMode.BLIND),
         c.SetVoteBudget(budget=2, cap=2),
     )
@@ -86,7 +65,7 @@ def test_emoji_voting_refuses_a_button_vote_and_says_how_to_vote(
     redis_client: redis.Redis, team_id: str
 ) -> None:
     service = WorkshopService(WorkshopStore(redis_client))
-    number = walk_to_voting(service, team_id)
+    number = walk_to_voting(service, team_id, C)
     reply = service.button_vote(team_id, C, "UDEV", number, "S1", cast=True)
     assert (reply.ok, reply.text) == (
         False,

@@ -6,10 +6,12 @@ sharing any key, and the bot's dispatcher serves only that team.
 
 from __future__ import annotations
 
+import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 import redis
@@ -92,3 +94,71 @@ def workspace(redis_url: str, request: pytest.FixtureRequest) -> Iterator[Worksp
         redis_url, unlimited=bool(getattr(request, "param", {}).get("unlimited"))
     ) as ws:
         yield ws
+
+
+class FakeClock:
+    """A clock that stands still until a test sets it; read from any thread."""
+
+    def __init__(self, now: datetime) -> None:
+        self._now = now
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def set(self, now: datetime) -> None:
+        with self._lock:
+            self._now = now
+
+
+@dataclass
+class ClockedWorld:
+    """The simulator and ``bots`` (replicas sharing one Redis) behind it, all reading
+    one fake ``clock``."""
+
+    sim: SlackSimulator
+    clock: FakeClock
+    bots: list[Bot]
+    channel: str
+
+
+@contextmanager
+def clocked_world(
+    redis_url: str,
+    *,
+    people: Mapping[str, tuple[str, str]],
+    start: datetime,
+    team_prefix: str,
+    replicas: int = 1,
+) -> Iterator[ClockedWorld]:
+    """``people`` (user id: name, time zone) in ``#delivery``, served over HTTP by
+    ``replicas`` bots taking requests in turn; the clock starts at ``start`` and is Slack's
+    clock too (status expiry, snoozes). The team id starts with ``team_prefix``."""
+    team_id = f"{team_prefix}{uuid.uuid4().hex[:8].upper()}"
+    clock = FakeClock(start)
+    with SlackSimulator(team_id=team_id, rate_limits=RateLimits.slack()) as sim:
+        sim.set_clock(lambda: clock().timestamp())
+        for user_id, (name, tz) in people.items():
+            sim.add_user(user_id, name, tz=tz)
+        channel = sim.add_channel("#delivery", members=list(people)).id
+        clients = [redis.Redis.from_url(redis_url) for _ in range(replicas)]
+        bots = [
+            Bot(
+                client,
+                token=sim.identity.bot_token,
+                signing_secret=sim.driver.signing_secret,
+                api_url=sim.api_url,
+                teams=frozenset({team_id}),
+                clock=clock,
+            )
+            for client in clients
+        ]
+        sim.set_bot_endpoints(bot.start_http() + "/slack/events" for bot in bots)
+        try:
+            yield ClockedWorld(sim=sim, clock=clock, bots=bots, channel=channel)
+        finally:
+            for bot in bots:
+                bot.stop()
+            for client in clients:
+                client.close()

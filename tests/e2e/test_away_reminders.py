@@ -7,17 +7,14 @@ of his next working hours if he is back by then and the deadline has not passed.
 
 from __future__ import annotations
 
-import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import redis
 
 from bot.slack.main import Bot
-from slacksim import RateLimits, SlackSimulator
+from tests.e2e.conftest import ClockedWorld, clocked_world
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
 
@@ -36,26 +33,13 @@ DAY_BEFORE = DEADLINE - timedelta(hours=24)
 THURSDAY_0900_BERLIN = datetime(2026, 12, 3, 8, 0, tzinfo=UTC)
 
 
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self._now
-
-    def set(self, now: datetime) -> None:
-        with self._lock:
-            self._now = now
-
-
 @dataclass
-class World:
-    sim: SlackSimulator
-    clock: FakeClock
-    bot: Bot
-    channel: str
+class World(ClockedWorld):
+    """One bot behind the simulator, and what these tests do with it."""
+
+    @property
+    def bot(self) -> Bot:
+        return self.bots[0]
 
     def dms(self, user: str) -> list[str]:
         return [m.text for m in self.sim.messages(user) if m.is_bot]
@@ -96,28 +80,8 @@ class World:
 
 @pytest.fixture
 def world(redis_url: str) -> Iterator[World]:
-    team_id = f"TAW{uuid.uuid4().hex[:8].upper()}"
-    clock = FakeClock(START)
-    with SlackSimulator(team_id=team_id, rate_limits=RateLimits.slack()) as sim:
-        sim.set_clock(lambda: clock().timestamp())
-        for user_id, (name, tz) in PEOPLE.items():
-            sim.add_user(user_id, name, tz=tz)
-        channel = sim.add_channel("#delivery", members=list(PEOPLE)).id
-        client = redis.Redis.from_url(redis_url)
-        bot = Bot(
-            client,
-            token=sim.identity.bot_token,
-            signing_secret=sim.driver.signing_secret,
-            api_url=sim.api_url,
-            teams=frozenset({team_id}),
-            clock=clock,
-        )
-        sim.set_bot_endpoint(bot.start_http() + "/slack/events")
-        try:
-            yield World(sim=sim, clock=clock, bot=bot, channel=channel)
-        finally:
-            bot.stop()
-            client.close()
+    with clocked_world(redis_url, people=PEOPLE, start=START, team_prefix="TAW") as base:
+        yield World(sim=base.sim, clock=base.clock, bots=base.bots, channel=base.channel)
 
 
 def test_no_reminder_while_away_then_one_when_back(world: World) -> None:

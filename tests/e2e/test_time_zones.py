@@ -7,83 +7,38 @@ workshop on by itself; the daily digest is posted once; jobs survive a restart.
 
 from __future__ import annotations
 
-import threading
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import redis
 
 from bot.domain.when import WorkingHours
 from bot.slack.main import Bot
-from slacksim import RateLimits, SlackSimulator
+from slacksim import SlackSimulator
+from tests.e2e.conftest import PEOPLE, ClockedWorld, clocked_world
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
 
-PEOPLE = {
-    "U_ANA": ("ana", "America/Los_Angeles"),  # facilitator
-    "U_BEN": ("ben", "Europe/Berlin"),
-    "U_CHLOE": ("chloe", "Asia/Kolkata"),
-    "U_DEV": ("dev", "Pacific/Auckland"),
-    "U_EMI": ("emi", "Europe/Berlin"),
-}
 #: Monday 30 November 2026, 16:00 UTC: 08:00 in Los Angeles, 17:00 in Berlin, 21:30 in
 #: Kolkata, Tuesday 05:00 in Auckland.
 START = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
 
 
-class FakeClock:
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self._now
-
-    def set(self, now: datetime) -> None:
-        with self._lock:
-            self._now = now
-
-
 @pytest.fixture
-def world(redis_url: str) -> Iterator[tuple[SlackSimulator, FakeClock, list[Bot], str]]:
-    team_id = f"TTZ{uuid.uuid4().hex[:8].upper()}"
-    clock = FakeClock(START)
-    with SlackSimulator(team_id=team_id, rate_limits=RateLimits.slack()) as sim:
-        for user_id, (name, tz) in PEOPLE.items():
-            sim.add_user(user_id, name, tz=tz)
-        channel = sim.add_channel("#delivery", members=list(PEOPLE)).id
-        clients = [redis.Redis.from_url(redis_url) for _ in range(3)]
-        bots = [
-            Bot(
-                client,
-                token=sim.identity.bot_token,
-                signing_secret=sim.driver.signing_secret,
-                api_url=sim.api_url,
-                clock=clock,
-            )
-            for client in clients
-        ]
-        sim.set_bot_endpoints(bot.start_http() + "/slack/events" for bot in bots)
-        try:
-            yield sim, clock, bots, channel
-        finally:
-            for bot in bots:
-                bot.stop()
-            for client in clients:
-                client.close()
+def world(redis_url: str) -> Iterator[ClockedWorld]:
+    """``PEOPLE`` (ana facilitates) and three replicas behind the simulator."""
+    with clocked_world(
+        redis_url, people=PEOPLE, start=START, team_prefix="TTZ", replicas=3
+    ) as world:
+        yield world
 
 
 def dms(sim: SlackSimulator, user: str) -> list[str]:
     return [m.text for m in sim.messages(user) if m.is_bot]
 
 
-def test_reminders_deadlines_and_digests_across_time_zones(
-    world: tuple[SlackSimulator, FakeClock, list[Bot], str],
-) -> None:
-    sim, clock, bots, channel = world
+def test_reminders_deadlines_and_digests_across_time_zones(world: ClockedWorld) -> None:
+    sim, clock, bots, channel = world.sim, world.clock, world.bots, world.channel
     ana = sim.user("U_ANA")
     assert ana.slash(channel, "/storymap", "start Delivery tracking").ok
     assert sim.user("U_BEN").slash(channel, "/storymap", "persona Operations Manager").ok
@@ -185,8 +140,8 @@ def test_reminders_deadlines_and_digests_across_time_zones(
     assert len([m for m in sim.replies(channel, board.ts) if "to *Tasks*" in m.text]) == 1
 
 
-def test_jobs_survive_a_restart(world: tuple[SlackSimulator, FakeClock, list[Bot], str]) -> None:
-    sim, clock, bots, channel = world
+def test_jobs_survive_a_restart(world: ClockedWorld) -> None:
+    sim, clock, bots, channel = world.sim, world.clock, world.bots, world.channel
     ana = sim.user("U_ANA")
     assert ana.slash(channel, "/storymap", "start Tracking").ok
     assert ana.slash(channel, "/storymap", "persona Dispatcher").ok
@@ -220,10 +175,8 @@ def test_jobs_survive_a_restart(world: tuple[SlackSimulator, FakeClock, list[Bot
         fresh.stop_dispatchers()
 
 
-def test_the_boards_deadline_button(
-    world: tuple[SlackSimulator, FakeClock, list[Bot], str],
-) -> None:
-    sim, _, bots, channel = world
+def test_the_boards_deadline_button(world: ClockedWorld) -> None:
+    sim, bots, channel = world.sim, world.bots, world.channel
     ana = sim.user("U_ANA")
     assert ana.slash(channel, "/storymap", "start Tracking").ok
     board = sim.wait_for(lambda: sim.bot_messages(channel) or None, message="the board")
