@@ -6,7 +6,6 @@ sharing any key, and the bot's dispatcher serves only that team.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ from datetime import datetime
 import pytest
 import redis
 
+from bot.demo_scheduled import Clock
 from bot.slack.budget import SlackBudget
 from bot.slack.main import Bot
 from slacksim import RateLimits, SlackLimits, SlackSimulator
@@ -96,20 +96,9 @@ def workspace(redis_url: str, request: pytest.FixtureRequest) -> Iterator[Worksp
         yield ws
 
 
-class FakeClock:
-    """A clock that stands still until a test sets it; read from any thread."""
-
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return self._now
-
-    def set(self, now: datetime) -> None:
-        with self._lock:
-            self._now = now
+#: A clock that stands still until a test sets it, read from any thread (the one
+#: ``storymap demo --scheduled`` runs on).
+FakeClock = Clock
 
 
 @dataclass
