@@ -63,6 +63,17 @@ USAGE: Final = (
         "facilitator: the stage's deadline in your time (`tomorrow 17:00`, `friday 12:00`, "
         "`in 2 days`); auto: move on by itself; `deadline clear` removes it",
     ),
+    (
+        "/storymap start <title> over <n> days|weeks",
+        "a workshop that runs itself: each stage gets a deadline on a working day, at a "
+        "time fair to the channel's time zones, and moves on by itself; you approve the "
+        "proposed release plan",
+    ),
+    (
+        "/storymap schedule [over <n> weeks | <stage> <when> | off]",
+        "the schedule (only you see it); facilitator: plan one, move one stage's deadline "
+        "(persona, activities, tasks, stories, voting), or turn it off",
+    ),
     ("/storymap mute | unmute", "stop (or restart) reminders for you in this workshop"),
     (
         "/storymap slice <name> = <S#> ... -- <outcome>",
