@@ -59,7 +59,7 @@ class Slack:
                 headers={},
                 status_code=200,
             )
-            raise SlackApiError("user_not_found", response)
+            raise SlackApiError("user_not_found", response)  # type: ignore[no-untyped-call]
         return {"user": {"id": user, "tz": ZONES[user]}}
 
 
