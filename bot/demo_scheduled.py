@@ -247,6 +247,9 @@ def main(*, edit: bool = False) -> int:
         finally:
             bot.stop()
             client.close()
+        print("\n===== the facilitator's direct messages from the bot =====")
+        for dm in sim.messages(FACILITATOR):
+            print("\n".join(message_lines(dm.text, dm.blocks)))
         actions = facilitator_actions(sim.driver.deliveries)
         print(f"\n===== the facilitator's actions: {len(actions)} =====")
         for n, action in enumerate(actions, start=1):
