@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain import commands as c
 from bot.domain.effects import PlanTheSchedule, ProposePlan
 from bot.domain.fair import zones_of
-from bot.domain.machine import blocked
+from bot.domain.machine import Blocked, blocked
 from bot.domain.model import Deadline, Workshop
 from bot.render.autopilot import ask_message, fix_message, proposal_message
 from bot.render.message import Message
@@ -113,15 +113,29 @@ class Autopilot:
         authors = [a for a in found.authors if a not in moved.muted]
         others = [m for m in self._jobs.missing(moved) if m not in authors]
         for user in (*authors, *others):
-
-            def build(authored: bool = user in authors) -> Message:
-                return fix_message(moved, found.message, authored, self._jobs.way_in(moved))
-
             try:
-                self._jobs.nudge(moved, user, build, about=FIX)
+                self.tell(moved, user, found)
             except SlackApiError as failure:  # one person's message must not stop the rest
                 log.warning("word to %s failed: %s", user, failure.response.get("error"))
         return True
+
+    def tell(self, w: Workshop, user: str, found: Blocked) -> None:
+        """Tell ``user`` what keeps the stage from moving on (now, or in their working
+        hours: a job brings it to ``tell_later``)."""
+
+        def build() -> Message:
+            return fix_message(w, found.message, user in found.authors, self._jobs.way_in(w))
+
+        self._jobs.nudge(w, user, build, about=FIX)
+
+    def tell_later(self, w: Workshop, user: str) -> None:
+        """The word delayed into ``user``'s working hours, if the stage is still stuck
+        and they can still help (an author of an empty item, or not contributed yet)."""
+        found = blocked(w)
+        if found is None or user in w.muted:
+            return
+        if user in found.authors or user in self._jobs.missing(w):
+            self.tell(w, user, found)
 
     # ----- the proposed release plan -------------------------------------------------------
 
