@@ -46,9 +46,8 @@ def schedule_view(w: Workshop) -> str:
         "the workshop moves on by itself when the stage's work is there."
     ]
     for stage, at in plan.deadlines.items():
-        where = STAGE_ORDER.index(stage) if stage in STAGE_ORDER else len(STAGE_ORDER)
         due = w.deadline.at if w.deadline is not None and stage is w.stage else at
-        if where < now:
+        if STAGE_ORDER.index(stage) < now:
             lines.append(f"✓ {stage.label}: done")
         elif stage is w.stage:
             moved = " (moved one working day)" if w.deadline and w.deadline.extended else ""
