@@ -247,6 +247,10 @@ def main(*, edit: bool = False) -> int:
         finally:
             bot.stop()
             client.close()
+        board = sim.messages(channel)[0]
+        print("\n===== the board's thread: the plan, and the workshop moving itself on =====")
+        for reply in sim.replies(channel, board.ts):
+            print("\n".join(message_lines(reply.text, reply.blocks)))
         print("\n===== the facilitator's direct messages from the bot =====")
         for dm in sim.messages(FACILITATOR):
             print("\n".join(message_lines(dm.text, dm.blocks)))
