@@ -110,15 +110,28 @@ class Autopilot:
         authors = [a for a in found.authors if a not in moved.muted]
         others = [m for m in self._jobs.missing(moved) if m not in authors]
         for user in (*authors, *others):
-
-            def build(authored: bool = user in authors) -> Message:
-                return fix_message(moved, found.message, authored, self._jobs.way_in(moved))
-
             try:
-                self._jobs.nudge(moved, user, build, about=FIX)
+                self._tell(moved, user, found.message, authored=user in authors)
             except SlackApiError as failure:  # one person's message must not stop the rest
                 log.warning("word to %s failed: %s", user, failure.response.get("error"))
         return True
+
+    def fix_later(self, w: Workshop, user: str) -> None:
+        """The word held back until ``user``'s working hours: said when the stage is still
+        blocked and they can still fix it (an author of the empty items, or someone who
+        has not contributed), with what is missing now."""
+        found = blocked(w)
+        if found is None or user in w.muted:
+            return
+        authored = user in found.authors
+        if authored or user in self._jobs.missing(w):
+            self._tell(w, user, found.message, authored=authored)
+
+    def _tell(self, w: Workshop, user: str, why: str, *, authored: bool) -> None:
+        def build() -> Message:
+            return fix_message(w, why, authored, self._jobs.way_in(w))
+
+        self._jobs.nudge(w, user, build, about=FIX)
 
     # ----- the proposed release plan -------------------------------------------------------
 

@@ -37,7 +37,7 @@ from bot.render.ids import ACTIVITIES_ANCHOR, ActionId, Ref
 from bot.render.message import Message
 from bot.render.nudges import digest_text, nudge_message, times_up_message
 from bot.service import WorkshopService
-from bot.slack.autopilot import Autopilot
+from bot.slack.autopilot import FIX, Autopilot
 from bot.slack.away import ask_away
 from bot.slack.notices import RunJob
 from bot.slack.refs import Refs
@@ -124,8 +124,11 @@ class JobRunner:
                     self.nudge(w, user)
                 except SlackApiError as failure:  # one person's DM must not stop the rest
                     log.warning("reminder to %s failed: %s", user, failure.response.get("error"))
-        elif job.kind == "nudge_user" and job.user is not None and job.user in self.missing(w):
-            self.nudge(w, job.user)
+        elif job.kind == "nudge_user" and job.user is not None:
+            if job.about == FIX:
+                self.autopilot.fix_later(w, job.user)
+            elif job.user in self.missing(w):
+                self.nudge(w, job.user)
 
     def missing(self, w: Workshop) -> list[str]:
         """Channel members who have not contributed to this stage and did not mute."""
@@ -161,7 +164,7 @@ class JobRunner:
 
         tz = zone_of(self._redis, w.team_id, user, users_info) or "UTC"
         if not self._hours.contains(now, tz):
-            self._nudge_later(w, user, self._hours.next_start(now, tz), deadline.at)
+            self._nudge_later(w, user, self._hours.next_start(now, tz), deadline.at, about)
             return
         once = Keys(w.team_id, w.channel_id).nudged(w.number, w.stage.value + about, user)
         once += local_date(now, tz).isoformat()
@@ -171,7 +174,7 @@ class JobRunner:
         reason = ask_away(self._call, user, now, fetched[0] if fetched else None)
         if reason is not None:
             log.info("reminder to %s held back (%s)", user, reason)
-            self._nudge_later(w, user, self._hours.next_shift(now, tz), deadline.at)
+            self._nudge_later(w, user, self._hours.next_shift(now, tz), deadline.at, about)
             return
         if not self._redis.set(once, "1", nx=True, ex=3 * 24 * 3600):
             return
@@ -182,8 +185,11 @@ class JobRunner:
         )
         self._call("chat_postMessage", channel=user, text=message.text, blocks=message.blocks)
 
-    def _nudge_later(self, w: Workshop, user: str, at: datetime, deadline: datetime) -> None:
-        """``user``'s own reminder at ``at``, when that is still before the deadline."""
+    def _nudge_later(
+        self, w: Workshop, user: str, at: datetime, deadline: datetime, about: str = ""
+    ) -> None:
+        """``user``'s own reminder (or word ``about`` something) at ``at``, when that is
+        still before the deadline."""
         if at >= deadline:
             return
         job = Job(
@@ -193,6 +199,7 @@ class JobRunner:
             stage=w.stage,
             deadline=deadline,
             user=user,
+            about=about,
         )
         self._scheduler.schedule(w.team_id, w.channel_id, job)
 
