@@ -258,3 +258,96 @@ def test_a_stage_stuck_at_its_deadline_gets_a_day_then_the_facilitator_is_asked(
     w.advance(again + PAST)
     w.at_stage(Stage.STORIES, "the tasks stage moving on by itself")
     w.wait(lambda: "Story cards" in w.board().text, "the board at Story cards")
+
+
+def test_no_persona_no_advance(world: World) -> None:
+    w = world
+    w.start_scheduled()
+    # Tuesday 08:01 UTC: 09:01 in Berlin, 13:31 in Kolkata, 21:01 in Auckland.
+    w.advance(PLANNED[Stage.PERSONA] + PAST)
+    moved = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+    w.wait(
+        lambda: (d := w.workshop().deadline) is not None and d.at == moved and d.extended,
+        "the persona's deadline moved one working day",
+    )
+    assert w.workshop().stage is Stage.PERSONA
+    for user in ("U_BEN", "U_CHLOE", "U_EMI"):
+        w.wait(lambda u=user: w.dms(u), f"{user} told in their working hours")
+    # Dev hears at his Wednesday 09:00 (Tuesday 20:00 UTC), before the moved deadline.
+    w.advance(datetime(2026, 12, 1, 20, 0, tzinfo=UTC))
+    w.wait(lambda: w.dms("U_DEV"), "Dev told in his working hours")
+    w.sim.settle(quiet=1.5, timeout=30)
+    # Everyone who has not contributed is told once, what is missing: not the facilitator.
+    assert w.dm_counts() == {"U_ANA": 0, "U_BEN": 1, "U_CHLOE": 1, "U_DEV": 1, "U_EMI": 1}
+    for user in OTHERS:
+        assert "Add a persona first" in said(w.dms(user)[0])
+        assert "Set persona" in said(w.dms(user)[0])
+
+    # Still no persona at the moved deadline: the facilitator is asked, nobody else.
+    w.advance(moved + PAST)
+    w.wait(lambda: w.dms(FACILITATOR), "the facilitator asked")
+    w.sim.settle(quiet=1.5, timeout=30)
+    assert w.dm_counts() == {"U_ANA": 1, "U_BEN": 1, "U_CHLOE": 1, "U_DEV": 1, "U_EMI": 1}
+    asked = w.dms(FACILITATOR)[0]
+    assert "Add a persona first" in said(asked)
+    # "Next stage →" from the question is refused: no persona, no advance.
+    w.sim.user(FACILITATOR).click(FACILITATOR, asked.ts, label="Next stage →")
+    w.wait(
+        lambda: any("Add a persona first" in e.text for e in w.sim.ephemerals(FACILITATOR)),
+        "the refusal shown to the facilitator",
+    )
+    # Days later, nothing has moved it on, and nobody heard more.
+    w.advance(datetime(2026, 12, 4, 8, 1, tzinfo=UTC))
+    assert w.workshop().stage is Stage.PERSONA
+    assert w.dm_counts() == {"U_ANA": 1, "U_BEN": 1, "U_CHLOE": 1, "U_DEV": 1, "U_EMI": 1}
+    assert w.in_thread("Time's up for") == 0
+
+
+def test_jobs_fire_once_across_replicas_and_survive_a_restart(world: World) -> None:
+    w = world
+    w.start_scheduled()
+    w.reply("U_BEN", "Who is this story map for?", "Operations Manager at a logistics company")
+    w.advance(PLANNED[Stage.PERSONA] + PAST)
+    w.at_stage(Stage.ACTIVITIES, "the persona stage moving on by itself")
+    # No activity at its deadline: one more working day, each person told once.
+    w.advance(PLANNED[Stage.ACTIVITIES] + PAST)
+    w.wait(lambda: w.in_thread("gets one more working day"), "the activities' extra day")
+    for user in ("U_BEN", "U_CHLOE", "U_EMI"):  # in their working hours; Dev is not
+        w.wait(lambda u=user: w.dms(u), f"{user} told")
+    w.sim.settle(quiet=1.5, timeout=30)
+    assert w.dm_counts() == {"U_ANA": 0, "U_BEN": 1, "U_CHLOE": 1, "U_DEV": 0, "U_EMI": 1}
+    assert w.in_thread("gets one more working day") == 1
+    deadline = w.workshop().deadline
+    assert deadline is not None
+    assert deadline.extended
+    w.wait(
+        lambda: any(
+            job.kind == "deadline" and job.due == deadline.at
+            for job, _ in w.bots[0].scheduler.pending(w.team, w.channel)
+        ),
+        "the moved deadline's job scheduled",
+    )
+
+    # Every replica stops; new ones start on the same Redis.
+    for bot in w.bots:
+        bot.stop()
+    clients = [redis.Redis.from_url(w.redis_url) for _ in range(3)]
+    try:
+        w.bots = make_bots(w.sim, w.clock, clients)
+        w.reply("U_CHLOE", "Backbone activities: reply", "Plan shipment\nTrack delivery")
+        w.advance(deadline.at + PAST)
+        w.at_stage(Stage.TASKS, "the activities stage moving on after the restart")
+        w.wait(lambda: "Tasks" in w.board().text, "the board at Tasks")
+        w.sim.settle(quiet=1.5, timeout=30)
+        # Each stage's move said once, across three replicas and a restart.
+        assert w.in_thread(f"Time's up for *{Stage.PERSONA.label}*") == 1
+        assert w.in_thread(f"Time's up for *{Stage.ACTIVITIES.label}*") == 1
+        assert w.in_thread("gets one more working day") == 1
+        # Nobody heard anything twice (Dev's word waits for his working hours).
+        assert w.dm_counts() == {"U_ANA": 0, "U_BEN": 1, "U_CHLOE": 1, "U_DEV": 0, "U_EMI": 1}
+    finally:
+        for bot in w.bots:
+            bot.stop()
+        w.bots = []
+        for client in clients:
+            client.close()
