@@ -79,6 +79,9 @@ class World:
     def wait(self, what: Callable[[], object], message: str, timeout: float = 20) -> None:
         self.sim.wait_for(lambda: what() or None, timeout=timeout, message=message)
 
+    def wait_dm(self, user: str) -> None:
+        self.wait(lambda: self.dms(user), f"a direct message to {user}")
+
     def advance(self, to: datetime) -> None:
         """Move the clock; every replica races for the due jobs; wait for quiet."""
         self.clock.set(to)
@@ -272,7 +275,7 @@ def test_no_persona_no_advance(world: World) -> None:
     )
     assert w.workshop().stage is Stage.PERSONA
     for user in ("U_BEN", "U_CHLOE", "U_EMI"):
-        w.wait(lambda u=user: w.dms(u), f"{user} told in their working hours")
+        w.wait_dm(user)
     # Dev hears at his Wednesday 09:00 (Tuesday 20:00 UTC), before the moved deadline.
     w.advance(datetime(2026, 12, 1, 20, 0, tzinfo=UTC))
     w.wait(lambda: w.dms("U_DEV"), "Dev told in his working hours")
@@ -313,7 +316,7 @@ def test_jobs_fire_once_across_replicas_and_survive_a_restart(world: World) -> N
     w.advance(PLANNED[Stage.ACTIVITIES] + PAST)
     w.wait(lambda: w.in_thread("gets one more working day"), "the activities' extra day")
     for user in ("U_BEN", "U_CHLOE", "U_EMI"):  # in their working hours; Dev is not
-        w.wait(lambda u=user: w.dms(u), f"{user} told")
+        w.wait_dm(user)
     w.sim.settle(quiet=1.5, timeout=30)
     assert w.dm_counts() == {"U_ANA": 0, "U_BEN": 1, "U_CHLOE": 1, "U_DEV": 0, "U_EMI": 1}
     assert w.in_thread("gets one more working day") == 1
