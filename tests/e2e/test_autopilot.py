@@ -354,3 +354,87 @@ def test_jobs_fire_once_across_replicas_and_survive_a_restart(world: World) -> N
         w.bots = []
         for client in clients:
             client.close()
+
+
+def token(at: datetime) -> str:
+    return f"<!date^{int(at.timestamp())}^"
+
+
+def test_the_schedule_shown_changed_and_turned_off(world: World) -> None:
+    w = world
+    ana = w.sim.user(FACILITATOR)
+    w.start_scheduled()
+    shown = ana.slash(w.channel, "/storymap", "schedule").shown
+    assert shown is not None
+    lines = shown.text.splitlines()
+    for stage, at in PLANNED.items():
+        assert any(stage.label in line and token(at) in line for line in lines), stage
+    assert shown.text.count("<!date^") == len(PLANNED)
+
+    # Voting before the stories' deadline is out of order: refused, nothing changes.
+    refused = ana.slash(w.channel, "/storymap", "schedule voting friday 17:00").shown
+    assert refused is not None
+    assert f"must end after {Stage.STORIES.label}" in refused.text
+    assert token(PLANNED[Stage.STORIES]) in refused.text
+    schedule = w.workshop().schedule
+    assert schedule is not None
+    assert schedule.deadlines == PLANNED
+    # 2026-12-11 17:00 in Los Angeles (PST) is 01:00 UTC on the 12th.
+    voting = datetime(2026, 12, 12, 1, 0, tzinfo=UTC)
+    moved = ana.slash(w.channel, "/storymap", "schedule voting 2026-12-11 17:00").shown
+    assert moved is not None
+    assert "is moved" in moved.text
+    schedule = w.workshop().schedule
+    assert schedule is not None
+    assert schedule.deadlines == {**PLANNED, Stage.VOTING: voting}
+    w.wait(lambda: w.in_thread(token(voting)), "the move said in the board's thread")
+    shown = ana.slash(w.channel, "/storymap", "schedule").shown
+    assert shown is not None
+    assert f"{Stage.VOTING.label}: {token(voting)}" in shown.text
+
+    # The current stage's deadline moved: the board shows the new one.
+    w.wait(lambda: token(PLANNED[Stage.PERSONA]) in str(w.board().blocks), "the deadline")
+    persona = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)  # 09:00 in Los Angeles
+    assert ana.slash(w.channel, "/storymap", "schedule persona 2026-12-01 09:00").ok
+    w.wait(lambda: token(persona) in str(w.board().blocks), "the board's moved deadline")
+
+    # Off: the board's deadline goes, and nothing moves by itself any more.
+    assert ana.slash(w.channel, "/storymap", "schedule off").ok
+    w.wait(lambda: w.in_thread("turned the schedule off"), "the schedule off, said")
+    w.wait(lambda: "Deadline:" not in str(w.board().blocks), "the board without a deadline")
+    assert w.workshop().schedule is None
+    w.reply("U_BEN", "Who is this story map for?", "Operations Manager at a logistics company")
+    w.advance(persona + PAST)
+    w.advance(PLANNED[Stage.ACTIVITIES] + PAST)
+    assert w.workshop().stage is Stage.PERSONA
+    assert w.in_thread("Time's up for") == 0
+    assert not any("Time's up" in e.text for e in w.sim.ephemerals(FACILITATOR))
+
+
+def test_the_boards_plan_the_workshop_form(world: World) -> None:
+    w = world
+    ana = w.sim.user(FACILITATOR)
+    assert ana.slash(w.channel, "/storymap", "start Delivery tracking").ok
+    w.wait(lambda: "Plan the workshop" in str(w.board().blocks), "the board's plan button")
+
+    ana.click(w.channel, w.board().ts, label="Plan the workshop")
+    w.wait(lambda: w.sim.modal(FACILITATOR), "the plan form")
+    assert ana.submit_modal({"plan_span": "3 days"}).ok
+    form = w.sim.modal(FACILITATOR)
+    assert form is not None
+    assert set(form.errors) == {"plan_span"}
+    assert "3" in form.errors["plan_span"]
+    assert w.workshop().schedule is None
+
+    assert ana.submit_modal({"plan_span": "2 weeks"}).ok
+    w.wait(lambda: w.in_thread("The plan, over 10 working days"), "the plan in the thread")
+    schedule = w.workshop().schedule
+    assert schedule is not None
+    assert schedule.deadlines == PLANNED
+    w.wait(
+        lambda: (
+            "Plan the workshop" not in str(w.board().blocks)
+            and token(PLANNED[Stage.PERSONA]) in str(w.board().blocks)
+        ),
+        "the board with its deadline and without the plan button",
+    )
