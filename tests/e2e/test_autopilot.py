@@ -230,6 +230,9 @@ def test_a_stage_stuck_at_its_deadline_gets_a_day_then_the_facilitator_is_asked(
         ),
         "Dev told what is missing, in his working hours",
     )
+    w.sim.settle(quiet=1.5, timeout=30)
+    # One word that morning: what is missing, not a plain reminder besides.
+    assert len(w.dms("U_DEV")) == before["U_DEV"] + 1
     assert not w.dms("U_EMI")[before["U_EMI"] :]
     assert not w.dms("U_BEN")[before["U_BEN"] :]
 
