@@ -169,21 +169,23 @@ def world(redis_url: str) -> Iterator[World]:
                 client.close()
 
 
-def test_a_stage_stuck_at_its_deadline_gets_a_day_then_the_facilitator_is_asked(
-    world: World,
-) -> None:
-    w = world
+def to_tasks(w: World) -> None:
+    """A scheduled workshop at Tasks, its persona by Ben, its backbone by Dev alone."""
     w.start_scheduled()
     w.reply("U_BEN", "Who is this story map for?", "Operations Manager at a logistics company")
     w.advance(PLANNED[Stage.PERSONA] + PAST)
     w.at_stage(Stage.ACTIVITIES, "the persona stage moving on by itself")
     w.wait(lambda: "Backbone" in w.board().text, "the board at Backbone activities")
-
-    # Dev (Auckland) writes the backbone alone.
     w.reply("U_DEV", "Backbone activities: reply", "Plan shipment\nAssign driver\nTrack delivery")
     w.advance(PLANNED[Stage.ACTIVITIES] + PAST)
     w.at_stage(Stage.TASKS, "the activities stage moving on by itself")
 
+
+def test_a_stage_stuck_at_its_deadline_gets_a_day_then_the_facilitator_is_asked(
+    world: World,
+) -> None:
+    w = world
+    to_tasks(w)
     # Ben adds a task under the first activity only; Emi mutes the workshop.
     w.reply("U_BEN", "Tasks: reply with", "A1: Enter pickup and drop-off")
     assert w.sim.user("U_EMI").slash(w.channel, "/storymap", "mute").ok
@@ -206,6 +208,7 @@ def test_a_stage_stuck_at_its_deadline_gets_a_day_then_the_facilitator_is_asked(
     chloe = said(w.dms("U_CHLOE")[-1])
     assert "Assign driver" in chloe
     assert "Track delivery" in chloe
+    assert "Nothing from you in this stage yet" in chloe
     w.sim.settle(quiet=1.5, timeout=30)
     # Ben contributed and wrote no empty activity; Emi muted; Dev is asleep; Ana is asked
     # only later.
@@ -233,6 +236,7 @@ def test_a_stage_stuck_at_its_deadline_gets_a_day_then_the_facilitator_is_asked(
     w.sim.settle(quiet=1.5, timeout=30)
     # One word that morning: what is missing, not a plain reminder besides.
     assert len(w.dms("U_DEV")) == before["U_DEV"] + 1
+    assert "You added one of them" in said(w.dms("U_DEV")[-1])
     assert not w.dms("U_EMI")[before["U_EMI"] :]
     assert not w.dms("U_BEN")[before["U_BEN"] :]
 
@@ -441,3 +445,25 @@ def test_the_boards_plan_the_workshop_form(world: World) -> None:
         ),
         "the board with its deadline and without the plan button",
     )
+
+
+def test_an_author_who_added_a_task_hears_what_is_missing_in_their_hours(world: World) -> None:
+    """Dev wrote the empty activities and added a task elsewhere: no reminder is his any
+    more, but the word of what is missing, held back to his working hours, still is."""
+    w = world
+    to_tasks(w)
+    w.reply("U_DEV", "Tasks: reply with", "A1: Choose a delivery window")
+    w.advance(PLANNED[Stage.TASKS] + PAST)  # 21:01 on Friday in Auckland
+    w.wait(lambda: (d := w.workshop().deadline) is not None and d.extended, "the extra day")
+    for user in ("U_BEN", "U_CHLOE", "U_EMI"):
+        w.wait_dm(user)
+    w.sim.settle(quiet=1.5, timeout=30)
+    assert w.dm_counts() == {"U_ANA": 0, "U_BEN": 1, "U_CHLOE": 1, "U_DEV": 0, "U_EMI": 1}
+    w.advance(datetime(2026, 12, 6, 20, 0, tzinfo=UTC))  # his Monday 09:00
+    w.wait_dm("U_DEV")
+    w.sim.settle(quiet=1.5, timeout=30)
+    assert len(w.dms("U_DEV")) == 1
+    told = said(w.dms("U_DEV")[0])
+    assert "Assign driver" in told
+    assert "Track delivery" in told
+    assert "You added one of them" in told
