@@ -116,16 +116,17 @@ class Autopilot:
                 log.warning("word to %s failed: %s", user, failure.response.get("error"))
         return True
 
-    def fix_later(self, w: Workshop, user: str) -> bool:
+    def fix_later(self, w: Workshop, user: str, *, missing: bool = False) -> bool:
         """The word held back until ``user``'s working hours (or a reminder in a stage given
         one more working day): said when the stage is still blocked and they can still fix
-        it (an author of the empty items, or someone who has not contributed), with what
-        is missing now. False when the stage is not blocked any more."""
+        it (an author of the empty items, or someone who has not contributed: ``missing``
+        says the caller knows they have not), with what is missing now. False when the
+        stage is not blocked any more."""
         found = blocked(w)
         if found is None:
             return False
         authored = user in found.authors
-        if user not in w.muted and (authored or user in self._jobs.missing(w)):
+        if user not in w.muted and (authored or missing or user in self._jobs.missing(w)):
             self._tell(w, user, found.message, authored=authored)
         return True
 

@@ -134,9 +134,11 @@ class JobRunner:
                 self._remind(w, job.user)
 
     def _remind(self, w: Workshop, user: str) -> None:
-        """``user``'s reminder; in a stage given one more working day and still blocked,
-        the word of what is missing instead (at most one of them a day)."""
-        if w.deadline is not None and w.deadline.extended and self.autopilot.fix_later(w, user):
+        """``user``'s reminder (someone who has not contributed); in a stage given one more
+        working day and still blocked, the word of what is missing instead (at most one of
+        them a day)."""
+        extended = w.deadline is not None and w.deadline.extended
+        if extended and self.autopilot.fix_later(w, user, missing=True):
             return
         self.nudge(w, user)
 
