@@ -24,7 +24,7 @@ from typing import Final
 
 from bot.domain import commands as c
 from bot.domain import fair
-from bot.domain.effects import Announce, DeadlineSet, Effect, PlanTheSchedule
+from bot.domain.effects import Announce, DeadlineSet, Effect, PlanTheSchedule, RefreshBoard
 from bot.domain.errors import Rejected
 from bot.domain.model import STAGE_ORDER, Deadline, Schedule, Stage, Workshop
 from bot.domain.outcome import Outcome
@@ -66,7 +66,11 @@ def set_schedule(w: Workshop, cmd: c.SetSchedule, actor: str, now: datetime) -> 
     deadline = Deadline(stage=w.stage, at=at, auto=True, set_by=actor)
     return Outcome(
         w.model_copy(update={"schedule": schedule, "deadline": deadline}),
-        (DeadlineSet(stage=w.stage, at=at, announced=True), Announce(text=plan_text(schedule))),
+        (
+            DeadlineSet(stage=w.stage, at=at, announced=True),
+            Announce(text=plan_text(schedule)),
+            RefreshBoard(),
+        ),
         f"The workshop runs itself over {cmd.days} working days: the plan is in the "
         "board's thread. `/storymap schedule` shows it and changes a stage's deadline.",
     )
@@ -122,7 +126,7 @@ def schedule_stage(w: Workshop, cmd: c.ScheduleStage, actor: str, now: datetime)
         effects = (DeadlineSet(stage=w.stage, at=cmd.at, announced=True), said)
     return Outcome(
         w.model_copy(update=update),
-        effects,
+        (*effects, RefreshBoard()),
         f"The schedule's deadline for {cmd.stage.label} is moved.",
     )
 
@@ -131,7 +135,10 @@ def clear_schedule(w: Workshop, cmd: c.ClearSchedule, actor: str, now: datetime)
     _schedule(w)
     return Outcome(
         w.model_copy(update={"schedule": None, "deadline": None}),
-        (Announce(text=f"<@{actor}> turned the schedule off: stages move on when they say."),),
+        (
+            Announce(text=f"<@{actor}> turned the schedule off: stages move on when they say."),
+            RefreshBoard(),
+        ),
         "The schedule is off: the workshop moves on only when you say `/storymap next`.",
     )
 
@@ -170,6 +177,7 @@ def extend(w: Workshop, cmd: c.ExtendDeadline, actor: str, now: datetime) -> Out
                 text=f"*{w.stage.label}* gets one more working day: its deadline moves to "
                 f"{slack_date(at)}{later}."
             ),
+            RefreshBoard(),
         ),
         f"The deadline for {w.stage.label} moves to {slack_date(at)}{later}.",
     )

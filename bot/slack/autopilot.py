@@ -3,9 +3,8 @@ channel's members are, a stage stuck at its deadline, and the proposed release p
 
 Rules this module keeps:
 - a schedule is planned from the time zones of the channel's members (the bot left out),
-  each read once a day at most (``bot.slack.zones``): Slack is asked about the first
-  ``MAX_ASKED`` members at most, the others count when their zone is cached already;
-  someone whose zone cannot be read is left out;
+  each read once a day at most (``bot.slack.zones``), at most ``MAX_ASKED`` of them
+  besides those already known; someone whose zone cannot be read is left out;
 - at a scheduled stage's deadline, when its gate does not pass (``machine.blocked``),
   the deadline moves one working day once (``ExtendDeadline``), and the people who can
   fix it are told exactly what is missing, in their working hours, at most once a day:
@@ -26,7 +25,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain import commands as c
 from bot.domain.effects import PlanTheSchedule, ProposePlan
 from bot.domain.fair import zones_of
-from bot.domain.machine import Blocked, blocked
+from bot.domain.machine import blocked
 from bot.domain.model import Deadline, Workshop
 from bot.render.autopilot import ask_message, fix_message, proposal_message
 from bot.render.message import Message
@@ -72,11 +71,9 @@ class Autopilot:
         data = self._call("conversations_members", channel=w.channel_id, limit=1000)
         bot = self._jobs.bot_user(w.team_id)
         members = [str(m) for m in data.get("members", []) if m != bot]  # type: ignore[attr-defined]
-        asked = [self._zone(w.team_id, m) for m in members[:MAX_ASKED]]
-        known = [zone_of(self._redis, w.team_id, m, lambda: None) for m in members[MAX_ASKED:]]
-        zones = zones_of(z for z in (*asked, *known) if z is not None)
+        zones = [z for m in members[:MAX_ASKED] if (z := self._zone(w.team_id, m)) is not None]
         facilitator = self._zone(w.team_id, w.facilitator) or "UTC"
-        command = c.SetSchedule(days=days, zones=zones, facilitator_tz=facilitator)
+        command = c.SetSchedule(days=days, zones=zones_of(zones), facilitator_tz=facilitator)
         reply = self._service.handle(w.team_id, w.channel_id, w.facilitator, command)
         if not reply.ok:
             self._call(
@@ -114,28 +111,30 @@ class Autopilot:
         others = [m for m in self._jobs.missing(moved) if m not in authors]
         for user in (*authors, *others):
             try:
-                self.tell(moved, user, found)
+                self._tell(moved, user, found.message, authored=user in authors)
             except SlackApiError as failure:  # one person's message must not stop the rest
                 log.warning("word to %s failed: %s", user, failure.response.get("error"))
         return True
 
-    def tell(self, w: Workshop, user: str, found: Blocked) -> None:
-        """Tell ``user`` what keeps the stage from moving on (now, or in their working
-        hours: a job brings it to ``tell_later``)."""
+    def fix_later(self, w: Workshop, user: str, *, missing: bool = False) -> bool:
+        """The word held back until ``user``'s working hours (or a reminder in a stage given
+        one more working day): said when the stage is still blocked and they can still fix
+        it (an author of the empty items, or someone who has not contributed: ``missing``
+        says the caller knows they have not), with what is missing now. False when the
+        stage is not blocked any more."""
+        found = blocked(w)
+        if found is None:
+            return False
+        authored = user in found.authors
+        if user not in w.muted and (authored or missing or user in self._jobs.missing(w)):
+            self._tell(w, user, found.message, authored=authored)
+        return True
 
+    def _tell(self, w: Workshop, user: str, why: str, *, authored: bool) -> None:
         def build() -> Message:
-            return fix_message(w, found.message, user in found.authors, self._jobs.way_in(w))
+            return fix_message(w, why, authored, self._jobs.way_in(w))
 
         self._jobs.nudge(w, user, build, about=FIX)
-
-    def tell_later(self, w: Workshop, user: str) -> None:
-        """The word delayed into ``user``'s working hours, if the stage is still stuck
-        and they can still help (an author of an empty item, or not contributed yet)."""
-        found = blocked(w)
-        if found is None or user in w.muted:
-            return
-        if user in found.authors or user in self._jobs.missing(w):
-            self.tell(w, user, found)
 
     # ----- the proposed release plan -------------------------------------------------------
 

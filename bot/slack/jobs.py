@@ -12,6 +12,9 @@ Rules this module keeps:
   cached; they get it at the start of their next working hours if that is still before
   the deadline, and are asked again then (still away: the same again). Being held back
   does not use up the day's one reminder;
+- in a stage given one more working day (``bot.slack.autopilot``) and still blocked, a
+  reminder is the word of exactly what is missing, at most one such word a day; a word
+  held back until someone's working hours stays that word;
 - at the deadline the facilitator hears "time's up" with a button to move on; with
   ``auto`` the workshop moves on by itself when the stage's gate passes (publishes, in the
   slicing stage), and otherwise the facilitator is told exactly what is missing;
@@ -37,7 +40,7 @@ from bot.render.ids import ACTIVITIES_ANCHOR, ActionId, Ref
 from bot.render.message import Message
 from bot.render.nudges import digest_text, nudge_message, times_up_message
 from bot.service import WorkshopService
-from bot.slack.autopilot import Autopilot
+from bot.slack.autopilot import FIX, Autopilot
 from bot.slack.away import ask_away
 from bot.slack.notices import RunJob
 from bot.slack.refs import Refs
@@ -121,14 +124,23 @@ class JobRunner:
         elif job.kind == "nudge":
             for user in self.missing(w):
                 try:
-                    self.nudge(w, user)
+                    self._remind(w, user)
                 except SlackApiError as failure:  # one person's DM must not stop the rest
                     log.warning("reminder to %s failed: %s", user, failure.response.get("error"))
         elif job.kind == "nudge_user" and job.user is not None:
-            if job.about:
-                self.autopilot.tell_later(w, job.user)
+            if job.about == FIX:
+                self.autopilot.fix_later(w, job.user)
             elif job.user in self.missing(w):
-                self.nudge(w, job.user)
+                self._remind(w, job.user)
+
+    def _remind(self, w: Workshop, user: str) -> None:
+        """``user``'s reminder (someone who has not contributed); in a stage given one more
+        working day and still blocked, the word of what is missing instead (at most one of
+        them a day)."""
+        extended = w.deadline is not None and w.deadline.extended
+        if extended and self.autopilot.fix_later(w, user, missing=True):
+            return
+        self.nudge(w, user)
 
     def missing(self, w: Workshop) -> list[str]:
         """Channel members who have not contributed to this stage and did not mute."""

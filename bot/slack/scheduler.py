@@ -53,8 +53,7 @@ class Job(Frozen):
     deadline: datetime | None = None
     #: One person's reminder, delayed into their working hours or until they may be back.
     user: str | None = None
-    #: A person's word delayed into their working hours: "" a reminder, else what about
-    #: (``bot.slack.autopilot.FIX``: what keeps a stuck stage from moving on).
+    #: What a delayed word to ``user`` is ("": the reminder; else counted apart by it).
     about: str = ""
     #: Digest: the counts at the previous digest.
     snapshot: dict[str, Any] | None = None
