@@ -3,8 +3,9 @@ channel's members are, a stage stuck at its deadline, and the proposed release p
 
 Rules this module keeps:
 - a schedule is planned from the time zones of the channel's members (the bot left out),
-  each read once a day at most (``bot.slack.zones``), at most ``MAX_ASKED`` of them
-  besides those already known; someone whose zone cannot be read is left out;
+  each read once a day at most (``bot.slack.zones``): Slack is asked about the first
+  ``MAX_ASKED`` members at most, the others count when their zone is cached already;
+  someone whose zone cannot be read is left out;
 - at a scheduled stage's deadline, when its gate does not pass (``machine.blocked``),
   the deadline moves one working day once (``ExtendDeadline``), and the people who can
   fix it are told exactly what is missing, in their working hours, at most once a day:
@@ -71,9 +72,11 @@ class Autopilot:
         data = self._call("conversations_members", channel=w.channel_id, limit=1000)
         bot = self._jobs.bot_user(w.team_id)
         members = [str(m) for m in data.get("members", []) if m != bot]  # type: ignore[attr-defined]
-        zones = [z for m in members[:MAX_ASKED] if (z := self._zone(w.team_id, m)) is not None]
+        asked = [self._zone(w.team_id, m) for m in members[:MAX_ASKED]]
+        known = [zone_of(self._redis, w.team_id, m, lambda: None) for m in members[MAX_ASKED:]]
+        zones = zones_of(z for z in (*asked, *known) if z is not None)
         facilitator = self._zone(w.team_id, w.facilitator) or "UTC"
-        command = c.SetSchedule(days=days, zones=zones_of(zones), facilitator_tz=facilitator)
+        command = c.SetSchedule(days=days, zones=zones, facilitator_tz=facilitator)
         reply = self._service.handle(w.team_id, w.channel_id, w.facilitator, command)
         if not reply.ok:
             self._call(
