@@ -23,6 +23,7 @@ from bot.slack.budget import SlackBudget
 from bot.slack.main import Bot
 from slacksim import RateLimits, SlackLimits, SlackSimulator
 from tests.support.pacing import QUICK, quickened_budget
+from tests.support.stopping import stop_promptly
 
 SECRET = "e2e-signing-secret"
 TOKEN = "xoxb-e2e-token"
@@ -93,7 +94,7 @@ def open_workspace(
         try:
             yield Workspace(sim=sim, bot=bot, channel=channel, team_id=team_id)
         finally:
-            bot.stop()
+            stop_promptly(bot)
             client.close()
 
 
