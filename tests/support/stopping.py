@@ -3,9 +3,10 @@
 Rules kept:
 - ``stop_promptly(bot)`` is ``bot.stop()``: the same threads are stopped and joined.
 - While it runs, a wake-up token (what every writer pushes after an atomic step) is pushed
-  on the bot's shards every 20 ms: a dispatcher blocked in its pop for work (up to
-  ``WAIT_MAX``, a second) wakes, sees it is stopping and returns, instead of returning at
-  the pop's timeout. A wake-up with nothing due claims nothing, so it changes no state.
+  on the bot's shards, the outbox dispatchers' and the Home tabs', every 20 ms: a thread
+  blocked in its pop for work (up to ``WAIT_MAX``, a second) wakes, sees it is stopping
+  and returns, instead of returning at the pop's timeout. A wake-up with nothing due
+  claims nothing, so it changes no state.
 - The list stays trimmed to ``WAKE_MAX`` tokens, as the writers keep it.
 """
 
@@ -21,7 +22,8 @@ WAKE_EVERY_S = 0.02
 
 def stop_promptly(bot: Bot) -> None:
     """``bot.stop()``, its dispatchers woken as they stop."""
-    keys = [DueIndex.wake_key(shard) for shard in bot.ready.index.shards(bot.teams)]
+    indexes = (bot.ready.index, bot.homes.index)  # the dispatchers' and the Home tabs'
+    keys = [DueIndex.wake_key(shard) for index in indexes for shard in index.shards(bot.teams)]
     stopped = threading.Event()
 
     def wake() -> None:
