@@ -2,6 +2,11 @@
 
 Each test gets its own team id, so it shares the Redis server with other tests without
 sharing any key, and the bot's dispatcher serves only that team.
+
+The ``workspace`` fixture refills Slack's rate-limit buckets ``QUICK`` times as fast, the
+simulator's and the bot's alike (``tests.support.pacing``): the same buckets and the same
+waits on them, in less wall time. A test marked ``slack_pacing`` (one that checks pacing:
+edits a second apart, 429s, Retry-After) gets Slack's real rates.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from bot.demo_scheduled import Clock
 from bot.slack.budget import SlackBudget
 from bot.slack.main import Bot
 from slacksim import RateLimits, SlackLimits, SlackSimulator
+from tests.support.pacing import QUICK, quickened_budget
+from tests.support.stopping import stop_promptly
 
 SECRET = "e2e-signing-secret"
 TOKEN = "xoxb-e2e-token"
@@ -47,18 +54,20 @@ def open_workspace(
     limits: SlackLimits | None = None,
     app_token: str | None = None,
     dispatch_threads: int = 8,
+    rate_scale: float = 1.0,
 ) -> Iterator[Workspace]:
     """The simulator with ``PEOPLE`` in ``#delivery`` and the real bot serving it: over
     HTTP, or in Socket Mode with ``app_token``. ``unlimited``: no Slack rate limits on
     either side; ``limits``: the simulator's content and trigger limits;
-    ``dispatch_threads``: the bot's dispatcher workers."""
+    ``dispatch_threads``: the bot's dispatcher workers; ``rate_scale``: Slack's buckets
+    (the simulator's and the bot's own) refill that many times as fast."""
     team_id = f"T{uuid.uuid4().hex[:10].upper()}"
     with SlackSimulator(
         signing_secret=SECRET,
         bot_token=TOKEN,
         app_token=app_token or "xapp-unused",  # only Socket Mode asks for it
         team_id=team_id,
-        rate_limits=RateLimits.disabled() if unlimited else RateLimits.slack(),
+        rate_limits=RateLimits.disabled() if unlimited else RateLimits.slack(rate_scale=rate_scale),
         limits=limits,
     ) as sim:
         for user_id, (name, tz) in PEOPLE.items():
@@ -71,7 +80,11 @@ def open_workspace(
             signing_secret="" if app_token else SECRET,
             api_url=sim.api_url,
             teams=frozenset({team_id}),
-            budget=SlackBudget.unlimited(client) if unlimited else None,
+            budget=SlackBudget.unlimited(client)
+            if unlimited
+            else quickened_budget(client, team_id, rate_scale)
+            if rate_scale != 1.0
+            else None,
             dispatch_threads=dispatch_threads,
         )
         if app_token is None:
@@ -83,15 +96,19 @@ def open_workspace(
         try:
             yield Workspace(sim=sim, bot=bot, channel=channel, team_id=team_id)
         finally:
-            bot.stop()
+            stop_promptly(bot)
             client.close()
 
 
 @pytest.fixture
 def workspace(redis_url: str, request: pytest.FixtureRequest) -> Iterator[Workspace]:
-    """``indirect`` parameter ``{"unlimited": True}``: no Slack rate limits on either side."""
+    """``indirect`` parameter ``{"unlimited": True}``: no Slack rate limits on either side.
+    Slack's buckets refill ``QUICK`` times as fast unless the test is marked ``slack_pacing``."""
+    real = request.node.get_closest_marker("slack_pacing") is not None
     with open_workspace(
-        redis_url, unlimited=bool(getattr(request, "param", {}).get("unlimited"))
+        redis_url,
+        unlimited=bool(getattr(request, "param", {}).get("unlimited")),
+        rate_scale=1.0 if real else QUICK,
     ) as ws:
         yield ws
 

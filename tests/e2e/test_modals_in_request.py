@@ -138,6 +138,7 @@ def test_an_expired_trigger_is_answered_never_swallowed(expiring: Workspace) -> 
     assert refused.response.get("error") == "expired_trigger_id"
 
 
+@pytest.mark.slack_pacing
 def test_a_429_within_the_triggers_life_is_retried_once(workspace: Workspace) -> None:
     walk_to(workspace, "persona")
     # One form every two seconds: a second click at once meets Retry-After: 2.
@@ -155,6 +156,7 @@ def test_a_429_within_the_triggers_life_is_retried_once(workspace: Workspace) ->
     assert not told(workspace, "U_BEN", SLACK_BUSY)
 
 
+@pytest.mark.slack_pacing
 def test_a_429_outlasting_the_trigger_tells_the_clicker(workspace: Workspace) -> None:
     walk_to(workspace, "persona")
     # One form a minute: the second click meets Retry-After: 60.

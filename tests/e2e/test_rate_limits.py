@@ -13,7 +13,7 @@ from bot.render.text import TIMES
 from tests.e2e.conftest import Workspace
 from tests.e2e.test_workshop import board_text, slash, walk_to
 
-pytestmark = [pytest.mark.store, pytest.mark.slow]
+pytestmark = [pytest.mark.store, pytest.mark.slow, pytest.mark.slack_pacing]
 VOTERS = [f"U_V{n:02d}" for n in range(24)]
 
 

@@ -24,6 +24,7 @@ from bot.demo import Scenario
 from slacksim import SlackSimulator
 from tests.e2e.conftest import TOKEN, Workspace, open_workspace
 from tests.e2e.test_workshop import check_seed_map
+from tests.support.pacing import QUICK
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
 
@@ -38,7 +39,8 @@ def free_port() -> int:
 
 @pytest.fixture
 def socket_workspace(redis_url: str) -> Iterator[Workspace]:
-    with open_workspace(redis_url, app_token=APP_TOKEN) as ws:
+    # The transport is the subject here, not pacing: Slack's buckets refill faster.
+    with open_workspace(redis_url, app_token=APP_TOKEN, rate_scale=QUICK) as ws:
         yield ws
 
 

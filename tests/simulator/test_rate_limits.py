@@ -31,6 +31,22 @@ def test_slack_defaults_follow_the_tiers() -> None:
     assert RateLimits.disabled().limit_for("pins.add") is None
 
 
+def test_a_rate_scale_refills_faster_and_keeps_slacks_capacities() -> None:
+    quick = RateLimits.slack(rate_scale=5)
+    assert quick.limit_for("pins.add") == Limit(100, 20)
+    assert quick.limit_for("chat.postMessage") == Limit(300, 5)
+    clock = FakeClock()
+    limiter = RateLimiter(quick, clock)
+    for _ in range(5):  # Slack's burst of five posts in a channel, no more
+        assert limiter.retry_after("chat.postMessage", "C1") is None
+    assert limiter.retry_after("chat.postMessage", "C1") == 1
+    clock.now += 0.2  # a fifth of Slack's second brings a token back
+    assert limiter.retry_after("chat.postMessage", "C1") is None
+    assert limiter.retry_after("chat.postMessage", "C1") == 1
+    with pytest.raises(ValueError, match="rate_scale"):
+        RateLimits.slack(rate_scale=0)
+
+
 def test_bucket_refills_at_the_tier_rate() -> None:
     clock = FakeClock()
     limiter = RateLimiter(RateLimits().with_method("pins.add", per_minute=20, burst=2), clock)
