@@ -140,10 +140,11 @@ def clocked_world(
 ) -> Iterator[ClockedWorld]:
     """``people`` (user id: name, time zone) in ``#delivery``, served over HTTP by
     ``replicas`` bots taking requests in turn; the clock starts at ``start`` and is Slack's
-    clock too (status expiry, snoozes). The team id starts with ``team_prefix``."""
+    clock too (status expiry, snoozes). The team id starts with ``team_prefix``. Slack's
+    buckets refill ``QUICK`` times as fast, as in ``workspace``."""
     team_id = f"{team_prefix}{uuid.uuid4().hex[:8].upper()}"
     clock = FakeClock(start)
-    with SlackSimulator(team_id=team_id, rate_limits=RateLimits.slack()) as sim:
+    with SlackSimulator(team_id=team_id, rate_limits=RateLimits.slack(rate_scale=QUICK)) as sim:
         sim.set_clock(lambda: clock().timestamp())
         for user_id, (name, tz) in people.items():
             sim.add_user(user_id, name, tz=tz)
@@ -157,6 +158,7 @@ def clocked_world(
                 api_url=sim.api_url,
                 teams=frozenset({team_id}),
                 clock=clock,
+                budget=quickened_budget(client, team_id, QUICK),
             )
             for client in clients
         ]
@@ -165,6 +167,6 @@ def clocked_world(
             yield ClockedWorld(sim=sim, clock=clock, bots=bots, channel=channel)
         finally:
             for bot in bots:
-                bot.stop()
+                stop_promptly(bot)
             for client in clients:
                 client.close()

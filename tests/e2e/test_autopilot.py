@@ -25,6 +25,8 @@ from bot.slack.main import Bot
 from slacksim import Message, RateLimits, SlackSimulator
 from tests.e2e.conftest import PEOPLE, FakeClock
 from tests.e2e.test_time_zones import START
+from tests.support.pacing import QUICK, quickened_budget
+from tests.support.stopping import stop_promptly
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
 
@@ -144,6 +146,7 @@ def make_bots(sim: SlackSimulator, clock: FakeClock, clients: list[redis.Redis])
             signing_secret=sim.driver.signing_secret,
             api_url=sim.api_url,
             clock=clock,
+            budget=quickened_budget(client, sim.identity.team_id, QUICK),
         )
         for client in clients
     ]
@@ -155,7 +158,7 @@ def make_bots(sim: SlackSimulator, clock: FakeClock, clients: list[redis.Redis])
 def world(redis_url: str) -> Iterator[World]:
     team_id = f"TAP{uuid.uuid4().hex[:8].upper()}"
     clock = FakeClock(START)
-    with SlackSimulator(team_id=team_id, rate_limits=RateLimits.slack()) as sim:
+    with SlackSimulator(team_id=team_id, rate_limits=RateLimits.slack(rate_scale=QUICK)) as sim:
         for user_id, (name, tz) in PEOPLE.items():
             sim.add_user(user_id, name, tz=tz)
         channel = sim.add_channel("#delivery", members=list(PEOPLE)).id
@@ -165,7 +168,7 @@ def world(redis_url: str) -> Iterator[World]:
             yield w
         finally:
             for bot in w.bots:
-                bot.stop()
+                stop_promptly(bot)
             for client in clients:
                 client.close()
 
@@ -341,7 +344,7 @@ def test_jobs_fire_once_across_replicas_and_survive_a_restart(world: World) -> N
 
     # Every replica stops; new ones start on the same Redis.
     for bot in w.bots:
-        bot.stop()
+        stop_promptly(bot)
     clients = [redis.Redis.from_url(w.redis_url) for _ in range(3)]
     try:
         w.bots = make_bots(w.sim, w.clock, clients)
@@ -358,7 +361,7 @@ def test_jobs_fire_once_across_replicas_and_survive_a_restart(world: World) -> N
         assert w.dm_counts() == {"U_ANA": 0, "U_BEN": 1, "U_CHLOE": 1, "U_DEV": 0, "U_EMI": 1}
     finally:
         for bot in w.bots:
-            bot.stop()
+            stop_promptly(bot)
         w.bots = []
         for client in clients:
             client.close()
