@@ -256,6 +256,11 @@ class Scenario:
     def slicing(self) -> str:
         self.ana.click(self.channel, self.board_ts, label="Draw release slices")
         self.sim.wait_for(lambda: self.sim.modal(FACILITATOR), message="the slicing modal")
+        self.submit_releases()
+        return "slicing"
+
+    def submit_releases(self) -> None:
+        """Fill the open slicing form with the seed's releases (``RELEASES``) and submit it."""
         ids = {text: self._story_id(ts) for text, ts in self.cards.items()}
         values: dict[str, object] = {}
         for n, (name, stories, outcome) in enumerate(RELEASES, start=1):
@@ -267,9 +272,8 @@ class Scenario:
             values[f"release_{n}_stories"] = []
         sliced = self.ana.submit_modal(values)
         if not sliced.ok:
-            raise RuntimeError(f"the slicing modal was refused: {sliced.text}")
+            raise RuntimeError(f"the slicing form was refused: {sliced.text}")
         self._wait_board(RELEASES[-1][0])
-        return "slicing"
 
     def publish(self) -> str:
         self.ana.click(self.channel, self.board_ts, label="Publish")

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs
 
 import redis
 
-from bot.demo import FACILITATOR, PEOPLE, RELEASES, Scenario, write_picture
+from bot.demo import FACILITATOR, PEOPLE, Scenario, write_picture
 from bot.render.ids import ActionId
 from slacksim import Message, RateLimits, SlackSimulator
 from slacksim.delivery import Delivery
@@ -143,19 +143,7 @@ class ScheduledScenario(Scenario):
             self._card_text(m): m.ts
             for m in self.sim.replies(self.channel, self.bot_message("Voting is open").ts)
         }
-        ids = {text: self._story_id(ts) for text, ts in self.cards.items()}
-        values: dict[str, object] = {}
-        for n, (name, stories, outcome) in enumerate(RELEASES, start=1):
-            values[f"release_{n}_name"] = name
-            values[f"release_{n}_stories"] = [ids[s] for s in stories]
-            values[f"release_{n}_outcome"] = outcome
-        for n in range(len(RELEASES) + 1, 5):
-            values[f"release_{n}_name"] = ""
-            values[f"release_{n}_stories"] = []
-        edited = self.ana.submit_modal(values)
-        if not edited.ok:
-            raise RuntimeError(f"the slicing form was refused: {edited.text}")
-        self._wait_board(RELEASES[-1][0])
+        self.submit_releases()
 
     def approve(self, proposal: Message) -> str:
         self.ana.click(FACILITATOR, proposal.ts, label="Approve and publish")
