@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import redis
@@ -322,10 +324,15 @@ class Scenario:
         return card.text.split(" · ", 1)[0]
 
 
-def main() -> int:
-    """Run the demo: print the channel stage by stage, then the pinned map and the path of
-    its picture (``PICTURE``)."""
-    from bot.slack.main import Bot  # noqa: PLC0415 - keep `storymap --help` light
+@contextmanager
+def seed_channel(
+    clock: Callable[[], datetime] | None = None,
+) -> Iterator[tuple[SlackSimulator, str, redis.Redis]]:
+    """The seed's five people in ``#delivery-team`` of a simulated Slack, served by one
+    bot over HTTP on an embedded store (its ``clock``, when given): the simulator, the
+    channel's id and a client of the store."""
+    from bot.service import utc_now  # noqa: PLC0415 - keep `storymap --help` light
+    from bot.slack.main import Bot  # noqa: PLC0415
     from bot.store.embedded import EmbeddedServer  # noqa: PLC0415
 
     with (
@@ -342,28 +349,47 @@ def main() -> int:
             token=sim.identity.bot_token,
             signing_secret=sim.driver.signing_secret,
             api_url=sim.api_url,
+            clock=clock or utc_now,
         )
         sim.set_bot_endpoint(bot.start_http() + "/slack/events")
-        shown = 0
-
-        def narrate(stage: str) -> None:
-            nonlocal shown
-            sim.settle(quiet=0.2)
-            lines = sim.transcript(channel).splitlines()
-            print(f"\n===== #delivery-team after the {stage} stage =====")
-            print("\n".join(lines[shown:]))
-            shown = len(lines)
-
         try:
-            Scenario(sim, channel, narrate).run()
-            picture = write_picture(client, sim.identity.team_id, channel)
+            yield sim, channel, client
         finally:
             bot.stop()
             client.close()
-        print("\n===== the pinned map =====")
-        for pinned in sim.pinned(channel):
-            print("\n".join(message_lines(pinned.text, pinned.blocks)))
-        print(f"\n===== the map as a picture: {picture} =====")
+
+
+class Narrator:
+    """Prints what is new in the channel's transcript since the last time, under
+    ``heading(stage)``."""
+
+    def __init__(self, sim: SlackSimulator, channel: str, heading: Callable[[str], str]) -> None:
+        self.sim, self.channel, self.heading = sim, channel, heading
+        self.shown = 0
+
+    def __call__(self, stage: str) -> None:
+        self.sim.settle(quiet=0.2)
+        lines = self.sim.transcript(self.channel).splitlines()
+        print(f"\n===== {self.heading(stage)} =====")
+        print("\n".join(lines[self.shown :]))
+        self.shown = len(lines)
+
+
+def print_pinned(sim: SlackSimulator, channel: str, picture: Path) -> None:
+    print("\n===== the pinned map =====")
+    for pinned in sim.pinned(channel):
+        print("\n".join(message_lines(pinned.text, pinned.blocks)))
+    print(f"\n===== the map as a picture: {picture} =====")
+
+
+def main() -> int:
+    """Run the demo: print the channel stage by stage, then the pinned map and the path of
+    its picture (``PICTURE``)."""
+    with seed_channel() as (sim, channel, client):
+        narrate = Narrator(sim, channel, lambda stage: f"#delivery-team after the {stage} stage")
+        Scenario(sim, channel, narrate).run()
+        picture = write_picture(client, sim.identity.team_id, channel)
+        print_pinned(sim, channel, picture)
     return 0
 
 

@@ -13,19 +13,15 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qs
 
-import redis
-
-from bot.demo import FACILITATOR, PEOPLE, Scenario, write_picture
+from bot.demo import FACILITATOR, Narrator, Scenario, print_pinned, seed_channel, write_picture
 from bot.render.ids import ActionId
-from slacksim import Message, RateLimits, SlackSimulator
+from slacksim import Message, SlackSimulator
 from slacksim.delivery import Delivery
 from slacksim.render import message_lines
 
@@ -191,50 +187,23 @@ def _action(delivery: Delivery, user: str) -> str | None:
 
 def main(*, edit: bool = False) -> int:
     """Run it: the channel as it goes, the facilitator's actions, the pinned map."""
-    from bot.slack.main import Bot  # noqa: PLC0415 - keep `storymap --help` light
-    from bot.store.embedded import EmbeddedServer  # noqa: PLC0415
     from bot.store.workshops import WorkshopStore  # noqa: PLC0415
 
     clock = Clock()
-    with (
-        tempfile.TemporaryDirectory(prefix="storymap-demo-") as data,
-        SlackSimulator(rate_limits=RateLimits.slack()) as sim,
-        EmbeddedServer(Path(data)) as server,
-    ):
-        for user_id, (name, tz) in PEOPLE.items():
-            sim.add_user(user_id, name, tz=tz)
-        channel = sim.add_channel("#delivery-team", members=list(PEOPLE)).id
-        client = redis.Redis.from_url(server.url)
+    with seed_channel(clock) as (sim, channel, client):
         store = WorkshopStore(client)
         team = sim.identity.team_id
-        bot = Bot(
-            client,
-            token=sim.identity.bot_token,
-            signing_secret=sim.driver.signing_secret,
-            api_url=sim.api_url,
-            clock=clock,
-        )
-        sim.set_bot_endpoint(bot.start_http() + "/slack/events")
-        shown = 0
 
         def deadline() -> datetime | None:
             w = store.load(team, channel)
             return w.deadline.at if w is not None and w.deadline is not None else None
 
-        def narrate(stage: str) -> None:
-            nonlocal shown
-            sim.settle(quiet=0.2)
-            lines = sim.transcript(channel).splitlines()
-            print(f"\n===== #delivery-team after {stage} ({clock():%a %d %b %H:%M} UTC) =====")
-            print("\n".join(lines[shown:]))
-            shown = len(lines)
+        def heading(stage: str) -> str:
+            return f"#delivery-team after {stage} ({clock():%a %d %b %H:%M} UTC)"
 
-        try:
-            ScheduledScenario(sim, channel, clock, deadline, narrate, edit=edit).run()
-            picture = write_picture(client, team, channel)
-        finally:
-            bot.stop()
-            client.close()
+        narrate = Narrator(sim, channel, heading)
+        ScheduledScenario(sim, channel, clock, deadline, narrate, edit=edit).run()
+        picture = write_picture(client, team, channel)
         board = sim.messages(channel)[0]
         print("\n===== the board's thread: the plan, and the workshop moving itself on =====")
         for reply in sim.replies(channel, board.ts):
@@ -246,10 +215,7 @@ def main(*, edit: bool = False) -> int:
         print(f"\n===== the facilitator's actions: {len(actions)} =====")
         for n, action in enumerate(actions, start=1):
             print(f"{n}. {action}")
-        print("\n===== the pinned map =====")
-        for pinned in sim.pinned(channel):
-            print("\n".join(message_lines(pinned.text, pinned.blocks)))
-        print(f"\n===== the map as a picture: {picture} =====")
+        print_pinned(sim, channel, picture)
     return 0
 
 
