@@ -44,8 +44,8 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.errors import Rejected
 from bot.domain.model import Stage
-from bot.domain.text import normalise, quoted
-from bot.domain.when import WorkingHours, local_date, next_local_time, zone
+from bot.domain.text import normalise
+from bot.domain.when import WorkingHours, echoed, local_date, next_local_time, zone
 
 #: The stages a schedule gives a deadline to, in order, and their share of the working days.
 SCHEDULED: Final[tuple[Stage, ...]] = (
@@ -97,7 +97,6 @@ _SPAN: Final = re.compile(
     r"(?:(?:working|business|work)\s+)?(?P<unit>days?|weeks?)$"
 )
 _OVER: Final = re.compile(r"(?<=\s)over(?=\s)", re.IGNORECASE)
-_QUOTE_MAX: Final = 40
 _EXAMPLE: Final = "`over 2 weeks`"
 
 
@@ -202,10 +201,10 @@ def parse_span(text: str) -> int:
     days = _read_span(flat)
     if days is None:
         raise Rejected(
-            f"I can't read {_quote(text)} as a length of time. Say a number of working days "
+            f"I can't read {echoed(text)} as a length of time. Say a number of working days "
             f"or weeks, e.g. {_EXAMPLE} or `over 10 days`."
         )
-    _check_range(days, f"{_quote(text)} ({_days_text(days)})")
+    _check_range(days, f"{echoed(text)} ({_days_text(days)})")
     return days
 
 
@@ -291,11 +290,3 @@ def _flat(text: str) -> str:
 
 def _days_text(days: int) -> str:
     return f"{days} working day{'' if days == 1 else 's'}"
-
-
-def _quote(text: str) -> str:
-    """The user's text echoed back: one line, short, and unable to ping or link."""
-    flat = normalise(text)
-    if len(flat) > _QUOTE_MAX:
-        flat = flat[: _QUOTE_MAX - 1].rstrip() + "…"
-    return quoted(flat.replace("`", "'"))

@@ -242,7 +242,7 @@ def parse_when(text: str, tz: str, now: datetime) -> datetime:
     """
     now = _aware(now, "now").astimezone(UTC)
     z = zone(tz)
-    said = _quote(text)
+    said = echoed(text)
     phrase = _LEADING.sub("", _SPACE.sub(" ", text).strip().lower().rstrip(".!"))
     try:
         reading = _read(phrase, z, now, said)
@@ -483,7 +483,7 @@ def _day_text(day: date) -> str:
     return f"{_DAY_NAMES[day.weekday()]} {day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
 
 
-def _quote(text: str) -> str:
+def echoed(text: str) -> str:
     """The user's text echoed back: one line, short, and unable to ping or link."""
     flat = normalise(text)
     if len(flat) > _QUOTE_MAX:
