@@ -100,6 +100,15 @@ def proposal_message(w: Workshop) -> Message:
     )
 
 
+def proposal_published(w: Workshop) -> Message:
+    """The proposal's message once the map is published: what happened, no buttons."""
+    text = (
+        f"The release plan of {quoted(w.title)} is published: the map is pinned in "
+        f"<#{w.channel_id}>."
+    )
+    return message(text, [section(text)])
+
+
 def fix_message(w: Workshop, why: str, authored: bool, way_in: tuple[str, str, Ref]) -> Message:
     """To someone who can unblock the stage whose deadline just moved a working day."""
     label, action, ref = way_in

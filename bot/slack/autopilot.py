@@ -13,7 +13,8 @@ Rules this module keeps:
   contributed to the stage; at the moved deadline, still stuck, the facilitator is asked
   (one more working day, or move on), in a direct message;
 - when voting closes, the facilitator gets one direct message with the proposed plan,
-  **Approve and publish** and **Edit**.
+  **Approve and publish** and **Edit**; once the map is published (by Approve or
+  otherwise), that message says so and its buttons are gone.
 """
 
 from __future__ import annotations
@@ -28,9 +29,15 @@ from bot.domain.effects import PlanTheSchedule, ProposePlan
 from bot.domain.fair import zones_of
 from bot.domain.machine import blocked
 from bot.domain.model import Deadline, Workshop
-from bot.render.autopilot import ask_message, fix_message, proposal_message
+from bot.render.autopilot import (
+    ask_message,
+    fix_message,
+    proposal_message,
+    proposal_published,
+)
 from bot.render.message import Message
 from bot.service import WorkshopService
+from bot.slack.refs import PROPOSAL, Refs
 from bot.slack.zones import zone_of
 from bot.store import RedisClient
 
@@ -59,11 +66,11 @@ class Autopilot:
         self._service = service
         self._call = call
 
-    def perform(self, w: Workshop, effect: PlanTheSchedule | ProposePlan) -> None:
+    def perform(self, w: Workshop, refs: Refs, effect: PlanTheSchedule | ProposePlan) -> None:
         if isinstance(effect, PlanTheSchedule):
             self.plan(w, effect.days)
         else:
-            self.propose(w)
+            self.propose(w, refs)
 
     # ----- planning -----------------------------------------------------------------------
 
@@ -141,8 +148,22 @@ class Autopilot:
 
     # ----- the proposed release plan -------------------------------------------------------
 
-    def propose(self, w: Workshop) -> None:
-        self._dm(w.facilitator, proposal_message(w))
+    def propose(self, w: Workshop, refs: Refs) -> None:
+        sent = self._dm(w.facilitator, proposal_message(w))
+        refs.note(PROPOSAL, f"{sent.get('channel', '')}|{sent.get('ts', '')}")
 
-    def _dm(self, user: str, message: Message) -> None:
-        self._call("chat_postMessage", channel=user, text=message.text, blocks=message.blocks)
+    def published(self, w: Workshop, refs: Refs) -> None:
+        """The map is published: the proposal's message says so, its buttons gone."""
+        channel, _, ts = (refs.get(PROPOSAL) or "").partition("|")
+        if not (channel and ts):
+            return
+        done = proposal_published(w)
+        try:
+            self._call("chat_update", channel=channel, ts=ts, text=done.text, blocks=done.blocks)
+        except SlackApiError as failure:  # a note on a direct message never holds the map up
+            log.warning("proposal not updated: %s", failure.response.get("error"))
+
+    def _dm(self, user: str, message: Message) -> dict[str, object]:
+        return self._call(
+            "chat_postMessage", channel=user, text=message.text, blocks=message.blocks
+        )

@@ -106,7 +106,7 @@ class JobRunner:
         if isinstance(effect, RunJob):
             self.run(w, refs, effect.job)
         else:
-            self.autopilot.perform(w, effect)
+            self.autopilot.perform(w, refs, effect)
 
     def run(self, w: Workshop, refs: Refs, job: Job) -> None:
         if not w.stage.is_open:

@@ -35,6 +35,8 @@ PINNED: Final = "pinned"
 PICTURE: Final = "picture:"
 #: Which version of the workshop the posted map shows.
 MAP_VERSION: Final = "map:version"
+#: Where the proposed release plan was sent: ``<direct message channel>|<ts>``.
+PROPOSAL: Final = "proposal"
 
 
 def prompt_name(stage: str, anchor: str | None) -> str:

@@ -104,8 +104,13 @@ def test_the_seed_workshop_runs_itself_to_a_pinned_map_with_one_approval(
     assert "Release 1: Walking skeleton" in pinned.text + str(pinned.blocks)
 
     # One proposal, in a direct message, and the time everyone saw in their own zone.
-    proposals = [m for m in sim.messages(FACILITATOR) if "proposed release plan" in m.text]
-    assert len(proposals) == 1
+    assert len(sim.messages(FACILITATOR)) == 1
+    # Published, the proposal says so, and its buttons are gone (no second approval).
+    sim.wait_for(
+        lambda: "is published" in sim.messages(FACILITATOR)[0].text,
+        message="the proposal saying the map is published",
+    )
+    assert "Approve and publish" not in str(sim.messages(FACILITATOR)[0].blocks)
     plan = next(t for t in said if t.startswith("*The plan, over 10 working days.*"))
     assert plan.count("<!date^") == len(fair.SCHEDULED)
     assert world.clock() > datetime(2026, 12, 14, tzinfo=UTC)
