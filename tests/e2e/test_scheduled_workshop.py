@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 import redis
 
-from bot.demo import FACILITATOR
+from bot.demo import FACILITATOR, RELEASES
 from bot.demo_scheduled import START, ScheduledScenario, facilitator_actions
 from bot.domain import fair
 from bot.domain.model import Stage
@@ -114,3 +114,30 @@ def test_the_seed_workshop_runs_itself_to_a_pinned_map_with_one_approval(
     plan = next(t for t in said if t.startswith("*The plan, over 10 working days.*"))
     assert plan.count("<!date^") == len(fair.SCHEDULED)
     assert world.clock() > datetime(2026, 12, 14, tzinfo=UTC)
+
+
+def test_an_edit_of_the_proposal_is_what_is_published_in_three_actions(
+    world: ClockedWorld, redis_url: str
+) -> None:
+    sim, channel = world.sim, world.channel
+    store = WorkshopStore(redis.Redis.from_url(redis_url))
+    team = sim.identity.team_id
+
+    def deadline() -> datetime | None:
+        w = store.load(team, channel)
+        return w.deadline.at if w is not None and w.deadline is not None else None
+
+    ScheduledScenario(sim, channel, world.clock, deadline, edit=True).run()
+
+    assert facilitator_actions(sim.driver.deliveries) == [
+        "/storymap start Delivery tracking over 2 weeks",
+        "submitted the form “Release slices”",
+        "clicked “Approve and publish” in a direct message",
+    ]
+    published = store.latest(team, channel)
+    assert published is not None
+    assert published.stage is Stage.PUBLISHED
+    # The form opened from the proposal's Edit, and what it says is what was published.
+    assert [(r.name, r.outcome) for r in published.slices] == [
+        (name, outcome) for name, _, outcome in RELEASES
+    ]
