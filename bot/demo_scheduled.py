@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import parse_qs
 
+import redis
+
 from bot.demo import FACILITATOR, Narrator, Scenario, print_pinned, seed_channel, write_picture
 from bot.render.ids import ActionId
 from slacksim import Message, SlackSimulator
@@ -151,6 +153,21 @@ class ScheduledScenario(Scenario):
         return str(pinned[0].ts) if pinned else ""
 
 
+def stage_deadline(
+    client: redis.Redis, team_id: str, channel_id: str
+) -> Callable[[], datetime | None]:
+    """A reader of the channel's running stage's deadline, as its board shows it."""
+    from bot.store.workshops import WorkshopStore  # noqa: PLC0415 - the store when it runs
+
+    store = WorkshopStore(client)
+
+    def deadline() -> datetime | None:
+        w = store.load(team_id, channel_id)
+        return w.deadline.at if w is not None and w.deadline is not None else None
+
+    return deadline
+
+
 def facilitator_actions(deliveries: list[Delivery], user: str = FACILITATOR) -> list[str]:
     """What ``user`` did, in order: each slash command, click and form submission
     (clicks that only open a form left out: their form's submission counts)."""
@@ -187,16 +204,10 @@ def _action(delivery: Delivery, user: str) -> str | None:
 
 def main(*, edit: bool = False) -> int:
     """Run it: the channel as it goes, the facilitator's actions, the pinned map."""
-    from bot.store.workshops import WorkshopStore  # noqa: PLC0415
-
     clock = Clock()
     with seed_channel(clock) as (sim, channel, client):
-        store = WorkshopStore(client)
         team = sim.identity.team_id
-
-        def deadline() -> datetime | None:
-            w = store.load(team, channel)
-            return w.deadline.at if w is not None and w.deadline is not None else None
+        deadline = stage_deadline(client, team, channel)
 
         def heading(stage: str) -> str:
             return f"#delivery-team after {stage} ({clock():%a %d %b %H:%M} UTC)"

@@ -136,7 +136,9 @@ def clear_schedule(w: Workshop, cmd: c.ClearSchedule, actor: str, now: datetime)
     return Outcome(
         w.model_copy(update={"schedule": None, "deadline": None}),
         (
-            Announce(text=f"<@{actor}> turned the schedule off: stages move on when they say."),
+            Announce(
+                text=f"<@{actor}> turned the schedule off: the facilitator moves the stages on."
+            ),
             RefreshBoard(),
         ),
         "The schedule is off: the workshop moves on only when you say `/storymap next`.",

@@ -114,8 +114,8 @@ class Autopilot:
             return True
         extend = c.ExtendDeadline(stage=w.stage, at=deadline.at)
         reply = self._service.handle(w.team_id, w.channel_id, w.facilitator, extend)
-        moved = self._service.current(w.team_id, w.channel_id)
-        if not reply.ok or moved is None or moved.number != w.number:
+        moved = reply.workshop
+        if not reply.ok or moved is None:
             return False
         authors = [a for a in found.authors if a not in moved.muted]
         others = [m for m in self._jobs.missing(moved) if m not in authors]

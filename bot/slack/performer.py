@@ -433,8 +433,7 @@ class Performer:
                 self.calls.call("pins_add", channel=w.channel_id, timestamp=ts)
                 refs.note(PINNED, ts)
         refs.note(MAP_VERSION, str(w.version))
-        if w.schedule is not None:
-            self.jobs.autopilot.published(w, refs)
+        self.jobs.autopilot.published(w, refs)
         if first is not None and changes:
             self._post_once(w, refs, f"changelog:{w.version}", changelog(changes), first)
 

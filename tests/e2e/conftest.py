@@ -129,6 +129,26 @@ class ClockedWorld:
     channel: str
 
 
+def clocked_bots(sim: SlackSimulator, clock: FakeClock, clients: list[redis.Redis]) -> list[Bot]:
+    """One bot per client (replicas of one store) reading ``clock``, served over HTTP in
+    turn behind ``sim``; Slack's buckets refill ``QUICK`` times as fast."""
+    team_id = sim.identity.team_id
+    bots = [
+        Bot(
+            client,
+            token=sim.identity.bot_token,
+            signing_secret=sim.driver.signing_secret,
+            api_url=sim.api_url,
+            teams=frozenset({team_id}),
+            clock=clock,
+            budget=quickened_budget(client, team_id, QUICK),
+        )
+        for client in clients
+    ]
+    sim.set_bot_endpoints(bot.start_http() + "/slack/events" for bot in bots)
+    return bots
+
+
 @contextmanager
 def clocked_world(
     redis_url: str,
@@ -150,19 +170,7 @@ def clocked_world(
             sim.add_user(user_id, name, tz=tz)
         channel = sim.add_channel("#delivery", members=list(people)).id
         clients = [redis.Redis.from_url(redis_url) for _ in range(replicas)]
-        bots = [
-            Bot(
-                client,
-                token=sim.identity.bot_token,
-                signing_secret=sim.driver.signing_secret,
-                api_url=sim.api_url,
-                teams=frozenset({team_id}),
-                clock=clock,
-                budget=quickened_budget(client, team_id, QUICK),
-            )
-            for client in clients
-        ]
-        sim.set_bot_endpoints(bot.start_http() + "/slack/events" for bot in bots)
+        bots = clocked_bots(sim, clock, clients)
         try:
             yield ClockedWorld(sim=sim, clock=clock, bots=bots, channel=channel)
         finally:

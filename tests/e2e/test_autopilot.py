@@ -23,9 +23,9 @@ from bot.domain.model import Stage, Workshop
 from bot.domain.when import WorkingHours
 from bot.slack.main import Bot
 from slacksim import Message, RateLimits, SlackSimulator
-from tests.e2e.conftest import PEOPLE, FakeClock
+from tests.e2e.conftest import PEOPLE, FakeClock, clocked_bots
 from tests.e2e.test_time_zones import START
-from tests.support.pacing import QUICK, quickened_budget
+from tests.support.pacing import QUICK
 from tests.support.stopping import stop_promptly
 
 pytestmark = [pytest.mark.store, pytest.mark.slow]
@@ -138,22 +138,6 @@ def said(m: Message) -> str:
     return f"{m.text} {m.blocks}"
 
 
-def make_bots(sim: SlackSimulator, clock: FakeClock, clients: list[redis.Redis]) -> list[Bot]:
-    bots = [
-        Bot(
-            client,
-            token=sim.identity.bot_token,
-            signing_secret=sim.driver.signing_secret,
-            api_url=sim.api_url,
-            clock=clock,
-            budget=quickened_budget(client, sim.identity.team_id, QUICK),
-        )
-        for client in clients
-    ]
-    sim.set_bot_endpoints(bot.start_http() + "/slack/events" for bot in bots)
-    return bots
-
-
 @pytest.fixture
 def world(redis_url: str) -> Iterator[World]:
     team_id = f"TAP{uuid.uuid4().hex[:8].upper()}"
@@ -163,7 +147,7 @@ def world(redis_url: str) -> Iterator[World]:
             sim.add_user(user_id, name, tz=tz)
         channel = sim.add_channel("#delivery", members=list(PEOPLE)).id
         clients = [redis.Redis.from_url(redis_url) for _ in range(3)]
-        w = World(sim, clock, make_bots(sim, clock, clients), channel, redis_url)
+        w = World(sim, clock, clocked_bots(sim, clock, clients), channel, redis_url)
         try:
             yield w
         finally:
@@ -347,7 +331,7 @@ def test_jobs_fire_once_across_replicas_and_survive_a_restart(world: World) -> N
         stop_promptly(bot)
     clients = [redis.Redis.from_url(w.redis_url) for _ in range(3)]
     try:
-        w.bots = make_bots(w.sim, w.clock, clients)
+        w.bots = clocked_bots(w.sim, w.clock, clients)
         w.reply("U_CHLOE", "Backbone activities: reply", "Plan shipment\nTrack delivery")
         w.advance(deadline.at + PAST)
         w.at_stage(Stage.TASKS, "the activities stage moving on after the restart")

@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from bot.demo import FACILITATOR, RELEASES
-from bot.demo_scheduled import START, ScheduledScenario, facilitator_actions
+from bot.demo_scheduled import START, ScheduledScenario, facilitator_actions, stage_deadline
 from bot.domain import fair
 from bot.domain.model import Stage
 from bot.domain.proposal import SKELETON
@@ -120,13 +120,10 @@ def test_an_edit_of_the_proposal_is_what_is_published_in_three_actions(
     world: ClockedWorld, redis_url: str
 ) -> None:
     sim, channel = world.sim, world.channel
-    store = WorkshopStore(redis.Redis.from_url(redis_url))
+    client = redis.Redis.from_url(redis_url)
+    store = WorkshopStore(client)
     team = sim.identity.team_id
-
-    def deadline() -> datetime | None:
-        w = store.load(team, channel)
-        return w.deadline.at if w is not None and w.deadline is not None else None
-
+    deadline = stage_deadline(client, team, channel)
     ScheduledScenario(sim, channel, world.clock, deadline, edit=True).run()
 
     assert facilitator_actions(sim.driver.deliveries) == [
